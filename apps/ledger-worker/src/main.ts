@@ -1,0 +1,51 @@
+import { createLogger, loadConfig } from '@points/config';
+import { createOrm } from '@points/db';
+import { createCommandQueue, createRedis } from '@points/queue';
+import { migrationsCheck, onShutdown, postgresCheck, redisCheck, startOpsServer } from '@points/ops';
+import { startCommandWorker } from './worker/command-worker';
+import { startCommandSweeper } from './worker/command-sweeper';
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const logger = createLogger('ledger-worker', config.LOG_LEVEL);
+  const orm = await createOrm(config.DATABASE_URL, config.DB_POOL_MAX);
+  const workerRedis = createRedis(config.REDIS_URL, 'worker');
+  const queueRedis = createRedis(config.REDIS_URL, 'worker');
+  const queue = createCommandQueue(queueRedis, config.QUEUE_PREFIX);
+
+  const worker = startCommandWorker({
+    connection: workerRedis,
+    prefix: config.QUEUE_PREFIX,
+    em: orm.em,
+    logger,
+    concurrency: config.LEDGER_CONCURRENCY,
+  });
+  const stopSweeper = startCommandSweeper(orm.em, queue, logger, {
+    intervalMs: config.COMMAND_SWEEP_INTERVAL_MS,
+    stuckAfterMs: config.COMMAND_STUCK_AFTER_MS,
+    maxAttempts: config.LEDGER_MAX_ATTEMPTS,
+  });
+  const ops = await startOpsServer(config.LEDGER_WORKER_PORT, {
+    postgres: postgresCheck(orm),
+    migrations: migrationsCheck(orm),
+    redis: redisCheck(queueRedis),
+  });
+  logger.info({ port: config.LEDGER_WORKER_PORT, concurrency: config.LEDGER_CONCURRENCY }, 'ledger worker started');
+
+  onShutdown(logger, [
+    async () => stopSweeper(),
+    () => worker.close(),
+    () => queue.close(),
+    () => new Promise((resolve) => ops.close(resolve)),
+    () => orm.close(),
+    async () => {
+      workerRedis.disconnect();
+      queueRedis.disconnect();
+    },
+  ]);
+}
+
+main().catch((error: unknown) => {
+  createLogger('ledger-worker').fatal({ err: error }, 'ledger worker failed to start');
+  process.exit(1);
+});

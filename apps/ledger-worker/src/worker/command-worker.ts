@@ -1,0 +1,63 @@
+import { Job, Worker } from 'bullmq';
+import { EntityManager } from '@mikro-orm/postgresql';
+import { Redis } from 'ioredis';
+import { CommandJob, CommandOutcome, ErrorBody, QUEUES } from '@points/contracts';
+import { Logger } from '@points/config';
+import { ApplyOptions, applyCommands } from '../ledger/apply-commands';
+import { recordOutcomes } from '../ledger/ledger-sql';
+
+export interface CommandWorkerOptions {
+  connection: Redis;
+  prefix: string;
+  em: EntityManager;
+  logger: Logger;
+  concurrency: number;
+  apply?: ApplyOptions;
+}
+
+/**
+ * Consumes the command queue. Each job names one stored command; the ledger
+ * applies it exactly once in effect. A thrown error means "not applied, try
+ * again" (BullMQ retries with backoff); once the attempts are used up the
+ * command is marked `failed` so no client waits forever.
+ */
+export function startCommandWorker(options: CommandWorkerOptions): Worker<CommandJob, CommandOutcome> {
+  const { em, logger } = options;
+  const worker = new Worker<CommandJob, CommandOutcome>(
+    QUEUES.commands,
+    async (job: Job<CommandJob>) => {
+      const { commandId } = CommandJob.parse(job.data);
+      await markProcessing(em, commandId);
+      const outcomes = await applyCommands(em, [commandId], options.apply);
+      const outcome = outcomes.get(commandId);
+      if (!outcome) throw new Error(`command ${commandId} does not exist`);
+      logger.info({ commandId, type: job.data.type, status: outcome.status, attempt: job.attemptsMade + 1 }, 'command applied');
+      return outcome;
+    },
+    { connection: options.connection, prefix: options.prefix, concurrency: options.concurrency, autorun: true },
+  );
+
+  worker.on('failed', (job, error) => {
+    if (!job) return;
+    const exhausted = job.attemptsMade >= (job.opts.attempts ?? 1);
+    logger.warn({ commandId: job.data.commandId, attempt: job.attemptsMade, exhausted, err: error }, 'command attempt failed');
+    if (exhausted) {
+      const failure: ErrorBody = { code: 'INTERNAL', message: 'the command could not be applied; nothing was changed' };
+      void em
+        .fork()
+        .transactional((tx) => recordOutcomes(tx, new Map([[job.data.commandId, { status: 'failed', error: failure }]])))
+        .catch((err: unknown) => logger.error({ err, commandId: job.data.commandId }, 'could not mark command failed'));
+    }
+  });
+  worker.on('error', (error) => logger.error({ err: error }, 'command worker error'));
+  return worker;
+}
+
+async function markProcessing(em: EntityManager, commandId: string): Promise<void> {
+  await em.fork().execute(
+    `UPDATE commands SET status = 'processing', attempts = attempts + 1, updated_at = now()
+      WHERE id = ? AND status IN ('queued', 'processing')`,
+    [commandId],
+    'run',
+  );
+}

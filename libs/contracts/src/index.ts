@@ -1,0 +1,6 @@
+export * from './money';
+export * from './errors';
+export * from './roles';
+export * from './commands';
+export * from './events';
+export * from './queues';

@@ -1,0 +1,18 @@
+import { z } from 'zod';
+import { CommandTypeSchema } from './commands';
+
+/** Every BullMQ queue of the system, by role. The prefix is configured per deployment. */
+export const QUEUES = {
+  commands: 'commands',
+  notifications: 'notifications',
+  deadLetters: 'dead-letters',
+} as const;
+export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
+
+/**
+ * A command job carries only ids: the worker re-reads the command, the issuer
+ * and every account from PostgreSQL, so nothing in Redis is trusted for money.
+ * The job id is the command id, so enqueuing the same command twice is a no-op.
+ */
+export const CommandJob = z.object({ commandId: z.uuid(), type: CommandTypeSchema });
+export type CommandJob = z.infer<typeof CommandJob>;

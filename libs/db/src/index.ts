@@ -1,0 +1,3 @@
+export * from './entities';
+export * from './orm';
+export * from './database-url';

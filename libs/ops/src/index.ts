@@ -1,0 +1,3 @@
+export * from './readiness';
+export * from './ops-server';
+export * from './shutdown';

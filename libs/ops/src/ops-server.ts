@@ -1,0 +1,22 @@
+import { Server, createServer } from 'node:http';
+import { ReadinessCheck, checkReadiness } from './readiness';
+
+/**
+ * The small HTTP server each worker exposes for operators: `/healthz` (the
+ * process is alive) and `/readyz` (its dependencies answer).
+ */
+export function startOpsServer(port: number, checks: Record<string, ReadinessCheck>): Promise<Server> {
+  const server = createServer((req, res) => {
+    const send = (status: number, body: unknown) => {
+      res.writeHead(status, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(body));
+    };
+    if (req.url === '/healthz') return send(200, { status: 'ok' });
+    if (req.url === '/readyz') {
+      void checkReadiness(checks).then((report) => send(report.ready ? 200 : 503, report));
+      return;
+    }
+    send(404, { error: { code: 'NOT_FOUND', message: 'not found' } });
+  });
+  return new Promise((resolve) => server.listen(port, '0.0.0.0', () => resolve(server)));
+}

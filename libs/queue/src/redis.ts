@@ -1,0 +1,16 @@
+import IORedis, { Redis, RedisOptions } from 'ioredis';
+
+/**
+ * BullMQ needs `maxRetriesPerRequest: null` on connections used by workers
+ * (blocking commands must wait out a Redis restart). Producers in a request
+ * path want the opposite: fail fast so the gateway can answer 503 instead of
+ * hanging, hence the two flavours.
+ */
+export function createRedis(url: string, purpose: 'worker' | 'producer', extra: RedisOptions = {}): Redis {
+  return new IORedis(url, {
+    maxRetriesPerRequest: purpose === 'worker' ? null : 1,
+    enableOfflineQueue: purpose === 'worker',
+    connectTimeout: 2_000,
+    ...extra,
+  });
+}

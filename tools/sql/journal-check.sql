@@ -1,0 +1,41 @@
+-- SPEC invariant 3: every account's journal is an unbroken chain.
+-- For every pool, lead budget and wallet: versions run 1, 2, 3, … with no gap;
+-- each row's previous_balance is the prior row's new_balance (0 before the first);
+-- the last row's new_balance and version are the account's current ones.
+-- Returns one row per problem; no rows means every journal is intact.
+-- Run: psql "$DATABASE_URL" -f tools/sql/journal-check.sql
+WITH entries AS (
+  SELECT 'pool' AS account_type, tenant_id AS account_id, version, previous_balance, new_balance FROM pool_ledger
+  UNION ALL
+  SELECT 'lead_budget', lead_budget_id, version, previous_balance, new_balance FROM lead_budget_ledger
+  UNION ALL
+  SELECT 'wallet', wallet_id, version, previous_balance, new_balance FROM wallet_ledger
+), chained AS (
+  SELECT e.*,
+         lag(new_balance, 1, 0::numeric) OVER w AS expected_previous,
+         row_number() OVER w AS position
+    FROM entries e
+  WINDOW w AS (PARTITION BY account_type, account_id ORDER BY version)
+), heads AS (
+  SELECT account_type, account_id, max(version) AS version,
+         (array_agg(new_balance ORDER BY version DESC))[1] AS balance
+    FROM entries
+   GROUP BY account_type, account_id
+), accounts AS (
+  SELECT 'pool' AS account_type, id AS account_id, points_allocation_balance AS balance, pool_version AS version FROM tenants
+  UNION ALL
+  SELECT 'lead_budget', id, balance, version FROM lead_budgets
+  UNION ALL
+  SELECT 'wallet', id, balance, version FROM wallets
+)
+SELECT account_type, account_id, version, 'chain broken: previous_balance does not follow the prior row' AS problem
+  FROM chained WHERE previous_balance <> expected_previous
+UNION ALL
+SELECT account_type, account_id, version, 'version gap or duplicate'
+  FROM chained WHERE version <> position
+UNION ALL
+SELECT a.account_type, a.account_id, a.version, 'account balance/version differs from its journal head'
+  FROM accounts a
+  LEFT JOIN heads h USING (account_type, account_id)
+ WHERE a.balance <> COALESCE(h.balance, 0) OR a.version <> COALESCE(h.version, 0)
+ ORDER BY 1, 2, 3;

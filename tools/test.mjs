@@ -1,0 +1,28 @@
+// `npm test`: the same service set-up as `npm run up`, then every project's lint
+// and tests. Integration tests create their own database (points_test_*) and
+// queue prefix per test file, so they never touch a developer's data.
+import { spawnSync } from 'node:child_process';
+import { ensureDependencies } from './lib/dependencies.mjs';
+import { loadEnvFiles } from './lib/env-files.mjs';
+import { ROOT } from './lib/paths.mjs';
+
+ensureDependencies();
+const { ensureServices } = await import('./lib/services.mjs');
+loadEnvFiles(ROOT);
+const services = await ensureServices();
+const env = {
+  ...process.env,
+  NX_DAEMON: 'false',
+  NX_NO_CLOUD: 'true',
+  NX_TUI: 'false',
+  TEST_DATABASE_URL: services.databaseUrl,
+  TEST_REDIS_URL: services.redisUrl,
+  LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent',
+};
+const extra = process.argv.slice(2);
+const result = spawnSync('npx', ['nx', 'run-many', '-t', 'lint', 'test', '--parallel=1', '--outputStyle=stream', ...extra], {
+  cwd: ROOT,
+  env,
+  stdio: 'inherit',
+});
+process.exit(result.status ?? 1);
