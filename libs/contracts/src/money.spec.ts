@@ -33,7 +33,7 @@ describe('money', () => {
     [Number.NaN, 'NaN'],
     [null, 'null'],
     [true, 'boolean'],
-  ])('refuses %p (%s)', (input) => {
+  ] as [unknown, string][])('refuses %p (%s)', (input) => {
     expect(Amount.safeParse(input).success).toBe(false);
   });
 

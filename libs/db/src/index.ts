@@ -1,3 +1,4 @@
 export * from './entities';
 export * from './orm';
 export * from './database-url';
+export * from './command-store';

@@ -17,6 +17,7 @@ export function ormOptions(databaseUrl: string, poolMax = 10): Options {
       transactional: true,
       allOrNothing: true,
       snapshot: false,
+      silent: true,
     },
     pool: { min: 0, max: poolMax },
     // NUMERIC stays a string end to end; never let a driver turn money into a float.

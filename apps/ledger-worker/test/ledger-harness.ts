@@ -1,0 +1,30 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { EntityManager } from '@mikro-orm/postgresql';
+import { CommandType } from '@points/contracts';
+import { insertCommand } from '@points/db';
+import { applyCommands } from '../src/ledger/apply-commands';
+
+const sql = (name: string) => readFileSync(resolve(__dirname, '../../../tools/sql', name), 'utf8');
+
+/** Stores a command as the gateway would and applies it; returns its outcome. */
+export async function run(em: EntityManager, type: CommandType, issuer: { id: string; tenantId: string | null }, payload: unknown) {
+  const id = await insertCommand(em, { type, tenantId: issuer.tenantId, issuerId: issuer.id, payload });
+  const outcome = (await applyCommands(em, [id])).get(id)!;
+  return { id, ...outcome };
+}
+
+/** The operators' accounting check (invariant 2), one row per tenant. */
+export async function accountingCheck(em: EntityManager) {
+  return em.fork().execute<{ tenant_id: string; balanced: boolean; net_allocated: string; held: string }[]>(sql('accounting-check.sql'));
+}
+
+/** The operators' journal check (invariant 3): one row per problem found. */
+export async function journalProblems(em: EntityManager) {
+  return em.fork().execute<{ account_type: string; problem: string }[]>(sql('journal-check.sql'));
+}
+
+export async function commandRow(em: EntityManager, id: string) {
+  const [row] = await em.fork().execute<{ status: string; result: unknown; error: unknown }[]>('SELECT status, result, error FROM commands WHERE id = ?', [id]);
+  return row;
+}
