@@ -13,6 +13,9 @@ export interface CommandWorkerOptions {
   logger: Logger;
   concurrency: number;
   apply?: ApplyOptions;
+  /** How long a job's lock lasts before another worker may take it over as stalled. */
+  lockDurationMs?: number;
+  stalledIntervalMs?: number;
 }
 
 /**
@@ -34,7 +37,14 @@ export function startCommandWorker(options: CommandWorkerOptions): Worker<Comman
       logger.info({ commandId, type: job.data.type, status: outcome.status, attempt: job.attemptsMade + 1 }, 'command applied');
       return outcome;
     },
-    { connection: options.connection, prefix: options.prefix, concurrency: options.concurrency, autorun: true },
+    {
+      connection: options.connection,
+      prefix: options.prefix,
+      concurrency: options.concurrency,
+      lockDuration: options.lockDurationMs ?? 30_000,
+      stalledInterval: options.stalledIntervalMs ?? 30_000,
+      maxStalledCount: 10,
+    },
   );
 
   worker.on('failed', (job, error) => {

@@ -1,0 +1,118 @@
+import { EntityManager } from '@mikro-orm/postgresql';
+import { TestDatabase, balances, createTestDatabase, insertTenantWithStaff, insertUser } from '@points/testing';
+import { accountingCheck, journalProblems, run } from './ledger-harness';
+import { waitUntilFinal, workerHarness } from './worker-harness';
+
+let db: TestDatabase;
+const em = () => db.orm.em as EntityManager;
+const harness = workerHarness(em);
+
+beforeAll(async () => {
+  db = await createTestDatabase(20);
+});
+afterEach(() => harness.closeWorkers());
+afterAll(async () => {
+  await harness.close();
+  await db.drop();
+});
+
+async function fundedTenant(pool: string) {
+  const staff = await insertTenantWithStaff(em());
+  const admin = await insertUser(em(), 'platform_admin', null);
+  await run(em(), 'allocate', admin, { tenantId: staff.tenantId, amount: pool, currency: 'USD', referenceNote: 'initial' });
+  return { ...staff, admin };
+}
+
+it('200 concurrent awards of 1.00 against a pool of 100.00: exactly 100 succeed and the pool ends at 0.00', async () => {
+  harness.startWorker({ concurrency: 16 });
+  const t = await fundedTenant('100.00');
+  const ids = await Promise.all(Array.from({ length: 200 }, (_, i) => harness.submit('award', t.manager, { userId: i % 2 ? t.employee.id : t.employee2.id, amount: '1.00' })));
+
+  const outcomes = [...(await waitUntilFinal(em(), ids)).values()];
+  expect(outcomes.filter((o) => o.status === 'succeeded')).toHaveLength(100);
+  expect(outcomes.filter((o) => o.status === 'rejected' && o.error?.code === 'INSUFFICIENT_BALANCE')).toHaveLength(100);
+  const after = await balances(em(), t.tenantId);
+  expect(after.pool).toBe('0.00');
+  expect(Number(after.wallets[t.employee.id]) + Number(after.wallets[t.employee2.id])).toBe(100);
+  expect(await journalProblems(em())).toEqual([]);
+});
+
+it('the same command enqueued as two different jobs is applied once', async () => {
+  harness.startWorker();
+  const t = await fundedTenant('10.00');
+  const id = await harness.submit('award', t.manager, { userId: t.employee.id, amount: '2.50' });
+  await harness.queue.add('award', { commandId: id, type: 'award' }, { jobId: `${id}-duplicate` });
+  await waitUntilFinal(em(), [id]);
+  await new Promise((r) => setTimeout(r, 300)); // let the duplicate job run too
+
+  expect((await balances(em(), t.tenantId)).wallets[t.employee.id]).toBe('2.50');
+  const [{ n }] = await em().fork().execute<{ n: string }[]>('SELECT count(*)::text AS n FROM wallet_ledger WHERE command_id = ?', [id]);
+  expect(n).toBe('1');
+});
+
+it('a job whose transaction dies before COMMIT is retried with backoff and applied once', async () => {
+  let crashes = 0;
+  harness.startWorker({
+    apply: {
+      beforeCommit: async () => {
+        if (crashes++ < 2) throw Object.assign(new Error('deadlock detected'), { code: '40P01' });
+      },
+    },
+  });
+  const t = await fundedTenant('10.00');
+  const id = await harness.submit('award', t.manager, { userId: t.employee.id, amount: '3' });
+  const outcome = (await waitUntilFinal(em(), [id])).get(id);
+
+  expect(outcome?.status).toBe('succeeded');
+  expect(crashes).toBe(3);
+  const [command] = await em().fork().execute<{ attempts: number }[]>('SELECT attempts FROM commands WHERE id = ?', [id]);
+  expect(command.attempts).toBe(3);
+  expect(await balances(em(), t.tenantId)).toMatchObject({ pool: '7.00', wallets: expect.objectContaining({ [t.employee.id]: '3.00' }) });
+});
+
+it('a command that keeps failing ends `failed` once its attempts are used up, with nothing changed', async () => {
+  harness.startWorker({ apply: { beforeCommit: async () => Promise.reject(new Error('bug')) } });
+  const t = await fundedTenant('10.00');
+  const id = await harness.submit('award', t.manager, { userId: t.employee.id, amount: '3' }, 2);
+  const outcome = (await waitUntilFinal(em(), [id])).get(id);
+
+  expect(outcome).toMatchObject({ status: 'failed', error: { code: 'INTERNAL' } });
+  expect((await balances(em(), t.tenantId)).pool).toBe('10.00');
+});
+
+it('after a randomised mix of 1,000 commands across 3 tenants, every tenant balances and every journal chains', async () => {
+  harness.startWorker({ concurrency: 12 });
+  const random = mulberry32(20261123);
+  const pick = <T>(items: T[]) => items[Math.floor(random() * items.length)];
+  const amount = () => (Math.floor(random() * 5000) / 100 + 0.01).toFixed(2);
+  const tenants = await Promise.all([fundedTenant('500.00'), fundedTenant('500.00'), fundedTenant('500.00')]);
+
+  const ids: string[] = [];
+  for (let i = 0; i < 1000; i++) {
+    const t = pick(tenants);
+    const other = pick(tenants);
+    const roll = random();
+    if (roll < 0.1) ids.push(await harness.submit('allocate', t.admin, { tenantId: t.tenantId, amount: amount(), currency: 'EUR', referenceNote: `top-up ${i}` }));
+    else if (roll < 0.18) ids.push(await harness.submit('clawback', t.admin, { tenantId: t.tenantId, amount: amount(), referenceNote: `claw ${i}` }));
+    else if (roll < 0.35) ids.push(await harness.submit('delegate', pick([t.manager, t.hr]), { leadId: t.lead.id, amount: amount() }));
+    else if (roll < 0.6) ids.push(await harness.submit('award', pick([t.manager, t.hr]), { userId: pick([t.employee, t.employee2, other.employee]).id, amount: amount() }));
+    else if (roll < 0.8) ids.push(await harness.submit('award', t.lead, { userId: pick([t.employee, t.employee2]).id, amount: amount() }));
+    else ids.push(await harness.submit('recognition', pick([t.lead, t.manager, t.employee]), { recipientId: t.employee2.id, points: pick(['0', amount()]), message: `thanks ${i}` }));
+  }
+  const outcomes = [...(await waitUntilFinal(em(), ids, 120_000)).values()];
+
+  expect(outcomes.every((o) => o.status === 'succeeded' || o.status === 'rejected')).toBe(true);
+  expect(outcomes.filter((o) => o.status === 'succeeded').length).toBeGreaterThan(300);
+  const check = await accountingCheck(em());
+  for (const t of tenants) expect(check.find((row) => row.tenant_id === t.tenantId)).toMatchObject({ balanced: true });
+  expect(await journalProblems(em())).toEqual([]);
+}, 180_000);
+
+function mulberry32(seed: number) {
+  return () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
