@@ -3,9 +3,10 @@ import nx from '@nx/eslint-plugin';
 export default [
   ...nx.configs['flat/base'],
   ...nx.configs['flat/typescript'],
+  ...nx.configs['flat/javascript'],
   { ignores: ['**/dist', '**/node_modules', '.data', '.nx', 'tmp', 'coverage'] },
   {
-    files: ['**/*.ts', '**/*.mjs', '**/*.cjs'],
+    files: ['**/*.ts'],
     rules: {
       // Apps import libs, never each other; libs never import apps.
       '@nx/enforce-module-boundaries': [

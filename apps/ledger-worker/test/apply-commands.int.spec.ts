@@ -1,5 +1,6 @@
 import { EntityManager } from '@mikro-orm/postgresql';
 import { TestDatabase, balances, createTestDatabase, insertTenantWithStaff, insertUser, journalCounts } from '@points/testing';
+import { insertCommand } from '@points/db';
 import { applyCommands } from '../src/ledger/apply-commands';
 import { accountingCheck, commandRow, journalProblems, run } from './ledger-harness';
 
@@ -140,7 +141,6 @@ describe('exactly once', () => {
 
   it('a crash before COMMIT leaves nothing behind, and the retry applies once', async () => {
     const t = await fundedTenant('10.00');
-    const { insertCommand } = await import('@points/db');
     const id = await insertCommand(em, { type: 'award', tenantId: t.tenantId, issuerId: t.manager.id, payload: { userId: t.employee.id, amount: '3' } });
     const crash = () => Promise.reject(Object.assign(new Error('Connection terminated unexpectedly'), { code: '08006' }));
 

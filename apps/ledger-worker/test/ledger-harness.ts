@@ -10,7 +10,8 @@ const sql = (name: string) => readFileSync(resolve(__dirname, '../../../tools/sq
 /** Stores a command as the gateway would and applies it; returns its outcome. */
 export async function run(em: EntityManager, type: CommandType, issuer: { id: string; tenantId: string | null }, payload: unknown) {
   const id = await insertCommand(em, { type, tenantId: issuer.tenantId, issuerId: issuer.id, payload });
-  const outcome = (await applyCommands(em, [id])).get(id)!;
+  const outcome = (await applyCommands(em, [id])).get(id);
+  if (!outcome) throw new Error(`command ${id} was not applied`);
   return { id, ...outcome };
 }
 

@@ -14,3 +14,15 @@ export function createRedis(url: string, purpose: 'worker' | 'producer', extra: 
     ...extra,
   });
 }
+
+/** Resolves once the connection is ready (or at once if it already is). */
+export function redisReady(redis: Redis, timeoutMs = 5_000): Promise<void> {
+  if (redis.status === 'ready') return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`Redis not ready after ${timeoutMs} ms`)), timeoutMs);
+    redis.once('ready', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+}

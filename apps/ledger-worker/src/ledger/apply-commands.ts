@@ -34,12 +34,12 @@ export async function applyCommands(em: EntityManager, commandIds: string[], opt
     }
     // Apply in the order they were given (arrival order), not lock order.
     const position = new Map(commandIds.map((id, index) => [id, index]));
-    pending.sort((a, b) => position.get(a.id)! - position.get(b.id)!);
+    pending.sort((a, b) => (position.get(a.id) ?? 0) - (position.get(b.id) ?? 0));
 
     if (pending.length > 0) {
       const state = await lockLedgerState(tx, accountKeys(pending));
       const writes = planCommands(pending, state, options);
-      await writeLedgerBatch(tx, writes, state);
+      await writeLedgerBatch(tx, writes);
       for (const [id, outcome] of writes.outcomes) outcomes.set(id, outcome);
     }
     if (malformed.size > 0) {

@@ -101,12 +101,12 @@ export async function lockLedgerState(em: EntityManager, keys: AccountKeys): Pro
 }
 
 /** Writes a planned batch: new rows first, then balances, journals, outcomes, outbox. */
-export async function writeLedgerBatch(em: EntityManager, writes: LedgerWrites, state: LedgerState): Promise<void> {
+export async function writeLedgerBatch(em: EntityManager, writes: LedgerWrites): Promise<void> {
   await insertRows(em, 'users', writes.newUsers);
   await insertRows(em, 'wallets', writes.newWallets);
   await insertRows(em, 'lead_budgets', writes.newLeadBudgets);
 
-  const pools = [...writes.touchedPools].map((id) => state.pools.get(id)!);
+  const pools = [...writes.touchedPools];
   if (pools.length > 0) {
     await em.execute(
       `UPDATE tenants t SET points_allocation_balance = v.balance::numeric, pool_version = v.version::bigint
@@ -116,7 +116,7 @@ export async function writeLedgerBatch(em: EntityManager, writes: LedgerWrites, 
       'run',
     );
   }
-  const budgets = [...writes.touchedLeadBudgets].map((userId) => state.leadBudgets.get(userId)!);
+  const budgets = [...writes.touchedLeadBudgets];
   if (budgets.length > 0) {
     await em.execute(
       `UPDATE lead_budgets b SET balance = v.balance::numeric, version = v.version::bigint
@@ -126,7 +126,7 @@ export async function writeLedgerBatch(em: EntityManager, writes: LedgerWrites, 
       'run',
     );
   }
-  const wallets = [...writes.touchedWallets].map((userId) => state.wallets.get(userId)!);
+  const wallets = [...writes.touchedWallets];
   if (wallets.length > 0) {
     await em.execute(
       `UPDATE wallets w SET balance = v.balance::numeric, lifetime_earned = v.lifetime_earned::numeric, version = v.version::bigint

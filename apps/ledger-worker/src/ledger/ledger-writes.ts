@@ -1,4 +1,5 @@
 import { CommandOutcome, LedgerEvent } from '@points/contracts';
+import { LeadBudgetAccount, PoolAccount, WalletAccount } from './ledger-state';
 
 /**
  * Everything one batch of commands writes, as plain rows keyed by column name.
@@ -32,10 +33,10 @@ export interface LedgerWrites {
   leadBudgetLedger: (JournalRow & { lead_budget_id: string })[];
   walletLedger: (JournalRow & { wallet_id: string })[];
   events: LedgerEvent[];
-  /** Accounts whose balance changed, by the key of their LedgerState map. */
-  touchedPools: Set<string>;
-  touchedLeadBudgets: Set<string>;
-  touchedWallets: Set<string>;
+  /** Accounts whose balance changed; their final balance and version are written once. */
+  touchedPools: Set<PoolAccount>;
+  touchedLeadBudgets: Set<LeadBudgetAccount>;
+  touchedWallets: Set<WalletAccount>;
 }
 
 export function emptyLedgerWrites(): LedgerWrites {

@@ -324,7 +324,7 @@ class Planner {
     const previous = pool.balance;
     pool.balance += amount;
     pool.version += 1n;
-    this.writes.touchedPools.add(pool.tenantId);
+    this.writes.touchedPools.add(pool);
     this.writes.poolLedger.push(this.journalRow(pool.tenantId, amount, previous, pool.balance, pool.version, command, transactionType, referenceType, referenceId));
     return { previousBalance: fromCents(previous), newBalance: fromCents(pool.balance) };
   }
@@ -343,10 +343,10 @@ class Planner {
     account.version += 1n;
     const row = this.journalRow(account.tenantId, amount, previous, account.balance, account.version, command, transactionType, referenceType, referenceId);
     if (kind === 'wallet') {
-      this.writes.touchedWallets.add(account.userId);
+      this.writes.touchedWallets.add(account as WalletAccount);
       this.writes.walletLedger.push({ ...row, wallet_id: account.id });
     } else {
-      this.writes.touchedLeadBudgets.add(account.userId);
+      this.writes.touchedLeadBudgets.add(account);
       this.writes.leadBudgetLedger.push({ ...row, lead_budget_id: account.id });
     }
     return { previousBalance: fromCents(previous), newBalance: fromCents(account.balance) };

@@ -1,0 +1,85 @@
+import { TestDatabase, createTestDatabase } from '@points/testing';
+import { pendingMigrations } from '@points/db';
+
+let db: TestDatabase;
+beforeAll(async () => {
+  db = await createTestDatabase(2);
+});
+afterAll(() => db.drop());
+
+const query = <T>(sql: string, params: unknown[] = []) => db.orm.em.fork().execute<T[]>(sql, params);
+
+/** The seed design's tables and columns are a contract: reporting SQL is written against them. */
+const SEED_COLUMNS: Record<string, string[]> = {
+  tenants: ['points_allocation_balance'],
+  users: ['id', 'tenant_id', 'email', 'display_name', 'role', 'active'],
+  wallets: ['user_id', 'tenant_id', 'balance', 'lifetime_earned'],
+  lead_budgets: ['user_id', 'tenant_id', 'balance'],
+  allocation_logs: ['tenant_id', 'admin_id', 'amount', 'currency', 'reference_note', 'transaction_type', 'previous_balance', 'new_balance', 'created_at', 'version'],
+  platform_billing_logs: ['admin_id', 'tenant_id', 'amount', 'currency', 'reference_note', 'transaction_type', 'invoice_number', 'created_at'],
+  distribution_logs: [
+    'tenant_id', 'from_user_id', 'to_user_id', 'amount', 'transaction_type', 'reference_type', 'reference_id',
+    'description', 'previous_pool_balance', 'new_pool_balance', 'created_at', 'source_version',
+  ],
+  wallet_ledger: ['wallet_id', 'tenant_id', 'amount', 'transaction_type', 'reference_type', 'reference_id', 'previous_balance', 'new_balance', 'created_at', 'version'],
+  audit_log: ['tenant_id', 'actor_id', 'action', 'entity_type', 'entity_id', 'before', 'after', 'created_at'],
+  feed: ['tenant_id', 'actor_id', 'target_user_id', 'type', 'message', 'points', 'reference_id', 'created_at'],
+  commands: ['id', 'type', 'status', 'result', 'error', 'idempotency_key', 'issuer_id'],
+  outbox: ['id', 'event_type', 'payload', 'published_at'],
+};
+
+it('has every table and column of the seed design', async () => {
+  const rows = await query<{ table_name: string; column_name: string }>(
+    `SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = 'public'`,
+  );
+  const columns = new Set(rows.map((r) => `${r.table_name}.${r.column_name}`));
+  const missing = Object.entries(SEED_COLUMNS).flatMap(([table, cols]) => cols.map((c) => `${table}.${c}`)).filter((c) => !columns.has(c));
+  expect(missing).toEqual([]);
+});
+
+it('stores every amount as NUMERIC(15,2)', async () => {
+  const rows = await query<{ column: string; data_type: string; precision: number; scale: number }>(
+    `SELECT table_name || '.' || column_name AS column, data_type, numeric_precision AS precision, numeric_scale AS scale
+       FROM information_schema.columns
+      WHERE table_schema = 'public' AND (column_name IN ('amount', 'balance', 'lifetime_earned', 'points_allocation_balance', 'points')
+         OR column_name LIKE '%_balance')`,
+  );
+  expect(rows.length).toBeGreaterThan(15);
+  expect(rows.filter((r) => r.data_type !== 'numeric' || r.precision !== 15 || r.scale !== 2)).toEqual([]);
+});
+
+it("has the seed's seven indexes", async () => {
+  const rows = await query<{ indexname: string }>(`SELECT indexname FROM pg_indexes WHERE schemaname = 'public'`);
+  const names = rows.map((r) => r.indexname);
+  expect(names).toEqual(
+    expect.arrayContaining([
+      'idx_allocation_logs_tenant',
+      'idx_allocation_logs_admin',
+      'idx_platform_billing_logs_tenant',
+      'idx_platform_billing_logs_admin',
+      'idx_distribution_logs_tenant',
+      'idx_distribution_logs_from_user',
+      'idx_distribution_logs_to_user',
+    ]),
+  );
+});
+
+it('guards balances with CHECK constraints and idempotency with a unique key per issuer', async () => {
+  const rows = await query<{ conname: string }>(`SELECT conname FROM pg_constraint WHERE connamespace = 'public'::regnamespace`);
+  const names = rows.map((r) => r.conname);
+  expect(names).toEqual(
+    expect.arrayContaining([
+      'positive_allocation_balance',
+      'positive_balance',
+      'positive_lead_budget',
+      'commands_idempotency_key_unique',
+      'wallet_ledger_chain',
+      'pool_ledger_chain',
+      'lead_budget_ledger_chain',
+    ]),
+  );
+});
+
+it('knows of no pending migration after migrating', async () => {
+  expect(await pendingMigrations(db.orm)).toEqual([]);
+});

@@ -1,0 +1,63 @@
+import { spawn } from 'node:child_process';
+import { resolve } from 'node:path';
+import { EntityManager } from '@mikro-orm/postgresql';
+import { TestDatabase, balances, createTestDatabase, insertTenantWithStaff, insertUser, testRedisUrl } from '@points/testing';
+import { insertCommand } from '@points/db';
+import { sweepStuckCommands } from '../src/worker/command-sweeper';
+import { journalProblems, run } from './ledger-harness';
+import { waitUntilFinal, workerHarness } from './worker-harness';
+
+let db: TestDatabase;
+const em = () => db.orm.em as EntityManager;
+const harness = workerHarness(em);
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+});
+afterAll(async () => {
+  await harness.close();
+  await db.drop();
+});
+
+it('a worker SIGKILLed mid-transaction leaves nothing applied; the job is re-delivered and applied exactly once', async () => {
+  const t = await insertTenantWithStaff(em());
+  const admin = await insertUser(em(), 'platform_admin', null);
+  await run(em(), 'allocate', admin, { tenantId: t.tenantId, amount: '50.00', currency: 'USD', referenceNote: 'initial' });
+
+  const root = resolve(__dirname, '../../..');
+  const child = spawn(process.execPath, ['--import', 'tsx', 'apps/ledger-worker/test/fixtures/worker-that-hangs-before-commit.ts'], {
+    cwd: root,
+    env: { ...process.env, DATABASE_URL: db.url, REDIS_URL: testRedisUrl(), QUEUE_PREFIX: harness.prefix },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const hanging = new Promise<void>((done) => child.stdout.on('data', (chunk: Buffer) => chunk.toString().includes('HANGING_BEFORE_COMMIT') && done()));
+
+  const id = await harness.submit('award', t.manager, { userId: t.employee.id, amount: '20.00' });
+  await hanging;
+  child.kill('SIGKILL');
+  await new Promise((done) => child.once('exit', done));
+
+  // PostgreSQL rolled the dead transaction back: nothing moved.
+  expect(await balances(em(), t.tenantId)).toMatchObject({ pool: '50.00', wallets: expect.objectContaining({ [t.employee.id]: '0.00' }) });
+
+  // A healthy worker finds the stalled job and finishes it.
+  harness.startWorker({ stalledIntervalMs: 500, lockDurationMs: 1_000 });
+  const outcome = (await waitUntilFinal(em(), [id], 30_000)).get(id);
+  expect(outcome?.status).toBe('succeeded');
+  expect(await balances(em(), t.tenantId)).toMatchObject({ pool: '30.00', wallets: expect.objectContaining({ [t.employee.id]: '20.00' }) });
+  const [{ n }] = await em().fork().execute<{ n: string }[]>('SELECT count(*)::text AS n FROM wallet_ledger WHERE command_id = ?', [id]);
+  expect(n).toBe('1');
+  expect(await journalProblems(em())).toEqual([]);
+});
+
+it('a command stored but never enqueued (the gateway died in between) is found by the sweeper and applied', async () => {
+  const t = await insertTenantWithStaff(em());
+  const admin = await insertUser(em(), 'platform_admin', null);
+  const id = await insertCommand(em(), { type: 'allocate', tenantId: null, issuerId: admin.id, payload: { tenantId: t.tenantId, amount: '5.00', currency: 'USD', referenceNote: 'orphan' } });
+  harness.startWorker();
+
+  await new Promise((r) => setTimeout(r, 150));
+  expect(await sweepStuckCommands(em(), harness.queue, 100, 3)).toBe(1);
+  expect((await waitUntilFinal(em(), [id])).get(id)?.status).toBe('succeeded');
+  expect((await balances(em(), t.tenantId)).pool).toBe('5.00');
+});
