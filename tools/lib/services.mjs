@@ -35,7 +35,7 @@ export async function ensureServices({ database = process.env.DATABASE_URL ?? DE
   if (!pgUp) {
     databaseUrl = withPort(databaseUrl, PRIVATE_PG_PORT);
     if (!(await reachable(databaseUrl))) startPrivatePostgres(say);
-    if (!(await waitFor(() => reachable(databaseUrl)))) fail(`PostgreSQL did not start; see ${DATA_DIR}/postgres.log`);
+    if (!(await waitFor(() => reachable(databaseUrl)))) fail(`PostgreSQL did not start; see ${DATA_DIR}/postgres/server.log`);
   }
   if (!redisUp) {
     redisUrl = withPort(redisUrl, PRIVATE_REDIS_PORT);
@@ -60,13 +60,17 @@ function startPrivatePostgres(say) {
     );
   }
   const dataDir = `${DATA_DIR}/postgres`;
-  mkdirSync(DATA_DIR, { recursive: true });
+  mkdirSync(dataDir, { recursive: true });
+  // PostgreSQL refuses to run as root; as root, run it as the machine's postgres user.
+  const asUser = process.getuid?.() === 0 ? 'postgres' : null;
+  if (asUser) run('chown', ['-R', asUser, dataDir], 'chown');
+  const pg = (tool, args, what) => (asUser ? run('runuser', ['-u', asUser, '--', `${bin}/${tool}`, ...args], what) : run(`${bin}/${tool}`, args, what));
   if (!existsSync(`${dataDir}/PG_VERSION`)) {
     say(`• creating a private PostgreSQL cluster in ${dataDir}…`);
-    run(`${bin}/initdb`, ['-D', dataDir, '-U', 'postgres', '--auth=trust', '--encoding=UTF8', '--no-instructions'], 'initdb');
+    pg('initdb', ['-D', dataDir, '-U', 'postgres', '--auth=trust', '--encoding=UTF8', '--no-instructions'], 'initdb');
   }
   say(`• starting private PostgreSQL on 127.0.0.1:${PRIVATE_PG_PORT}…`);
-  run(`${bin}/pg_ctl`, ['-D', dataDir, '-l', `${DATA_DIR}/postgres.log`, '-w', '-o', `-p ${PRIVATE_PG_PORT} -c listen_addresses=127.0.0.1 -k ${DATA_DIR}`, 'start'], 'pg_ctl start');
+  pg('pg_ctl', ['-D', dataDir, '-l', `${dataDir}/server.log`, '-w', '-o', `-p ${PRIVATE_PG_PORT} -c listen_addresses=127.0.0.1 -k ${dataDir}`, 'start'], 'pg_ctl start');
 }
 
 function startPrivateRedis(say) {
