@@ -1,26 +1,79 @@
 import express, { Express } from 'express';
+import helmet from 'helmet';
+import swaggerUi from 'swagger-ui-express';
+import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
+import { CommandJob } from '@points/contracts';
+import { Logger } from '@points/config';
 import { Orm } from '@points/db';
 import { checkReadiness, migrationsCheck, postgresCheck, redisCheck } from '@points/ops';
+import { authenticate } from './auth/authenticate';
+import { CommandService } from './commands/command-service';
+import { errorHandler, notFound } from './http/errors';
+import { perUserRateLimit } from './http/rate-limit';
+import { requestLogging } from './http/request-logging';
+import { ApiRouter } from './openapi/api-router';
+import { createRegistry, generateDocument } from './openapi/document';
+import { commandStatusRoutes } from './routes/command-status.routes';
+import { platformRoutes } from './routes/platform.routes';
+import { socialRoutes } from './routes/social.routes';
+import { tenantRoutes } from './routes/tenant.routes';
 
 export interface GatewayDeps {
   orm: Orm;
+  /** Producer connection: fails fast, so a Redis outage is a 503, not a hang. */
   redis: Redis;
+  queue: Queue<CommandJob>;
+  logger: Logger;
+  jwtSecret: string;
+  rateLimitPerMinute: number;
+  bodyLimit: string;
+  maxAttempts: number;
 }
 
-export function createApp(deps: GatewayDeps): Express {
+export interface Gateway {
+  app: Express;
+  /** Every API route mounted, for the OpenAPI completeness test. */
+  routes: { method: string; path: string }[];
+  document: unknown;
+  /** Flip readiness to 503 while draining for shutdown. */
+  markShuttingDown(): void;
+}
+
+export function createGateway(deps: GatewayDeps): Gateway {
   const app = express();
+  let shuttingDown = false;
   app.disable('x-powered-by');
+  app.set('trust proxy', false);
+  app.use(requestLogging(deps.logger));
+  app.use(helmet());
+  app.use(express.json({ limit: deps.bodyLimit, strict: true }));
+
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
   app.get('/readyz', async (_req, res) => {
-    const report = await checkReadiness({
-      postgres: postgresCheck(deps.orm),
-      migrations: migrationsCheck(deps.orm),
-      redis: redisCheck(deps.redis),
-    });
+    const report = await checkReadiness({ postgres: postgresCheck(deps.orm), migrations: migrationsCheck(deps.orm), redis: redisCheck(deps.redis) });
+    if (shuttingDown) report.ready = false;
     res.status(report.ready ? 200 : 503).json(report);
   });
-  return app;
+
+  const registry = createRegistry();
+  const api = new ApiRouter(registry, authenticate(deps.orm, deps.jwtSecret), [perUserRateLimit(deps.rateLimitPerMinute)]);
+  const commands = new CommandService({ orm: deps.orm, redis: deps.redis, queue: deps.queue, maxAttempts: deps.maxAttempts });
+  platformRoutes(api, deps.orm, commands);
+  tenantRoutes(api, deps.orm, commands);
+  socialRoutes(api, deps.orm);
+  commandStatusRoutes(api, commands);
+  app.use(api.router);
+
+  const document = generateDocument(registry);
+  app.get('/openapi.json', (_req, res) => {
+    res.json(document);
+  });
+  app.use('/docs', swaggerUi.serve, swaggerUi.setup(document as swaggerUi.JsonObject, { customSiteTitle: 'Points platform API' }));
+
+  app.use(notFound);
+  app.use(errorHandler);
+  return { app, routes: api.mounted, document, markShuttingDown: () => (shuttingDown = true) };
 }

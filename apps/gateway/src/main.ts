@@ -1,18 +1,41 @@
 import { createLogger, loadConfig } from '@points/config';
 import { createOrm } from '@points/db';
-import { createRedis } from '@points/queue';
+import { createCommandQueue, createRedis } from '@points/queue';
 import { onShutdown } from '@points/ops';
-import { createApp } from './app';
+import { createGateway } from './app';
 
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger('gateway', config.LOG_LEVEL);
   const orm = await createOrm(config.DATABASE_URL, config.DB_POOL_MAX);
   const redis = createRedis(config.REDIS_URL, 'producer');
-  const app = createApp({ orm, redis });
-  const server = app.listen(config.PORT, () => logger.info({ port: config.PORT }, 'gateway listening'));
+  redis.on('error', (err) => logger.warn({ err: err.message }, 'redis connection problem'));
+  const queue = createCommandQueue(redis, config.QUEUE_PREFIX);
+  const gateway = createGateway({
+    orm,
+    redis,
+    queue,
+    logger,
+    jwtSecret: config.JWT_SECRET,
+    rateLimitPerMinute: config.RATE_LIMIT_PER_MINUTE,
+    bodyLimit: config.BODY_LIMIT,
+    maxAttempts: config.LEDGER_MAX_ATTEMPTS,
+  });
+  const server = gateway.app.listen(config.PORT, () => logger.info({ port: config.PORT }, 'gateway listening'));
+
+  // Drain: stop accepting, let in-flight requests finish (up to 10 s), then close connections.
   onShutdown(logger, [
-    () => new Promise((resolve) => server.close(resolve)),
+    async () => gateway.markShuttingDown(),
+    () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+        setTimeout(() => {
+          server.closeAllConnections();
+          resolve();
+        }, 10_000).unref();
+      }),
+    () => queue.close(),
     () => orm.close(),
     async () => redis.disconnect(),
   ]);

@@ -1,36 +1,28 @@
-import { AddressInfo } from 'node:net';
-import { Server } from 'node:http';
-import { Redis } from 'ioredis';
-import { createRedis, redisReady } from '@points/queue';
-import { TestDatabase, createTestDatabase, testRedisUrl } from '@points/testing';
-import { createApp } from '../src/app';
+import { Stack, call, startStack } from './gateway-harness';
 
-let db: TestDatabase;
-let redis: Redis;
-let server: Server;
-let base: string;
-
+let stack: Stack;
 beforeAll(async () => {
-  db = await createTestDatabase(2);
-  redis = createRedis(testRedisUrl(), 'producer');
-  await redisReady(redis);
-  server = createApp({ orm: db.orm, redis }).listen(0);
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  stack = await startStack({ worker: false });
 });
-afterAll(async () => {
-  await new Promise((r) => server.close(r));
-  redis.disconnect();
-  await db.drop();
-});
+afterAll(() => stack.stop());
 
 it('/healthz answers while the process is alive', async () => {
-  const response = await fetch(`${base}/healthz`);
+  const response = await call(stack.base, 'GET', '/healthz');
   expect(response.status).toBe(200);
-  expect(await response.json()).toEqual({ status: 'ok' });
+  expect(response.body).toEqual({ status: 'ok' });
 });
 
 it('/readyz is 200 when PostgreSQL, the migrations and Redis are all fine', async () => {
-  const response = await fetch(`${base}/readyz`);
+  const response = await call(stack.base, 'GET', '/readyz');
   expect(response.status).toBe(200);
-  expect(await response.json()).toEqual({ ready: true, checks: { postgres: { ok: true }, migrations: { ok: true }, redis: { ok: true } } });
+  expect(response.body).toEqual({ ready: true, checks: { postgres: { ok: true }, migrations: { ok: true }, redis: { ok: true } } });
+});
+
+it('answers an unknown path with the error model, and sends helmet headers and a request id', async () => {
+  const response = await call(stack.base, 'GET', '/nope', { headers: { 'x-request-id': 'req-123' } });
+  expect(response.status).toBe(404);
+  expect(response.body).toEqual({ error: { code: 'NOT_FOUND', message: 'no such resource' } });
+  expect(response.headers.get('x-request-id')).toBe('req-123');
+  expect(response.headers.get('x-content-type-options')).toBe('nosniff');
+  expect(response.headers.get('x-powered-by')).toBeNull();
 });

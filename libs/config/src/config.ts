@@ -18,6 +18,8 @@ const EnvSchema = z.object({
   LEDGER_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(10),
   COMMAND_SWEEP_INTERVAL_MS: z.coerce.number().int().min(100).default(15_000),
   COMMAND_STUCK_AFTER_MS: z.coerce.number().int().min(100).default(60_000),
+  RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(600),
+  BODY_LIMIT: z.string().default('100kb'),
   DB_POOL_MAX: z.coerce.number().int().min(1).max(200).default(10),
 });
 

@@ -2,3 +2,4 @@ export * from './entities';
 export * from './orm';
 export * from './database-url';
 export * from './command-store';
+export * from './transient-errors';

@@ -1,0 +1,188 @@
+import { AppError, DistributionView, ListQuery, MeView, PoolView, UserView, fromCents, page, toCents } from '@points/contracts';
+import { Orm } from '@points/db';
+import { ApiRouter } from '../openapi/api-router';
+import { CommandService } from '../commands/command-service';
+import { tenantOf } from '../http/request-context';
+import { commandRoute } from './command-route';
+import { iso, timeKeyset, toPage } from './keyset';
+
+const MANAGERS = ['tenant_manager', 'hr_admin'] as const;
+const TENANT_USERS = ['tenant_manager', 'hr_admin', 'lead', 'employee'] as const;
+const EVERYONE = ['platform_admin', ...TENANT_USERS] as const;
+
+/** Users, the caller's own view, the tenant pool and distributions. Every query is scoped by the caller's tenant. */
+export function tenantRoutes(api: ApiRouter, orm: Orm, commands: CommandService): void {
+  const db = () => orm.em.fork();
+
+  commandRoute(api, commands, {
+    type: 'create_user',
+    path: '/api/users',
+    summary: 'Create a user (with a wallet, and a budget for a lead); a platform admin names the tenant',
+    tag: 'users',
+    roles: ['platform_admin', ...MANAGERS],
+    check: ({ caller, body }) => {
+      if (caller.role === 'platform_admin' && !body.tenantId) {
+        throw new AppError('VALIDATION_FAILED', 'the request body is invalid', [{ field: 'tenantId', message: 'required for a platform admin' }]);
+      }
+      if (caller.role !== 'platform_admin' && body.tenantId !== undefined) {
+        throw new AppError('VALIDATION_FAILED', 'the request body is invalid', [{ field: 'tenantId', message: 'is not an accepted field: users are created in your own tenant' }]);
+      }
+    },
+  });
+
+  api.route({
+    method: 'get',
+    path: '/api/users',
+    summary: "The tenant's users",
+    tag: 'users',
+    roles: MANAGERS,
+    query: ListQuery,
+    responses: { 200: { description: 'A page of users', schema: page(UserView) } },
+    handler: async ({ req, res, query }) => {
+      const keyset = timeKeyset('u', query.cursor, 'asc');
+      const rows = await db().execute<UserRow[]>(
+        `SELECT id, tenant_id, email, display_name, role, active, ${iso('created_at')} AS created_at
+           FROM users u WHERE tenant_id = ? AND ${keyset.where} ORDER BY ${keyset.order} LIMIT ?`,
+        [tenantOf(req), ...keyset.params, query.limit + 1],
+      );
+      res.json(toPage(rows, query.limit, userView, (r) => ({ t: r.created_at, id: r.id })));
+    },
+  });
+
+  api.route({
+    method: 'get',
+    path: '/api/me',
+    summary: 'The caller, their wallet and their lead budget if any',
+    tag: 'users',
+    roles: EVERYONE,
+    responses: { 200: { description: 'You', schema: MeView } },
+    handler: async ({ res, caller }) => {
+      const [row] = await db().execute<(UserRow & { balance: string | null; lifetime_earned: string | null; budget: string | null })[]>(
+        `SELECT u.id, u.tenant_id, u.email, u.display_name, u.role, u.active, ${iso('u.created_at')} AS created_at,
+                w.balance, w.lifetime_earned, b.balance AS budget
+           FROM users u LEFT JOIN wallets w ON w.user_id = u.id LEFT JOIN lead_budgets b ON b.user_id = u.id
+          WHERE u.id = ?`,
+        [caller.userId],
+      );
+      res.json({
+        user: userView(row),
+        wallet: row.balance === null ? null : { balance: row.balance, lifetimeEarned: row.lifetime_earned },
+        leadBudget: row.budget === null ? null : { balance: row.budget },
+      });
+    },
+  });
+
+  api.route({
+    method: 'get',
+    path: '/api/allocations/pool',
+    summary: "The tenant pool's balance and a short status message",
+    tag: 'allocations',
+    roles: MANAGERS,
+    responses: { 200: { description: 'The pool', schema: PoolView } },
+    handler: async ({ req, res }) => {
+      const tenantId = tenantOf(req);
+      const [row] = await db().execute<{ balance: string }[]>('SELECT points_allocation_balance AS balance FROM tenants WHERE id = ?', [tenantId]);
+      res.json({ tenantId, balance: row.balance, message: poolMessage(row.balance) });
+    },
+  });
+
+  commandRoute(api, commands, {
+    type: 'delegate',
+    path: '/api/allocations/distribute-to-lead',
+    summary: "Move points from the tenant pool to a lead's budget",
+    tag: 'allocations',
+    roles: MANAGERS,
+  });
+
+  commandRoute(api, commands, {
+    type: 'award',
+    path: '/api/allocations/award-points',
+    summary: "Award points to a colleague's wallet: managers from the pool, leads from their own budget",
+    tag: 'allocations',
+    roles: ['tenant_manager', 'hr_admin', 'lead'],
+  });
+
+  commandRoute(api, commands, {
+    type: 'recognition',
+    path: '/api/recognitions',
+    summary: 'Recognise a colleague publicly; points come from the giver’s source (employees give 0-point kudos)',
+    tag: 'recognitions',
+    roles: TENANT_USERS,
+    check: ({ caller, body }) => {
+      if (caller.role === 'employee' && toCents(body.points) > 0n) {
+        throw new AppError('FORBIDDEN', 'employees may only give 0-point kudos', [{ field: 'points', message: 'must be 0 for an employee' }]);
+      }
+    },
+  });
+
+  const distributions = (scope: 'own' | 'tenant') =>
+    api.route({
+      method: 'get',
+      path: scope === 'own' ? '/api/allocations/history' : '/api/allocations/history/tenant',
+      summary: scope === 'own' ? 'Distributions the caller made, newest first' : "All of the tenant's distributions, newest first",
+      tag: 'allocations',
+      roles: scope === 'own' ? ['tenant_manager', 'hr_admin', 'lead'] : MANAGERS,
+      query: ListQuery,
+      responses: { 200: { description: 'A page of distributions', schema: page(DistributionView) } },
+      handler: async ({ req, res, caller, query }) => {
+        const keyset = timeKeyset('d', query.cursor);
+        const own = scope === 'own' ? 'AND d.from_user_id = ?' : '';
+        const rows = await db().execute<Record<string, string>[]>(
+          `SELECT d.id, d.from_user_id, d.to_user_id, d.transaction_type, d.source_type, d.amount, d.description,
+                  d.previous_pool_balance, d.new_pool_balance, d.command_id, ${iso('d.created_at')} AS created_at
+             FROM distribution_logs d
+            WHERE d.tenant_id = ? ${own} AND ${keyset.where} ORDER BY ${keyset.order} LIMIT ?`,
+          [tenantOf(req), ...(scope === 'own' ? [caller.userId] : []), ...keyset.params, query.limit + 1],
+        );
+        res.json(
+          toPage(
+            rows,
+            query.limit,
+            (r) => ({
+              id: r.id,
+              fromUserId: r.from_user_id,
+              toUserId: r.to_user_id,
+              transactionType: r.transaction_type,
+              sourceType: r.source_type,
+              amount: r.amount,
+              description: r.description,
+              previousPoolBalance: r.previous_pool_balance,
+              newPoolBalance: r.new_pool_balance,
+              commandId: r.command_id,
+              createdAt: r.created_at,
+            }),
+            (r) => ({ t: r.created_at, id: r.id }),
+          ),
+        );
+      },
+    });
+  distributions('own');
+  distributions('tenant');
+}
+
+interface UserRow {
+  id: string;
+  tenant_id: string | null;
+  email: string;
+  display_name: string;
+  role: string;
+  active: boolean;
+  created_at: string;
+}
+
+const userView = (r: UserRow) => ({
+  id: r.id,
+  tenantId: r.tenant_id,
+  email: r.email,
+  displayName: r.display_name,
+  role: r.role,
+  active: r.active,
+  createdAt: r.created_at,
+});
+
+function poolMessage(balance: string): string {
+  const cents = toCents(balance);
+  if (cents === 0n) return 'The pool is empty: ask your platform admin to allocate points before awarding.';
+  if (cents < 100_000n) return `The pool is running low (${fromCents(cents)} points left).`;
+  return `${fromCents(cents)} points are available to delegate and award.`;
+}

@@ -1,0 +1,103 @@
+import { AddressInfo } from 'node:net';
+import { Server } from 'node:http';
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import pino from 'pino';
+import { issueToken } from '@points/auth';
+import { CommandJob } from '@points/contracts';
+import { createCommandQueue, createRedis, redisReady } from '@points/queue';
+import { AppProcess, TestDatabase, TestUser, createTestDatabase, startAppProcess, testQueuePrefix, testRedisUrl } from '@points/testing';
+import { Gateway, createGateway } from '../src/app';
+
+export const JWT_SECRET = 'test-secret-0123456789abcdef';
+
+export interface Stack {
+  db: TestDatabase;
+  gateway: Gateway;
+  base: string;
+  prefix: string;
+  redis: Redis;
+  queue: Queue<CommandJob>;
+  worker: AppProcess | null;
+  stop(): Promise<void>;
+}
+
+/**
+ * The real stack for one test file: its own database and queue prefix, the
+ * gateway in-process on a free port, and (unless told otherwise) the real
+ * ledger worker as a child process.
+ */
+export async function startStack(options: { worker?: boolean; rateLimitPerMinute?: number } = {}): Promise<Stack> {
+  const db = await createTestDatabase(10);
+  const prefix = testQueuePrefix();
+  const redis = createRedis(testRedisUrl(), 'producer');
+  await redisReady(redis);
+  const queue = createCommandQueue(redis, prefix);
+  const gateway = createGateway({
+    orm: db.orm,
+    redis,
+    queue,
+    logger: pino({ level: 'silent' }),
+    jwtSecret: JWT_SECRET,
+    rateLimitPerMinute: options.rateLimitPerMinute ?? 100_000,
+    bodyLimit: '100kb',
+    maxAttempts: 5,
+  });
+  const server: Server = gateway.app.listen(0);
+  await new Promise((r) => server.once('listening', r));
+  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const worker =
+    options.worker === false
+      ? null
+      : await startAppProcess(
+          'ledger-worker',
+          { DATABASE_URL: db.url, REDIS_URL: testRedisUrl(), QUEUE_PREFIX: prefix, LEDGER_WORKER_PORT: '0', JWT_SECRET, LEDGER_CONCURRENCY: '8' },
+          'ledger worker started',
+        );
+  return {
+    db,
+    gateway,
+    base,
+    prefix,
+    redis,
+    queue,
+    worker,
+    async stop() {
+      await worker?.stop();
+      await new Promise((r) => server.close(r));
+      await queue.obliterate({ force: true }).catch(() => undefined);
+      await queue.close();
+      redis.disconnect();
+      await db.drop();
+    },
+  };
+}
+
+export const tokenFor = (user: TestUser, ttlSeconds = 3600) =>
+  issueToken(JWT_SECRET, { sub: user.id, role: user.role, tenantId: user.tenantId }, ttlSeconds);
+
+export interface CallOptions {
+  token?: string;
+  body?: unknown;
+  rawBody?: string;
+  headers?: Record<string, string>;
+}
+
+/** One HTTP call; returns status, headers and the parsed JSON body. */
+export async function call(base: string, method: string, path: string, options: CallOptions = {}) {
+  const headers: Record<string, string> = { ...options.headers };
+  if (options.token) headers.authorization = `Bearer ${options.token}`;
+  let body: string | undefined;
+  if (options.rawBody !== undefined) body = options.rawBody;
+  else if (options.body !== undefined) body = JSON.stringify(options.body);
+  if (body !== undefined) headers['content-type'] ??= 'application/json';
+  const response = await fetch(`${base}${path}`, { method, headers, body });
+  const text = await response.text();
+  let json: unknown = undefined;
+  try {
+    json = text ? JSON.parse(text) : undefined;
+  } catch {
+    json = text;
+  }
+  return { status: response.status, headers: response.headers, body: json as Record<string, any> };
+}

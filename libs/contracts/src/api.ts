@@ -1,0 +1,163 @@
+import { z } from 'zod';
+import { CommandStatus, CommandTypeSchema, SourceType } from './commands';
+import { ERROR_CODES } from './errors';
+import { Decimal } from './money';
+import { Role } from './roles';
+
+/**
+ * HTTP request and response shapes that are not commands. The gateway
+ * validates with them, the OpenAPI document is generated from them, and the
+ * tests parse responses with them.
+ */
+const Id = z.uuid();
+const Timestamp = z.string().describe('ISO 8601 timestamp, UTC, microsecond precision');
+
+export const ErrorResponse = z.object({
+  error: z.object({
+    code: z.enum(ERROR_CODES),
+    message: z.string(),
+    details: z.array(z.object({ field: z.string().optional(), message: z.string() }).passthrough()).optional(),
+  }),
+});
+
+export const ListQuery = z
+  .object({
+    limit: z.coerce.number().int().min(1).max(200).default(50),
+    cursor: z.string().min(1).max(500).optional(),
+  })
+  .strict();
+export type ListQuery = z.infer<typeof ListQuery>;
+
+export const page = <T extends z.ZodType>(item: T) => z.object({ items: z.array(item), nextCursor: z.string().nullable() });
+
+export const IdempotencyKey = z.string().min(1).max(255);
+
+export const CommandAccepted = z.object({
+  commandId: Id,
+  status: CommandStatus,
+  statusUrl: z.string(),
+});
+
+export const CommandResource = z.object({
+  commandId: Id,
+  type: CommandTypeSchema,
+  status: CommandStatus,
+  result: z.record(z.string(), z.unknown()).optional(),
+  error: ErrorResponse.shape.error.optional(),
+  createdAt: Timestamp,
+  completedAt: Timestamp.nullable(),
+});
+export type CommandResource = z.infer<typeof CommandResource>;
+
+export const CreateTenantBody = z
+  .object({
+    name: z.string().trim().min(1).max(200),
+    slug: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'lower-case letters, digits and dashes, at most 63'),
+  })
+  .strict();
+
+export const TenantView = z.object({ id: Id, name: z.string(), slug: z.string(), poolBalance: Decimal, createdAt: Timestamp });
+
+export const AllocationLogView = z.object({
+  id: Id,
+  tenantId: Id,
+  adminId: Id,
+  transactionType: z.enum(['allocation', 'clawback']),
+  amount: Decimal,
+  currency: z.string().nullable(),
+  referenceNote: z.string().nullable(),
+  invoiceNumber: z.string().nullable(),
+  previousBalance: Decimal,
+  newBalance: Decimal,
+  version: z.string(),
+  commandId: Id,
+  createdAt: Timestamp,
+});
+
+export const AllocationStats = z.object({
+  tenantId: Id,
+  totalAllocated: Decimal,
+  totalClawedBack: Decimal,
+  netAllocated: Decimal,
+  poolBalance: Decimal,
+  leadBudgetsTotal: Decimal,
+  walletsTotal: Decimal,
+  totalDistributed: Decimal,
+  accountingCheck: z.object({
+    balanced: z.boolean().describe('net allocated equals what the journals say the pool, lead budgets and wallets hold, and balances match their journals'),
+    netAllocated: Decimal,
+    heldPerJournals: Decimal,
+    heldPerBalances: Decimal,
+    journals: z.object({ pool: Decimal, leadBudgets: Decimal, wallets: Decimal }),
+  }),
+});
+
+export const TenantAllocationSummary = z.object({
+  tenantId: Id,
+  name: z.string(),
+  slug: z.string(),
+  poolBalance: Decimal,
+  totalAllocated: Decimal,
+  totalClawedBack: Decimal,
+  netAllocated: Decimal,
+  allocationCount: z.number().int(),
+});
+
+export const UserView = z.object({
+  id: Id,
+  tenantId: Id.nullable(),
+  email: z.string(),
+  displayName: z.string(),
+  role: Role,
+  active: z.boolean(),
+  createdAt: Timestamp,
+});
+
+export const MeView = z.object({
+  user: UserView,
+  wallet: z.object({ balance: Decimal, lifetimeEarned: Decimal }).nullable(),
+  leadBudget: z.object({ balance: Decimal }).nullable(),
+});
+
+export const PoolView = z.object({ tenantId: Id, balance: Decimal, message: z.string() });
+
+export const DistributionView = z.object({
+  id: Id,
+  fromUserId: Id,
+  toUserId: Id,
+  transactionType: z.enum(['delegation', 'award', 'recognition', 'bulk_award']),
+  sourceType: SourceType,
+  amount: Decimal,
+  description: z.string().nullable(),
+  previousPoolBalance: Decimal,
+  newPoolBalance: Decimal,
+  commandId: Id,
+  createdAt: Timestamp,
+});
+
+const Person = z.object({ id: Id, displayName: z.string() });
+export const FeedEntryView = z.object({
+  id: Id,
+  type: z.string(),
+  actor: Person,
+  target: Person.nullable(),
+  points: Decimal,
+  message: z.string().nullable(),
+  referenceId: Id.nullable(),
+  createdAt: Timestamp,
+});
+
+export const WalletLedgerView = z.object({
+  id: Id,
+  amount: Decimal,
+  transactionType: z.string(),
+  referenceType: z.string(),
+  referenceId: Id,
+  previousBalance: Decimal,
+  newBalance: Decimal,
+  version: z.string(),
+  createdAt: Timestamp,
+});
+
+export const HealthView = z.object({ status: z.literal('ok') });
+export const ReadinessView = z.object({ ready: z.boolean(), checks: z.record(z.string(), z.object({ ok: z.boolean(), error: z.string().optional() })) });
