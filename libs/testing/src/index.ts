@@ -1,3 +1,4 @@
 export * from './test-database';
 export * from './fixtures';
 export * from './app-process';
+export * from './private-redis';

@@ -1,0 +1,115 @@
+import { TestUser, balances, insertTenantWithStaff, insertUser } from '@points/testing';
+import { Stack, call, startStack, tokenFor } from './gateway-harness';
+
+let stack: Stack;
+let t: Awaited<ReturnType<typeof insertTenantWithStaff>>;
+let admin: TestUser;
+let managerToken: string;
+
+beforeAll(async () => {
+  stack = await startStack();
+  t = await insertTenantWithStaff(stack.db.orm.em);
+  admin = await insertUser(stack.db.orm.em, 'platform_admin', null);
+  managerToken = await tokenFor(t.manager);
+  const funded = await call(stack.base, 'POST', '/api/platform/allocations/allocate', {
+    token: await tokenFor(admin),
+    headers: { prefer: 'wait=10' },
+    body: { tenantId: t.tenantId, amount: '100', currency: 'USD', referenceNote: 'start' },
+  });
+  expect(funded.status).toBe(200);
+});
+afterAll(() => stack.stop());
+
+const award = (amount: string, headers: Record<string, string> = {}) =>
+  call(stack.base, 'POST', '/api/allocations/award-points', { token: managerToken, headers, body: { userId: t.employee.id, amount } });
+
+describe('Idempotency-Key', () => {
+  it('a sequential retry with the same key and body returns the same command and applies once', async () => {
+    const before = await balances(stack.db.orm.em, t.tenantId);
+    const first = await award('1.00', { 'idempotency-key': 'seq-1', prefer: 'wait=10' });
+    const retry = await award('1', { 'idempotency-key': 'seq-1', prefer: 'wait=10' });
+
+    expect(first.status).toBe(200);
+    expect(retry.status).toBe(200);
+    expect(retry.body.commandId).toBe(first.body.commandId);
+    const after = await balances(stack.db.orm.em, t.tenantId);
+    expect(Number(after.pool)).toBe(Number(before.pool) - 1);
+  });
+
+  it('20 concurrent retries of one key apply once', async () => {
+    const before = await balances(stack.db.orm.em, t.tenantId);
+    const responses = await Promise.all(Array.from({ length: 20 }, () => award('2.00', { 'idempotency-key': 'burst-1' })));
+
+    expect(responses.map((r) => r.status).every((s) => s === 202 || s === 200)).toBe(true);
+    expect(new Set(responses.map((r) => r.body.commandId)).size).toBe(1);
+    const done = await award('2.00', { 'idempotency-key': 'burst-1', prefer: 'wait=10' });
+    expect(done.body.status).toBe('succeeded');
+    const after = await balances(stack.db.orm.em, t.tenantId);
+    expect(Number(after.pool)).toBe(Number(before.pool) - 2);
+  });
+
+  it('the same key with another body is 409 IDEMPOTENCY_KEY_REUSED and changes nothing', async () => {
+    await award('1.00', { 'idempotency-key': 'reuse-1', prefer: 'wait=10' });
+    const before = await balances(stack.db.orm.em, t.tenantId);
+    const reused = await award('3.00', { 'idempotency-key': 'reuse-1' });
+
+    expect(reused.status).toBe(409);
+    expect(reused.body.error.code).toBe('IDEMPOTENCY_KEY_REUSED');
+    expect(await balances(stack.db.orm.em, t.tenantId)).toEqual(before);
+  });
+
+  it('keys are scoped per user: another user may use the same key', async () => {
+    const mine = await award('1.00', { 'idempotency-key': 'shared-key', prefer: 'wait=10' });
+    const theirs = await call(stack.base, 'POST', '/api/allocations/award-points', {
+      token: await tokenFor(t.hr),
+      headers: { 'idempotency-key': 'shared-key', prefer: 'wait=10' },
+      body: { userId: t.employee.id, amount: '1.00' },
+    });
+    expect(theirs.status).toBe(200);
+    expect(theirs.body.commandId).not.toBe(mine.body.commandId);
+  });
+});
+
+describe('Prefer: wait', () => {
+  it('returns 200 with the command resource when it succeeds', async () => {
+    const response = await award('1.00', { prefer: 'wait=10' });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('preference-applied')).toBe('wait=10');
+    expect(response.body).toMatchObject({ type: 'award', status: 'succeeded', result: { amount: '1.00', wallet: { newBalance: expect.any(String) } } });
+  });
+
+  it('returns 422 INSUFFICIENT_BALANCE when a business rule rejects it, and nothing moves', async () => {
+    const before = await balances(stack.db.orm.em, t.tenantId);
+    const response = await award('1000000.00', { prefer: 'wait=10' });
+    expect(response.status).toBe(422);
+    expect(response.body.error.code).toBe('INSUFFICIENT_BALANCE');
+    expect(response.body.command).toMatchObject({ status: 'rejected' });
+    expect(await balances(stack.db.orm.em, t.tenantId)).toEqual(before);
+  });
+
+  it('still answers 202 when the outcome is not ready in time', async () => {
+    await stack.worker?.child.kill('SIGSTOP');
+    try {
+      const started = Date.now();
+      const response = await award('1.00', { prefer: 'wait=1' });
+      expect(response.status).toBe(202);
+      expect(response.body).toMatchObject({ status: 'queued', statusUrl: `/api/commands/${response.body.commandId}` });
+      expect(Date.now() - started).toBeGreaterThanOrEqual(900);
+    } finally {
+      stack.worker?.child.kill('SIGCONT');
+    }
+  });
+});
+
+describe('GET /api/commands/:id', () => {
+  it('serves the status and result to the issuer', async () => {
+    const accepted = await award('1.00');
+    expect(accepted.status).toBe(202);
+    let resource = accepted.body;
+    for (let i = 0; i < 100 && resource.status !== 'succeeded'; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      resource = (await call(stack.base, 'GET', accepted.body.statusUrl, { token: managerToken })).body;
+    }
+    expect(resource).toMatchObject({ commandId: accepted.body.commandId, type: 'award', status: 'succeeded', createdAt: expect.any(String), completedAt: expect.any(String) });
+  });
+});

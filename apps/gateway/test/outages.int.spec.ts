@@ -1,0 +1,55 @@
+import { PrivateRedis, TestUser, insertTenantWithStaff, startPrivateRedis } from '@points/testing';
+import { Stack, call, startStack, tokenFor } from './gateway-harness';
+
+let redis: PrivateRedis;
+let stack: Stack;
+let t: Awaited<ReturnType<typeof insertTenantWithStaff>>;
+let manager: TestUser;
+
+beforeAll(async () => {
+  redis = await startPrivateRedis();
+  stack = await startStack({ worker: false, redisUrl: redis.url, rateLimitPerMinute: 30 });
+  t = await insertTenantWithStaff(stack.db.orm.em);
+  manager = t.manager;
+});
+afterAll(async () => {
+  await stack.stop();
+  await redis.kill();
+});
+
+const commandCount = async () => Number((await stack.db.orm.em.fork().execute<{ n: string }[]>('SELECT count(*)::text AS n FROM commands'))[0].n);
+
+it('with Redis down, commands get 503 and nothing is accepted; reads still work; it recovers when Redis returns', async () => {
+  const token = await tokenFor(manager);
+  const body = { userId: t.employee.id, amount: '1.00' };
+  await redis.kill();
+  await new Promise((r) => setTimeout(r, 200));
+  const before = await commandCount();
+
+  const refused = await call(stack.base, 'POST', '/api/allocations/award-points', { token, body });
+  expect(refused.status).toBe(503);
+  expect(refused.body.error.code).toBe('SERVICE_UNAVAILABLE');
+  expect(await commandCount()).toBe(before);
+  expect((await call(stack.base, 'GET', '/api/me', { token })).status).toBe(200);
+  expect((await call(stack.base, 'GET', '/readyz')).status).toBe(503);
+
+  await redis.restart();
+  let accepted = refused;
+  for (let i = 0; i < 50 && accepted.status !== 202; i++) {
+    await new Promise((r) => setTimeout(r, 200));
+    accepted = await call(stack.base, 'POST', '/api/allocations/award-points', { token, body });
+  }
+  expect(accepted.status).toBe(202);
+  expect(await commandCount()).toBe(before + 1);
+});
+
+it('rate-limits per user with 429 RATE_LIMITED and Retry-After', async () => {
+  const token = await tokenFor(t.hr);
+  let response = await call(stack.base, 'GET', '/api/me', { token });
+  for (let i = 0; i < 40 && response.status !== 429; i++) response = await call(stack.base, 'GET', '/api/me', { token });
+  expect(response.status).toBe(429);
+  expect(response.body.error.code).toBe('RATE_LIMITED');
+  expect(Number(response.headers.get('retry-after'))).toBeGreaterThan(0);
+  // Another user is not affected.
+  expect((await call(stack.base, 'GET', '/api/me', { token: await tokenFor(t.lead) })).status).toBe(200);
+});
