@@ -1,24 +1,51 @@
+import { EntityManager } from '@mikro-orm/postgresql';
 import { createLogger, loadConfig } from '@points/config';
 import { createOrm } from '@points/db';
-import { createRedis } from '@points/queue';
+import { createDeadLetterQueue, createNotificationQueue, createRedis } from '@points/queue';
 import { migrationsCheck, onShutdown, postgresCheck, redisCheck, startOpsServer } from '@points/ops';
+import { startOutboxRelay } from './outbox/outbox-relay';
+import { startNotificationWorker } from './notifications/notification-worker';
 
-/**
- * Writes feed entries and audit events from the ledger's outbox events.
- * Not built yet (issue #4): today it only proves it can reach its dependencies.
- */
+/** Relays the ledger's outbox onto the notification queue, and turns events into feed entries and audit rows. */
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger('notification-worker', config.LOG_LEVEL);
   const orm = await createOrm(config.DATABASE_URL, config.DB_POOL_MAX);
-  const redis = createRedis(config.REDIS_URL, 'worker');
+  const em = orm.em as EntityManager;
+  const queueRedis = createRedis(config.REDIS_URL, 'worker');
+  const workerRedis = createRedis(config.REDIS_URL, 'worker');
+  const notifications = createNotificationQueue(queueRedis, config.QUEUE_PREFIX);
+  const deadLetters = createDeadLetterQueue(queueRedis, config.QUEUE_PREFIX);
+
+  const relay = startOutboxRelay(em, notifications, logger, { pollMs: config.OUTBOX_POLL_MS, batchSize: config.OUTBOX_BATCH_SIZE });
+  const worker = startNotificationWorker({
+    connection: workerRedis,
+    prefix: config.QUEUE_PREFIX,
+    em,
+    deadLetters,
+    logger,
+    concurrency: config.NOTIFICATION_CONCURRENCY,
+    defaultLowPoolThreshold: config.LOW_POOL_THRESHOLD,
+  });
   const ops = await startOpsServer(config.NOTIFICATION_WORKER_PORT, {
     postgres: postgresCheck(orm),
     migrations: migrationsCheck(orm),
-    redis: redisCheck(redis),
+    redis: redisCheck(queueRedis),
   });
   logger.info({ port: config.NOTIFICATION_WORKER_PORT }, 'notification worker started');
-  onShutdown(logger, [() => new Promise((resolve) => ops.close(resolve)), () => orm.close(), async () => redis.disconnect()]);
+
+  onShutdown(logger, [
+    () => relay.stop(),
+    () => worker.close(),
+    () => notifications.close(),
+    () => deadLetters.close(),
+    () => new Promise((resolve) => ops.close(resolve)),
+    () => orm.close(),
+    async () => {
+      queueRedis.disconnect();
+      workerRedis.disconnect();
+    },
+  ]);
 }
 
 main().catch((error: unknown) => {

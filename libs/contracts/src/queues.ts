@@ -16,3 +16,13 @@ export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
  */
 export const CommandJob = z.object({ commandId: z.uuid(), type: CommandTypeSchema });
 export type CommandJob = z.infer<typeof CommandJob>;
+
+/** A notification job carries the outbox event as written; the worker validates it before use. */
+export const DeadLetterJob = z.object({
+  source: z.string(),
+  jobId: z.string().optional(),
+  reason: z.string(),
+  payload: z.unknown(),
+  failedAt: z.string(),
+});
+export type DeadLetterJob = z.infer<typeof DeadLetterJob>;

@@ -1,2 +1,3 @@
 export * from './redis';
 export * from './command-queue';
+export * from './notification-queue';

@@ -1,0 +1,161 @@
+import { createHash } from 'node:crypto';
+import { Cents, LedgerEvent, assertUnreachable, fromCents, toCents } from '@points/contracts';
+
+/**
+ * What one ledger event becomes: at most one feed entry (awards and
+ * recognitions are social; allocations and delegations are not), one audit row,
+ * and a low-pool alert when the event took the tenant pool below its threshold.
+ * Pure, so every mapping is unit tested; ids derive from the event id, so
+ * writing the same event twice writes nothing new.
+ */
+export interface FeedRow {
+  id: string;
+  event_id: string;
+  tenant_id: string;
+  actor_id: string;
+  target_user_id: string | null;
+  type: 'award' | 'recognition';
+  message: string | null;
+  points: string;
+  reference_id: string;
+  created_at: string;
+}
+
+export interface AuditRow {
+  id: string;
+  event_id: string;
+  tenant_id: string | null;
+  actor_id: string | null;
+  action: string;
+  entity_type: string;
+  entity_id: string;
+  before: unknown;
+  after: unknown;
+  request_id: string | null;
+  created_at: string;
+}
+
+export interface NotificationRows {
+  feed: FeedRow | null;
+  audit: AuditRow[];
+  lowPool: { tenantId: string; balance: string; threshold: string } | null;
+}
+
+export function notificationRows(event: LedgerEvent, lowPoolThreshold: (tenantId: string) => Cents): NotificationRows {
+  const audit = (entityType: string, entityId: string, before: unknown, after: unknown): AuditRow => ({
+    id: derivedId(event.eventId, 'audit'),
+    event_id: event.eventId,
+    tenant_id: event.tenantId,
+    actor_id: event.actorId,
+    action: event.type,
+    entity_type: entityType,
+    entity_id: entityId,
+    before,
+    after,
+    request_id: event.requestId,
+    created_at: event.occurredAt,
+  });
+  const feed = (type: FeedRow['type'], targetId: string, points: string, message: string | null, referenceId: string): FeedRow => ({
+    id: derivedId(event.eventId, 'feed'),
+    event_id: event.eventId,
+    tenant_id: event.tenantId as string,
+    actor_id: event.actorId,
+    target_user_id: targetId,
+    type,
+    message,
+    points,
+    reference_id: referenceId,
+    created_at: event.occurredAt,
+  });
+
+  let rows: { feed: FeedRow | null; audit: AuditRow; pool: { previousBalance: string; newBalance: string } | null };
+  switch (event.type) {
+    case 'points.allocated':
+      rows = {
+        feed: null,
+        audit: audit('tenant_pool', event.tenantId, { balance: event.pool.previousBalance }, { balance: event.pool.newBalance, amount: event.amount, currency: event.currency, invoiceNumber: event.invoiceNumber, referenceNote: event.referenceNote }),
+        pool: null,
+      };
+      break;
+    case 'points.clawed_back':
+      rows = {
+        feed: null,
+        audit: audit('tenant_pool', event.tenantId, { balance: event.pool.previousBalance }, { balance: event.pool.newBalance, amount: event.amount, referenceNote: event.referenceNote }),
+        pool: event.pool,
+      };
+      break;
+    case 'points.delegated':
+      rows = {
+        feed: null,
+        audit: audit(
+          'lead_budget',
+          event.leadId,
+          { source: event.source.previousBalance, leadBudget: event.leadBudget.previousBalance },
+          { source: event.source.newBalance, leadBudget: event.leadBudget.newBalance, amount: event.amount },
+        ),
+        pool: event.source,
+      };
+      break;
+    case 'points.awarded':
+      rows = {
+        feed: feed('award', event.recipientId, event.amount, event.description, event.commandId),
+        audit: audit(
+          'wallet',
+          event.recipientId,
+          { source: { type: event.source.type, balance: event.source.previousBalance }, wallet: event.wallet.previousBalance },
+          { source: { type: event.source.type, balance: event.source.newBalance }, wallet: event.wallet.newBalance, amount: event.amount },
+        ),
+        pool: event.source.type === 'tenant_pool' ? event.source : null,
+      };
+      break;
+    case 'recognition.created':
+      rows = {
+        feed: feed('recognition', event.recipientId, event.points, event.message, event.recognitionId),
+        audit: audit(
+          'recognition',
+          event.recognitionId,
+          event.wallet ? { wallet: event.wallet.previousBalance, source: event.source?.previousBalance } : null,
+          { recipientId: event.recipientId, points: event.points, message: event.message, wallet: event.wallet?.newBalance ?? null, source: event.source?.newBalance ?? null },
+        ),
+        pool: event.source?.type === 'tenant_pool' ? event.source : null,
+      };
+      break;
+    case 'user.created':
+      rows = { feed: null, audit: audit('user', event.userId, null, { email: event.email, displayName: event.displayName, role: event.role }), pool: null };
+      break;
+    case 'command.rejected':
+      rows = { feed: null, audit: audit('command', event.commandId, null, { commandType: event.commandType, error: event.error }), pool: null };
+      break;
+    default:
+      return assertUnreachable(event);
+  }
+
+  const lowPool = rows.pool && event.tenantId ? crossedBelow(event.tenantId, rows.pool, lowPoolThreshold(event.tenantId)) : null;
+  const auditRows = [rows.audit];
+  if (lowPool) {
+    auditRows.push({
+      ...rows.audit,
+      id: derivedId(event.eventId, 'low-pool'),
+      event_id: derivedId(event.eventId, 'low-pool-event'),
+      action: 'pool.low_balance',
+      entity_type: 'tenant_pool',
+      entity_id: lowPool.tenantId,
+      before: null,
+      after: { balance: lowPool.balance, threshold: lowPool.threshold, causedBy: event.eventId },
+    });
+  }
+  return { feed: rows.feed, audit: auditRows, lowPool };
+}
+
+/** An alert fires once, when a change takes the pool from at-or-above to below the threshold. */
+function crossedBelow(tenantId: string, pool: { previousBalance: string; newBalance: string }, threshold: Cents) {
+  const before = toCents(pool.previousBalance);
+  const after = toCents(pool.newBalance);
+  return before >= threshold && after < threshold ? { tenantId, balance: pool.newBalance, threshold: fromCents(threshold) } : null;
+}
+
+/** A stable UUID for a row derived from an event, so replays collide on the primary key too. */
+export function derivedId(eventId: string, purpose: string): string {
+  const hex = createHash('sha256').update(`${eventId}:${purpose}`).digest('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-${((parseInt(hex[16], 16) & 0x3) | 0x8).toString(16)}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+}

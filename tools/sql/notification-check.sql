@@ -1,0 +1,37 @@
+-- SPEC invariant 5: once the system is idle, feed and audit_log match the ledger
+-- one-to-one. Every outbox event has exactly one audit row (audit_log.event_id is
+-- unique); every award and recognition has exactly one feed entry (feed.event_id
+-- is unique) and nothing else does; every finished command has its event.
+-- Returns one row per problem; no rows means everything matches.
+-- Run: psql "$DATABASE_URL" -f tools/sql/notification-check.sql
+SELECT 'outbox event not relayed yet' AS problem, o.id AS ref, o.event_type AS kind
+  FROM outbox o WHERE o.published_at IS NULL
+UNION ALL
+SELECT 'missing audit row', o.id, o.event_type
+  FROM outbox o WHERE NOT EXISTS (SELECT 1 FROM audit_log a WHERE a.event_id = o.id)
+UNION ALL
+SELECT 'missing feed entry', o.id, o.event_type
+  FROM outbox o
+ WHERE o.event_type IN ('points.awarded', 'recognition.created')
+   AND NOT EXISTS (SELECT 1 FROM feed f WHERE f.event_id = o.id)
+UNION ALL
+SELECT 'feed entry for a non-social event', o.id, o.event_type
+  FROM outbox o JOIN feed f ON f.event_id = o.id
+ WHERE o.event_type NOT IN ('points.awarded', 'recognition.created')
+UNION ALL
+SELECT 'feed entry without an event', f.event_id, f.type
+  FROM feed f WHERE NOT EXISTS (SELECT 1 FROM outbox o WHERE o.id = f.event_id)
+UNION ALL
+SELECT 'audit row without an event', a.event_id, a.action
+  FROM audit_log a
+ WHERE a.action <> 'pool.low_balance' AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.id = a.event_id)
+UNION ALL
+SELECT 'finished command without its event', c.id, c.type
+  FROM commands c
+ WHERE c.status IN ('succeeded', 'rejected') AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.command_id = c.id)
+UNION ALL
+SELECT 'award or recognition in the journals without a feed entry', d.id, d.transaction_type
+  FROM distribution_logs d
+ WHERE d.transaction_type IN ('award', 'recognition')
+   AND NOT EXISTS (SELECT 1 FROM outbox o JOIN feed f ON f.event_id = o.id WHERE o.command_id = d.command_id)
+ORDER BY 1, 2;
