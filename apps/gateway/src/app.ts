@@ -14,6 +14,7 @@ import { perUserRateLimit } from './http/rate-limit';
 import { requestLogging } from './http/request-logging';
 import { ApiRouter } from './openapi/api-router';
 import { createRegistry, generateDocument } from './openapi/document';
+import { auditRoutes } from './routes/audit.routes';
 import { commandStatusRoutes } from './routes/command-status.routes';
 import { platformRoutes } from './routes/platform.routes';
 import { socialRoutes } from './routes/social.routes';
@@ -67,6 +68,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
   platformRoutes(api, deps.orm, commands);
   tenantRoutes(api, deps.orm, commands);
   socialRoutes(api, deps.orm);
+  auditRoutes(api, deps.orm);
   commandStatusRoutes(api, commands);
   app.use(api.router);
 

@@ -69,6 +69,8 @@ const ROUTES: RouteCase[] = [
   },
   { method: 'GET', path: () => '/api/feed', allowed: TENANT, ok: 200 },
   { method: 'GET', path: () => '/api/wallets/me/ledger', allowed: TENANT, ok: 200 },
+  { method: 'GET', path: () => `/api/platform/audit?tenantId=${a.tenantId}`, allowed: ['platform_admin'], ok: 200 },
+  { method: 'GET', path: () => '/api/audit', allowed: MANAGERS, ok: 200 },
   { method: 'GET', path: () => `/api/commands/${commandOfA}`, allowed: ['platform_admin', 'tenant_manager', 'hr_admin', 'lead'], ok: 200 },
 ];
 

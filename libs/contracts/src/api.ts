@@ -161,3 +161,19 @@ export const WalletLedgerView = z.object({
 
 export const HealthView = z.object({ status: z.literal('ok') });
 export const ReadinessView = z.object({ ready: z.boolean(), checks: z.record(z.string(), z.object({ ok: z.boolean(), error: z.string().optional() })) });
+
+export const AuditEntryView = z.object({
+  id: Id,
+  eventId: Id,
+  tenantId: Id.nullable(),
+  actorId: Id.nullable(),
+  action: z.string(),
+  entityType: z.string(),
+  entityId: Id.nullable(),
+  before: z.unknown().nullable(),
+  after: z.unknown().nullable(),
+  requestId: z.string().nullable(),
+  createdAt: Timestamp,
+});
+
+export const PlatformAuditQuery = ListQuery.extend({ tenantId: z.uuid().optional() }).strict();

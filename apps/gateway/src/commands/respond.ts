@@ -19,10 +19,15 @@ export function preferredWait(req: Request): number {
  */
 export async function respondWithCommand(req: Request, res: Response, service: CommandService, accepted: CommandRow): Promise<void> {
   const statusUrl = `/api/commands/${accepted.id}`;
-  const wait = preferredWait(req);
-  const row = wait > 0 ? await service.waitForOutcome(accepted, wait) : accepted;
   res.setHeader('Location', statusUrl);
-  if (wait > 0) res.setHeader('Preference-Applied', `wait=${wait}`);
+  const wait = preferredWait(req);
+  if (wait === 0) {
+    // Without a wait preference the answer is always 202, even if a worker was quicker than this response.
+    res.status(202).json({ commandId: accepted.id, status: accepted.status, statusUrl });
+    return;
+  }
+  const row = await service.waitForOutcome(accepted, wait);
+  res.setHeader('Preference-Applied', `wait=${wait}`);
   if (row.status === 'succeeded') {
     res.status(200).json(toResource(row));
   } else if (row.status === 'rejected' && row.error) {

@@ -16,6 +16,8 @@ export interface NotificationWorkerOptions {
   defaultLowPoolThreshold: string;
   lockDurationMs?: number;
   stalledIntervalMs?: number;
+  /** Test seam for crash injection: runs after the rows are committed, before the job is acknowledged. */
+  afterWrite?: () => void | Promise<void>;
 }
 
 /**
@@ -41,6 +43,7 @@ export function startNotificationWorker(options: NotificationWorkerOptions): Wor
       const thresholds = await lowPoolThresholds(em, event, fallbackThreshold);
       const rows = notificationRows(event, (tenantId) => thresholds.get(tenantId) ?? fallbackThreshold);
       const written = await writeNotifications(em, rows);
+      await options.afterWrite?.();
       if (rows.lowPool && written.audit > 0) {
         logger.warn({ alert: 'pool.low_balance', ...rows.lowPool, eventId: event.eventId }, 'tenant pool fell below its threshold');
       }

@@ -1,0 +1,59 @@
+import { LedgerEvent, toCents } from '@points/contracts';
+import { derivedId, notificationRows } from './notification-rows';
+
+const base = {
+  eventId: '11111111-1111-4111-8111-111111111111',
+  commandId: '22222222-2222-4222-8222-222222222222',
+  tenantId: '33333333-3333-4333-8333-333333333333',
+  actorId: '44444444-4444-4444-8444-444444444444',
+  occurredAt: '2026-11-23T10:00:00.000Z',
+  requestId: 'req-1',
+};
+const recipientId = '55555555-5555-4555-8555-555555555555';
+const threshold = () => toCents('100.00');
+
+describe('notificationRows', () => {
+  it('an award from the pool is social: one feed entry and one audit row', () => {
+    const event: LedgerEvent = {
+      ...base,
+      type: 'points.awarded',
+      recipientId,
+      amount: '10.00',
+      description: 'thanks',
+      source: { type: 'tenant_pool', previousBalance: '500.00', newBalance: '490.00' },
+      wallet: { previousBalance: '0.00', newBalance: '10.00' },
+    };
+    const rows = notificationRows(event, threshold);
+    expect(rows.feed).toMatchObject({ type: 'award', actor_id: base.actorId, target_user_id: recipientId, points: '10.00', message: 'thanks', event_id: base.eventId });
+    expect(rows.audit).toEqual([expect.objectContaining({ action: 'points.awarded', entity_type: 'wallet', entity_id: recipientId, request_id: 'req-1' })]);
+    expect(rows.lowPool).toBeNull();
+  });
+
+  it('an allocation is not social: no feed entry', () => {
+    const event: LedgerEvent = { ...base, type: 'points.allocated', amount: '5.00', currency: 'USD', referenceNote: 'x', invoiceNumber: null, pool: { previousBalance: '0.00', newBalance: '5.00' } };
+    expect(notificationRows(event, threshold).feed).toBeNull();
+  });
+
+  it('raises the low-pool alert once, when a change crosses the threshold, not when already below', () => {
+    const crossing: LedgerEvent = {
+      ...base,
+      type: 'points.delegated',
+      leadId: recipientId,
+      amount: '50.00',
+      description: null,
+      source: { type: 'tenant_pool', previousBalance: '120.00', newBalance: '70.00' },
+      leadBudget: { previousBalance: '0.00', newBalance: '50.00' },
+    };
+    const rows = notificationRows(crossing, threshold);
+    expect(rows.lowPool).toEqual({ tenantId: base.tenantId, balance: '70.00', threshold: '100.00' });
+    expect(rows.audit.map((r) => r.action)).toEqual(['points.delegated', 'pool.low_balance']);
+    const below = { ...crossing, source: { type: 'tenant_pool' as const, previousBalance: '70.00', newBalance: '20.00' } };
+    expect(notificationRows(below, threshold).lowPool).toBeNull();
+  });
+
+  it('derives the same row ids from the same event, so a replay collides', () => {
+    expect(derivedId(base.eventId, 'feed')).toBe(derivedId(base.eventId, 'feed'));
+    expect(derivedId(base.eventId, 'feed')).not.toBe(derivedId(base.eventId, 'audit'));
+    expect(derivedId(base.eventId, 'feed')).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+  });
+});
