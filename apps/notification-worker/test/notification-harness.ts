@@ -7,7 +7,7 @@ import pino from 'pino';
 import { CommandJob, CommandType, DeadLetterJob } from '@points/contracts';
 import { insertCommand } from '@points/db';
 import { createCommandQueue, createDeadLetterQueue, createNotificationQueue, createRedis, enqueueCommand } from '@points/queue';
-import { AppProcess, TestDatabase, createTestDatabase, startAppProcess, testQueuePrefix, testRedisUrl } from '@points/testing';
+import { AppProcess, createTestDatabase, startAppProcess, testQueuePrefix, testRedisUrl } from '@points/testing';
 import { RelayHooks, startOutboxRelay } from '../src/outbox/outbox-relay';
 import { startNotificationWorker } from '../src/notifications/notification-worker';
 
