@@ -1,7 +1,8 @@
 -- SPEC invariant 5: once the system is idle, feed and audit_log match the ledger
 -- one-to-one. Every outbox event has exactly one audit row (audit_log.event_id is
 -- unique); every award and recognition has exactly one feed entry (feed.event_id
--- is unique) and nothing else does; every finished command has its event.
+-- is unique), as has every completed bulk award (one summary entry), and nothing
+-- else does; every finished command has its event.
 -- Returns one row per problem; no rows means everything matches.
 -- Run: psql "$DATABASE_URL" -f tools/sql/notification-check.sql
 SELECT 'outbox event not relayed yet' AS problem, o.id AS ref, o.event_type AS kind
@@ -12,12 +13,12 @@ SELECT 'missing audit row', o.id, o.event_type
 UNION ALL
 SELECT 'missing feed entry', o.id, o.event_type
   FROM outbox o
- WHERE o.event_type IN ('points.awarded', 'recognition.created')
+ WHERE o.event_type IN ('points.awarded', 'recognition.created', 'bulk_award.completed')
    AND NOT EXISTS (SELECT 1 FROM feed f WHERE f.event_id = o.id)
 UNION ALL
 SELECT 'feed entry for a non-social event', o.id, o.event_type
   FROM outbox o JOIN feed f ON f.event_id = o.id
- WHERE o.event_type NOT IN ('points.awarded', 'recognition.created')
+ WHERE o.event_type NOT IN ('points.awarded', 'recognition.created', 'bulk_award.completed')
 UNION ALL
 SELECT 'feed entry without an event', f.event_id, f.type
   FROM feed f WHERE NOT EXISTS (SELECT 1 FROM outbox o WHERE o.id = f.event_id)
@@ -32,6 +33,6 @@ SELECT 'finished command without its event', c.id, c.type
 UNION ALL
 SELECT 'award or recognition in the journals without a feed entry', d.id, d.transaction_type
   FROM distribution_logs d
- WHERE d.transaction_type IN ('award', 'recognition')
+ WHERE d.transaction_type IN ('award', 'recognition', 'bulk_award')
    AND NOT EXISTS (SELECT 1 FROM outbox o JOIN feed f ON f.event_id = o.id WHERE o.command_id = d.command_id)
 ORDER BY 1, 2;

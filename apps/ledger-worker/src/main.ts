@@ -1,9 +1,10 @@
 import { createLogger, loadConfig } from '@points/config';
 import { createOrm } from '@points/db';
-import { createCommandQueue, createRedis } from '@points/queue';
+import { createBulkAwardQueue, createCommandQueue, createRedis } from '@points/queue';
 import { migrationsCheck, onShutdown, postgresCheck, redisCheck, startOpsServer } from '@points/ops';
 import { startCommandWorker } from './worker/command-worker';
 import { startCommandSweeper } from './worker/command-sweeper';
+import { startBulkAwardWorker } from './bulk/bulk-worker';
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -12,6 +13,7 @@ async function main(): Promise<void> {
   const workerRedis = createRedis(config.REDIS_URL, 'worker');
   const queueRedis = createRedis(config.REDIS_URL, 'worker');
   const queue = createCommandQueue(queueRedis, config.QUEUE_PREFIX);
+  const bulkQueue = createBulkAwardQueue(queueRedis, config.QUEUE_PREFIX);
 
   const worker = startCommandWorker({
     connection: workerRedis,
@@ -20,7 +22,8 @@ async function main(): Promise<void> {
     logger,
     concurrency: config.LEDGER_CONCURRENCY,
   });
-  const stopSweeper = startCommandSweeper(orm.em, queue, logger, {
+  const bulkWorker = startBulkAwardWorker({ connection: createRedis(config.REDIS_URL, 'worker'), prefix: config.QUEUE_PREFIX, em: orm.em, logger });
+  const stopSweeper = startCommandSweeper(orm.em, { commands: queue, bulkAwards: bulkQueue }, logger, {
     intervalMs: config.COMMAND_SWEEP_INTERVAL_MS,
     stuckAfterMs: config.COMMAND_STUCK_AFTER_MS,
     maxAttempts: config.LEDGER_MAX_ATTEMPTS,
@@ -35,7 +38,9 @@ async function main(): Promise<void> {
   onShutdown(logger, [
     async () => stopSweeper(),
     () => worker.close(),
+    () => bulkWorker.close(),
     () => queue.close(),
+    () => bulkQueue.close(),
     () => new Promise((resolve) => ops.close(resolve)),
     () => orm.close(),
     async () => {

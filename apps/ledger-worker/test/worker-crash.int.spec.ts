@@ -57,7 +57,7 @@ it('a command stored but never enqueued (the gateway died in between) is found b
   harness.startWorker();
 
   await new Promise((r) => setTimeout(r, 150));
-  expect(await sweepStuckCommands(em(), harness.queue, 100, 3)).toBe(1);
+  expect(await sweepStuckCommands(em(), { commands: harness.queue, bulkAwards: harness.bulkQueue }, 100, 3)).toBe(1);
   expect((await waitUntilFinal(em(), [id])).get(id)?.status).toBe('succeeded');
   expect((await balances(em(), t.tenantId)).pool).toBe('5.00');
 });

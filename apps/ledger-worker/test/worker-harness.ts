@@ -4,7 +4,7 @@ import { Redis } from 'ioredis';
 import pino from 'pino';
 import { CommandJob, CommandOutcome, CommandType } from '@points/contracts';
 import { insertCommand } from '@points/db';
-import { createCommandQueue, createRedis, enqueueCommand } from '@points/queue';
+import { createBulkAwardQueue, createCommandQueue, createRedis, enqueueCommand } from '@points/queue';
 import { testQueuePrefix, testRedisUrl } from '@points/testing';
 import { CommandWorkerOptions, startCommandWorker } from '../src/worker/command-worker';
 
@@ -25,6 +25,9 @@ export function workerHarness(em: () => EntityManager) {
     get queue() {
       queue ??= createCommandQueue(connect(), prefix);
       return queue;
+    },
+    get bulkQueue() {
+      return createBulkAwardQueue(connect(), prefix);
     },
     startWorker(options: Partial<CommandWorkerOptions> = {}) {
       const worker = startCommandWorker({ connection: connect(), prefix, em: em(), logger: pino({ level: 'silent' }), concurrency: 8, ...options });

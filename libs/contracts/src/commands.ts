@@ -57,7 +57,9 @@ export const COMMAND_CATALOG = {
 
 export type CommandType = keyof typeof COMMAND_CATALOG;
 export const COMMAND_TYPES = Object.keys(COMMAND_CATALOG) as CommandType[];
-export const CommandTypeSchema = z.enum(COMMAND_TYPES as [CommandType, ...CommandType[]]);
+/** Every type a stored command can have: the catalog's, plus bulk awards (applied by their own job). */
+export const CommandTypeSchema = z.union([z.enum(COMMAND_TYPES as [CommandType, ...CommandType[]]), z.literal('bulk_award')]);
+export type StoredCommandType = z.infer<typeof CommandTypeSchema>;
 
 export type CommandPayload<T extends CommandType> = z.output<(typeof COMMAND_CATALOG)[T]['payload']>;
 export type AllocatePayload = z.output<typeof AllocatePayload>;

@@ -90,7 +90,19 @@ export const CommandRejected = z.object({
   error: z.object({ code: z.enum(ERROR_CODES), message: z.string() }),
 });
 
+export const BulkAwardCompleted = z.object({
+  ...base,
+  type: z.literal('bulk_award.completed'),
+  tenantId: Id,
+  bulkId: Id,
+  recipients: z.number().int().positive(),
+  totalAmount: Decimal,
+  description: z.string().nullable(),
+  source: AwardResult.shape.source,
+});
+
 export const LedgerEvent = z.discriminatedUnion('type', [
+  BulkAwardCompleted,
   PointsAllocated,
   PointsClawedBack,
   PointsDelegated,

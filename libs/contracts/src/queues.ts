@@ -6,6 +6,7 @@ export const QUEUES = {
   commands: 'commands',
   notifications: 'notifications',
   deadLetters: 'dead-letters',
+  bulkAwards: 'bulk-awards',
 } as const;
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
 
@@ -26,3 +27,7 @@ export const DeadLetterJob = z.object({
   failedAt: z.string(),
 });
 export type DeadLetterJob = z.infer<typeof DeadLetterJob>;
+
+/** A bulk award job names the bulk (its command id); the rows are in PostgreSQL. */
+export const BulkAwardJob = z.object({ bulkId: z.uuid() });
+export type BulkAwardJob = z.infer<typeof BulkAwardJob>;

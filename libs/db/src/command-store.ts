@@ -23,3 +23,45 @@ export async function insertCommand(em: EntityManager, command: NewCommand): Pro
   );
   return id;
 }
+
+export interface NewBulkAwardRow {
+  /** A user id or an email, as uploaded. */
+  userRef: string;
+  amountText: string;
+  description: string | null;
+}
+
+/**
+ * Records an accepted bulk award: its command (type `bulk_award`), its progress
+ * row and every uploaded row, in one transaction. Rows are stored as uploaded;
+ * the ledger worker checks each one.
+ */
+export async function insertBulkAward(
+  em: EntityManager,
+  bulk: { tenantId: string; issuerId: string; description: string | null; rows: NewBulkAwardRow[]; requestId?: string | null },
+): Promise<string> {
+  const id = randomUUID();
+  await em.fork().transactional(async (tx) => {
+    await tx.execute(
+      `INSERT INTO commands (id, type, tenant_id, issuer_id, payload, request_id) VALUES (?, 'bulk_award', ?, ?, ?::jsonb, ?)`,
+      [id, bulk.tenantId, bulk.issuerId, JSON.stringify({ description: bulk.description, rows: bulk.rows.length }), bulk.requestId ?? null],
+    );
+    await tx.execute('INSERT INTO bulk_awards (id, tenant_id, issuer_id, description, total) VALUES (?, ?, ?, ?, ?)', [id, bulk.tenantId, bulk.issuerId, bulk.description, bulk.rows.length]);
+    for (let start = 0; start < bulk.rows.length; start += 20_000) {
+      const chunk = bulk.rows.slice(start, start + 20_000).map((row, i) => ({
+        bulk_award_id: id,
+        row_number: start + i + 1,
+        user_ref: row.userRef,
+        amount_text: row.amountText,
+        description: row.description,
+      }));
+      await tx.execute(
+        `INSERT INTO bulk_award_items (bulk_award_id, row_number, user_ref, amount_text, description)
+         SELECT bulk_award_id, row_number, user_ref, amount_text, description FROM jsonb_populate_recordset(NULL::bulk_award_items, ?::jsonb)`,
+        [JSON.stringify(chunk)],
+        'run',
+      );
+    }
+  });
+  return id;
+}

@@ -1,6 +1,6 @@
 import { JobsOptions, Queue } from 'bullmq';
 import { Redis } from 'ioredis';
-import { Command, CommandJob, QUEUES } from '@points/contracts';
+import { BulkAwardJob, Command, CommandJob, QUEUES } from '@points/contracts';
 
 /** Retry policy for transient failures; business rejections never throw, so never retry. */
 export function commandJobOptions(maxAttempts: number): JobsOptions {
@@ -26,4 +26,13 @@ export async function enqueueCommand(
     ...commandJobOptions(maxAttempts),
     jobId: command.id,
   });
+}
+
+export function createBulkAwardQueue(connection: Redis, prefix: string): Queue<BulkAwardJob> {
+  return new Queue<BulkAwardJob>(QUEUES.bulkAwards, { connection, prefix });
+}
+
+/** A bulk job retries for longer: a crash mid-job rolls back, and the retry redoes the whole job once. */
+export async function enqueueBulkAward(queue: Queue<BulkAwardJob>, bulkId: string): Promise<void> {
+  await queue.add('bulk_award', { bulkId }, { jobId: bulkId, attempts: 5, backoff: { type: 'exponential', delay: 1000 }, removeOnComplete: { age: 24 * 3600 }, removeOnFail: { age: 7 * 24 * 3600 } });
 }

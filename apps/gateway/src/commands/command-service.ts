@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
-import { AppError, CommandJob, CommandResource, CommandType, ErrorBody, FINAL_STATUSES } from '@points/contracts';
+import { AppError, CommandJob, CommandResource, CommandType, ErrorBody, FINAL_STATUSES, StoredCommandType } from '@points/contracts';
 import { Orm } from '@points/db';
 import { enqueueCommand } from '@points/queue';
 import { Caller } from '../http/request-context';
@@ -15,7 +15,7 @@ export interface CommandServiceDeps {
 
 interface CommandRow {
   id: string;
-  type: CommandType;
+  type: StoredCommandType;
   tenant_id: string | null;
   issuer_id: string;
   status: CommandResource['status'];

@@ -1,7 +1,7 @@
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Queue } from 'bullmq';
-import { CommandJob, CommandType } from '@points/contracts';
-import { enqueueCommand } from '@points/queue';
+import { BulkAwardJob, CommandJob, StoredCommandType } from '@points/contracts';
+import { enqueueBulkAward, enqueueCommand } from '@points/queue';
 import { Logger } from '@points/config';
 
 /**
@@ -10,26 +10,34 @@ import { Logger } from '@points/config';
  * data, the command would sit unfinished. The sweeper re-enqueues such commands;
  * the job id is the command id, so a command still queued is not added twice.
  */
-export async function sweepStuckCommands(em: EntityManager, queue: Queue<CommandJob>, stuckAfterMs: number, maxAttempts: number): Promise<number> {
-  const stuck = await em.fork().execute<{ id: string; type: CommandType }[]>(
+export interface SweptQueues {
+  commands: Queue<CommandJob>;
+  bulkAwards: Queue<BulkAwardJob>;
+}
+
+export async function sweepStuckCommands(em: EntityManager, queues: SweptQueues, stuckAfterMs: number, maxAttempts: number): Promise<number> {
+  const stuck = await em.fork().execute<{ id: string; type: StoredCommandType }[]>(
     `SELECT id, type FROM commands
       WHERE status IN ('queued', 'processing') AND updated_at < now() - make_interval(secs => ?)
       ORDER BY updated_at LIMIT 1000`,
     [stuckAfterMs / 1000],
   );
   for (const command of stuck) {
+    const queue: Queue = command.type === 'bulk_award' ? queues.bulkAwards : queues.commands;
     const job = await queue.getJob(command.id);
     const state = job ? await job.getState() : 'missing';
     // A job that BullMQ already gave up on must be replaced to be tried again.
     if (state === 'failed' || state === 'completed') await job?.remove();
-    if (state === 'missing' || state === 'failed' || state === 'completed') await enqueueCommand(queue, command, maxAttempts);
+    if (state !== 'missing' && state !== 'failed' && state !== 'completed') continue;
+    if (command.type === 'bulk_award') await enqueueBulkAward(queues.bulkAwards, command.id);
+    else await enqueueCommand(queues.commands, { id: command.id, type: command.type }, maxAttempts);
   }
   return stuck.length;
 }
 
 export function startCommandSweeper(
   em: EntityManager,
-  queue: Queue<CommandJob>,
+  queue: SweptQueues,
   logger: Logger,
   settings: { intervalMs: number; stuckAfterMs: number; maxAttempts: number },
 ): () => void {

@@ -14,7 +14,7 @@ export interface FeedRow {
   tenant_id: string;
   actor_id: string;
   target_user_id: string | null;
-  type: 'award' | 'recognition';
+  type: 'award' | 'recognition' | 'bulk_award';
   message: string | null;
   points: string;
   reference_id: string;
@@ -118,6 +118,18 @@ export function notificationRows(event: LedgerEvent, lowPoolThreshold: (tenantId
           { recipientId: event.recipientId, points: event.points, message: event.message, wallet: event.wallet?.newBalance ?? null, source: event.source?.newBalance ?? null },
         ),
         pool: event.source?.type === 'tenant_pool' ? event.source : null,
+      };
+      break;
+    case 'bulk_award.completed':
+      rows = {
+        feed: { ...feed('bulk_award', '', event.totalAmount, event.description ?? `${event.recipients} colleagues were awarded`, event.bulkId), target_user_id: null },
+        audit: audit(
+          'bulk_award',
+          event.bulkId,
+          { source: { type: event.source.type, balance: event.source.previousBalance } },
+          { source: { type: event.source.type, balance: event.source.newBalance }, recipients: event.recipients, totalAmount: event.totalAmount },
+        ),
+        pool: event.source.type === 'tenant_pool' ? event.source : null,
       };
       break;
     case 'user.created':

@@ -1,6 +1,8 @@
 import { Migration20261123000000_initial } from './Migration20261123000000_initial';
+import { Migration20261123010000_bulk_awards } from './Migration20261123010000_bulk_awards';
 
 /** Explicit list, so migrations run the same from TypeScript sources and bundles. */
 export const MIGRATIONS = [
   { name: 'Migration20261123000000_initial', class: Migration20261123000000_initial },
+  { name: 'Migration20261123010000_bulk_awards', class: Migration20261123010000_bulk_awards },
 ];

@@ -1,0 +1,45 @@
+import { EntityManager } from '@mikro-orm/postgresql';
+import { Worker } from 'bullmq';
+import { Redis } from 'ioredis';
+import { BulkAwardJob, QUEUES } from '@points/contracts';
+import { Logger } from '@points/config';
+import { BulkOptions, processBulkAward } from './apply-bulk-award';
+
+/** One bulk award at a time per process: each holds its source's lock for the length of its transaction. */
+export function startBulkAwardWorker(options: { connection: Redis; prefix: string; em: EntityManager; logger: Logger; bulk?: BulkOptions; lockDurationMs?: number; stalledIntervalMs?: number }): Worker<BulkAwardJob> {
+  const worker = new Worker<BulkAwardJob>(
+    QUEUES.bulkAwards,
+    async (job) => {
+      const { bulkId } = BulkAwardJob.parse(job.data);
+      const started = Date.now();
+      const status = await processBulkAward(options.em, bulkId, options.bulk);
+      options.logger.info({ bulkId, status, ms: Date.now() - started }, 'bulk award finished');
+      return { status };
+    },
+    {
+      connection: options.connection,
+      prefix: options.prefix,
+      concurrency: 1,
+      lockDuration: options.lockDurationMs ?? 60_000,
+      stalledInterval: options.stalledIntervalMs ?? 30_000,
+      maxStalledCount: 10,
+    },
+  );
+  worker.on('failed', (job, err) => {
+    options.logger.error({ bulkId: job?.data.bulkId, attempt: job?.attemptsMade, err }, 'bulk award attempt failed');
+    if (job && job.attemptsMade >= (job.opts.attempts ?? 1)) {
+      void options.em
+        .fork()
+        .execute(
+          `WITH c AS (UPDATE commands SET status = 'failed', error = '{"code":"INTERNAL","message":"the bulk award could not be applied; nothing was changed"}'::jsonb,
+                        updated_at = now(), completed_at = now() WHERE id = ? AND status IN ('queued', 'processing') RETURNING id)
+           UPDATE bulk_awards SET status = 'failed', updated_at = now(), completed_at = now() WHERE id IN (SELECT id FROM c)`,
+          [job.data.bulkId],
+          'run',
+        )
+        .catch((e: unknown) => options.logger.error({ err: e }, 'could not mark bulk award failed'));
+    }
+  });
+  worker.on('error', (err) => options.logger.error({ err }, 'bulk worker error'));
+  return worker;
+}

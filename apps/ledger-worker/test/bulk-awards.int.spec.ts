@@ -1,0 +1,125 @@
+import { EntityManager } from '@mikro-orm/postgresql';
+import { insertBulkAward } from '@points/db';
+import { TestDatabase, balances, createTestDatabase, insertTenantWithStaff, insertUser, journalCounts } from '@points/testing';
+import { processBulkAward } from '../src/bulk/apply-bulk-award';
+import { accountingCheck, journalProblems, run } from './ledger-harness';
+
+let db: TestDatabase;
+const em = () => db.orm.em as EntityManager;
+beforeAll(async () => {
+  db = await createTestDatabase();
+});
+afterAll(() => db.drop());
+
+async function tenantWithEmployees(pool: string, employees: number) {
+  const t = await insertTenantWithStaff(em());
+  const admin = await insertUser(em(), 'platform_admin', null);
+  await run(em(), 'allocate', admin, { tenantId: t.tenantId, amount: pool, currency: 'USD', referenceNote: 'x' });
+  const staff = [];
+  for (let i = 0; i < employees; i++) staff.push(await insertUser(em(), 'employee', t.tenantId));
+  return { ...t, admin, staff };
+}
+
+const bulkRow = (userRef: string, amountText: string) => ({ userRef, amountText, description: null });
+
+it('applies every row in one transaction, with one source journal row and a wallet journal row per recipient', async () => {
+  const t = await tenantWithEmployees('1000.00', 30);
+  const bulkId = await insertBulkAward(em(), {
+    tenantId: t.tenantId,
+    issuerId: t.manager.id,
+    description: 'Q4 thanks',
+    rows: t.staff.map((u, i) => bulkRow(i % 2 ? u.id : u.email.toUpperCase(), `${i + 1}.50`)),
+  });
+  expect(await processBulkAward(em(), bulkId, { chunkSize: 7 })).toBe('succeeded');
+
+  const total = t.staff.reduce((sum, _u, i) => sum + (i + 1) * 100 + 50, 0) / 100;
+  const after = await balances(em(), t.tenantId);
+  expect(after.pool).toBe((1000 - total).toFixed(2));
+  t.staff.forEach((u, i) => expect(after.wallets[u.id]).toBe(`${i + 1}.50`));
+  const [bulk] = await em().fork().execute('SELECT status, processed, succeeded, failed, total_amount FROM bulk_awards WHERE id = ?', [bulkId]);
+  expect(bulk).toEqual({ status: 'succeeded', processed: 30, succeeded: 30, failed: 0, total_amount: total.toFixed(2) });
+  const [{ n }] = await em().fork().execute<{ n: string }[]>('SELECT count(*)::text AS n FROM pool_ledger WHERE command_id = ?', [bulkId]);
+  expect(n).toBe('1');
+  expect(await journalProblems(em())).toEqual([]);
+  expect((await accountingCheck(em())).every((r) => r.balanced)).toBe(true);
+  const [event] = await em().fork().execute<{ event_type: string }[]>('SELECT event_type FROM outbox WHERE command_id = ?', [bulkId]);
+  expect(event.event_type).toBe('bulk_award.completed');
+});
+
+it('rejects a job with mixed row errors, listing each with its row number, and moves nothing', async () => {
+  const t = await tenantWithEmployees('1000.00', 3);
+  const other = await insertTenantWithStaff(em());
+  const before = { balances: await balances(em(), t.tenantId), journals: await journalCounts(em()) };
+  const bulkId = await insertBulkAward(em(), {
+    tenantId: t.tenantId,
+    issuerId: t.manager.id,
+    description: null,
+    rows: [
+      bulkRow(t.staff[0].id, '5'),
+      bulkRow('00000000-0000-4000-8000-000000000000', '5'),
+      bulkRow(other.employee.id, '5'),
+      bulkRow(t.staff[1].id, '1.001'),
+      bulkRow(t.staff[0].id, '2'),
+      bulkRow(t.manager.id, '1'),
+      bulkRow(t.staff[2].email, '-3'),
+    ],
+  });
+  expect(await processBulkAward(em(), bulkId)).toBe('rejected');
+
+  const [bulk] = await em().fork().execute<{ status: string; failed: number; errors: { row: number; field: string; message: string }[] }[]>('SELECT status, failed, errors FROM bulk_awards WHERE id = ?', [bulkId]);
+  expect(bulk.status).toBe('rejected');
+  expect(bulk.failed).toBe(6);
+  expect(bulk.errors).toEqual([
+    { row: 2, field: 'userId', message: 'no such user in this tenant' },
+    { row: 3, field: 'userId', message: 'no such user in this tenant' },
+    { row: 4, field: 'amount', message: expect.stringContaining('at most 2 places') },
+    { row: 5, field: 'userId', message: 'duplicate recipient: also on row 1' },
+    { row: 6, field: 'userId', message: 'you cannot award yourself' },
+    { row: 7, field: 'amount', message: expect.stringContaining('greater than 0') },
+  ]);
+  expect({ balances: await balances(em(), t.tenantId), journals: await journalCounts(em()) }).toEqual(before);
+});
+
+it('rejects a job whose total exceeds the source, moving nothing; a lead is checked against their own budget', async () => {
+  const t = await tenantWithEmployees('100.00', 2);
+  await run(em(), 'delegate', t.manager, { leadId: t.lead.id, amount: '10' });
+  const before = { balances: await balances(em(), t.tenantId), journals: await journalCounts(em()) };
+  const fromPool = await insertBulkAward(em(), { tenantId: t.tenantId, issuerId: t.hr.id, description: null, rows: [bulkRow(t.staff[0].id, '50'), bulkRow(t.staff[1].id, '40.01')] });
+  const fromBudget = await insertBulkAward(em(), { tenantId: t.tenantId, issuerId: t.lead.id, description: null, rows: [bulkRow(t.staff[0].id, '6'), bulkRow(t.staff[1].id, '4.01')] });
+
+  expect(await processBulkAward(em(), fromPool)).toBe('rejected');
+  expect(await processBulkAward(em(), fromBudget)).toBe('rejected');
+  const [command] = await em().fork().execute<{ error: { code: string } }[]>('SELECT error FROM commands WHERE id = ?', [fromBudget]);
+  expect(command.error.code).toBe('INSUFFICIENT_BALANCE');
+  expect({ balances: await balances(em(), t.tenantId), journals: await journalCounts(em()) }).toEqual(before);
+});
+
+it('a job that crashes mid-way rolls back; run again, it credits each recipient exactly once; progress was visible meanwhile', async () => {
+  const t = await tenantWithEmployees('1000.00', 25);
+  const bulkId = await insertBulkAward(em(), { tenantId: t.tenantId, issuerId: t.manager.id, description: null, rows: t.staff.map((u) => bulkRow(u.id, '2')) });
+  const seen: { status: string; processed: number }[] = [];
+  const watch = async () => {
+    const [row] = await em().fork().execute<{ status: string; processed: number }[]>('SELECT status, processed FROM bulk_awards WHERE id = ?', [bulkId]);
+    seen.push(row);
+  };
+
+  await expect(
+    processBulkAward(em(), bulkId, {
+      chunkSize: 10,
+      afterChunk: async (processed) => {
+        await watch();
+        if (processed >= 20) throw Object.assign(new Error('worker killed'), { code: '57P01' });
+      },
+    }),
+  ).rejects.toThrow('worker killed');
+  expect((await balances(em(), t.tenantId)).pool).toBe('1000.00');
+  expect(seen.map((s) => s.status)).toEqual(['applying', 'applying']);
+  expect(seen[1].processed).toBe(10); // chunk 1's progress is visible while chunk 2 runs
+
+  expect(await processBulkAward(em(), bulkId, { chunkSize: 10 })).toBe('succeeded');
+  expect(await processBulkAward(em(), bulkId, { chunkSize: 10 })).toBe('succeeded');
+  const after = await balances(em(), t.tenantId);
+  expect(after.pool).toBe('950.00');
+  for (const u of t.staff) expect(after.wallets[u.id]).toBe('2.00');
+  expect(await journalProblems(em())).toEqual([]);
+});
