@@ -20,9 +20,14 @@ const env = {
   LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent',
 };
 const extra = process.argv.slice(2);
+// A hung test run must fail loudly rather than eat CI's time.
+const TIMEOUT_MS = 30 * 60 * 1000;
 const result = spawnSync('npx', ['nx', 'run-many', '-t', 'lint', 'test', '--parallel=1', '--outputStyle=stream', ...extra], {
   cwd: ROOT,
   env,
   stdio: 'inherit',
+  timeout: TIMEOUT_MS,
+  killSignal: 'SIGKILL',
 });
+if (result.error?.code === 'ETIMEDOUT') console.error(`✗ tests did not finish within ${TIMEOUT_MS / 60000} minutes`);
 process.exit(result.status ?? 1);

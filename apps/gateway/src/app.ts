@@ -3,7 +3,7 @@ import helmet from 'helmet';
 import swaggerUi from 'swagger-ui-express';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
-import { CommandJob } from '@points/contracts';
+import { BulkAwardJob, CommandJob } from '@points/contracts';
 import { Logger } from '@points/config';
 import { Orm } from '@points/db';
 import { checkReadiness, migrationsCheck, postgresCheck, redisCheck } from '@points/ops';
@@ -12,6 +12,7 @@ import { CommandService } from './commands/command-service';
 import { errorHandler, notFound } from './http/errors';
 import { perUserRateLimit } from './http/rate-limit';
 import { requestLogging } from './http/request-logging';
+import { bulkRoutes } from './bulk/bulk.routes';
 import { ApiRouter } from './openapi/api-router';
 import { createRegistry, generateDocument } from './openapi/document';
 import { auditRoutes } from './routes/audit.routes';
@@ -25,6 +26,7 @@ export interface GatewayDeps {
   /** Producer connection: fails fast, so a Redis outage is a 503, not a hang. */
   redis: Redis;
   queue: Queue<CommandJob>;
+  bulkQueue: Queue<BulkAwardJob>;
   logger: Logger;
   jwtSecret: string;
   rateLimitPerMinute: number;
@@ -51,6 +53,8 @@ export function createGateway(deps: GatewayDeps): Gateway {
   app.use(requestLogging(deps.logger));
   // TLS is terminated in front of the gateway; upgrading requests would break /docs on plain http.
   app.use(helmet({ contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } } }));
+  // Bulk uploads (up to 100,000 rows) get their own, larger limit; everything else stays small.
+  app.use('/api/allocations/bulk-awards', express.json({ limit: '20mb', strict: true }), express.text({ type: 'text/csv', limit: '20mb' }));
   app.use(express.json({ limit: deps.bodyLimit, strict: true }));
 
   app.get('/healthz', (_req, res) => {
@@ -68,6 +72,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
   platformRoutes(api, deps.orm, commands);
   tenantRoutes(api, deps.orm, commands);
   socialRoutes(api, deps.orm);
+  bulkRoutes(api, { orm: deps.orm, redis: deps.redis, queue: deps.bulkQueue });
   auditRoutes(api, deps.orm);
   commandStatusRoutes(api, commands);
   app.use(api.router);

@@ -1,6 +1,6 @@
 import { createLogger, loadConfig } from '@points/config';
 import { createOrm } from '@points/db';
-import { createCommandQueue, createRedis } from '@points/queue';
+import { createBulkAwardQueue, createCommandQueue, createRedis } from '@points/queue';
 import { onShutdown } from '@points/ops';
 import { createGateway } from './app';
 
@@ -11,10 +11,12 @@ async function main(): Promise<void> {
   const redis = createRedis(config.REDIS_URL, 'producer');
   redis.on('error', (err) => logger.warn({ err: err.message }, 'redis connection problem'));
   const queue = createCommandQueue(redis, config.QUEUE_PREFIX);
+  const bulkQueue = createBulkAwardQueue(redis, config.QUEUE_PREFIX);
   const gateway = createGateway({
     orm,
     redis,
     queue,
+    bulkQueue,
     logger,
     jwtSecret: config.JWT_SECRET,
     rateLimitPerMinute: config.RATE_LIMIT_PER_MINUTE,
@@ -36,6 +38,7 @@ async function main(): Promise<void> {
         }, 10_000).unref();
       }),
     () => queue.close(),
+    () => bulkQueue.close(),
     () => orm.close(),
     async () => redis.disconnect(),
   ]);

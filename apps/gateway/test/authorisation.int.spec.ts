@@ -67,6 +67,7 @@ const ROUTES: RouteCase[] = [
     ok: 202,
     body: (role) => ({ recipientId: a.employee2.id, points: role === 'employee' ? '0' : '1', message: 'thanks' }),
   },
+  { method: 'POST', path: () => '/api/allocations/bulk-awards', allowed: ['tenant_manager', 'hr_admin', 'lead'], ok: 202, body: () => ({ items: [{ userId: a.employee2.id, amount: '1' }] }) },
   { method: 'GET', path: () => '/api/feed', allowed: TENANT, ok: 200 },
   { method: 'GET', path: () => '/api/wallets/me/ledger', allowed: TENANT, ok: 200 },
   { method: 'GET', path: () => `/api/platform/audit?tenantId=${a.tenantId}`, allowed: ['platform_admin'], ok: 200 },

@@ -5,7 +5,7 @@ import { Redis } from 'ioredis';
 import pino from 'pino';
 import { issueToken } from '@points/auth';
 import { CommandJob } from '@points/contracts';
-import { createCommandQueue, createRedis, redisReady } from '@points/queue';
+import { createBulkAwardQueue, createCommandQueue, createRedis, redisReady } from '@points/queue';
 import { AppProcess, TestDatabase, TestUser, createTestDatabase, startAppProcess, testQueuePrefix, testRedisUrl } from '@points/testing';
 import { Gateway, createGateway } from '../src/app';
 
@@ -34,10 +34,12 @@ export async function startStack(options: { worker?: boolean; rateLimitPerMinute
   redis.on('error', () => undefined);
   await redisReady(redis);
   const queue = createCommandQueue(redis, prefix);
+  const bulkQueue = createBulkAwardQueue(redis, prefix);
   const gateway = createGateway({
     orm: db.orm,
     redis,
     queue,
+    bulkQueue,
     logger: pino({ level: 'silent' }),
     jwtSecret: JWT_SECRET,
     rateLimitPerMinute: options.rateLimitPerMinute ?? 100_000,
@@ -68,6 +70,8 @@ export async function startStack(options: { worker?: boolean; rateLimitPerMinute
       await new Promise((r) => server.close(r));
       await queue.obliterate({ force: true }).catch(() => undefined);
       await queue.close();
+      await bulkQueue.obliterate({ force: true }).catch(() => undefined);
+      await bulkQueue.close();
       redis.disconnect();
       await db.drop();
     },

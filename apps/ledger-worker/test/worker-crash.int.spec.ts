@@ -2,7 +2,10 @@ import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { TestDatabase, balances, createTestDatabase, insertTenantWithStaff, insertUser, testRedisUrl } from '@points/testing';
-import { insertCommand } from '@points/db';
+import pino from 'pino';
+import { insertBulkAward, insertCommand } from '@points/db';
+import { createRedis, enqueueBulkAward } from '@points/queue';
+import { startBulkAwardWorker } from '../src/bulk/bulk-worker';
 import { sweepStuckCommands } from '../src/worker/command-sweeper';
 import { journalProblems, run } from './ledger-harness';
 import { waitUntilFinal, workerHarness } from './worker-harness';
@@ -61,3 +64,43 @@ it('a command stored but never enqueued (the gateway died in between) is found b
   expect((await waitUntilFinal(em(), [id])).get(id)?.status).toBe('succeeded');
   expect((await balances(em(), t.tenantId)).pool).toBe('5.00');
 });
+
+it('a bulk award whose worker is SIGKILLed mid-job resumes on another worker and credits each recipient once', async () => {
+  const t = await insertTenantWithStaff(em());
+  const admin = await insertUser(em(), 'platform_admin', null);
+  await run(em(), 'allocate', admin, { tenantId: t.tenantId, amount: '1000.00', currency: 'USD', referenceNote: 'x' });
+  const recipients = [];
+  for (let i = 0; i < 300; i++) recipients.push(await insertUser(em(), 'employee', t.tenantId));
+  const bulkId = await insertBulkAward(em(), { tenantId: t.tenantId, issuerId: t.manager.id, description: null, rows: recipients.map((u) => ({ userRef: u.id, amountText: '1.00', description: null })) });
+
+  const child = spawn(process.execPath, ['--import', 'tsx', 'apps/ledger-worker/test/fixtures/bulk-worker-that-hangs.ts'], {
+    cwd: resolve(__dirname, '../../..'),
+    env: { ...process.env, DATABASE_URL: db.url, REDIS_URL: testRedisUrl(), QUEUE_PREFIX: harness.prefix },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const midJob = new Promise<void>((done) => child.stdout.on('data', (chunk: Buffer) => chunk.toString().includes('CHUNK_WRITTEN') && done()));
+  await enqueueBulkAward(harness.bulkQueue, bulkId);
+  await midJob;
+  const [during] = await em().fork().execute<{ status: string; processed: number }[]>('SELECT status, processed FROM bulk_awards WHERE id = ?', [bulkId]);
+  expect(during.status).toBe('applying');
+  child.kill('SIGKILL');
+  await new Promise((done) => child.once('exit', done));
+  expect((await balances(em(), t.tenantId)).pool).toBe('1000.00');
+
+  const connection = createRedis(testRedisUrl(), 'worker');
+  const worker = startBulkAwardWorker({ connection, prefix: harness.prefix, em: em(), logger: pino({ level: 'silent' }), lockDurationMs: 1_000, stalledIntervalMs: 500 });
+  try {
+    for (let i = 0; i < 200; i++) {
+      const [row] = await em().fork().execute<{ status: string }[]>('SELECT status FROM bulk_awards WHERE id = ?', [bulkId]);
+      if (row.status === 'succeeded') break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  } finally {
+    await worker.close();
+    connection.disconnect();
+  }
+  const after = await balances(em(), t.tenantId);
+  expect(after.pool).toBe('700.00');
+  expect(recipients.every((u) => after.wallets[u.id] === '1.00')).toBe(true);
+  expect(await journalProblems(em())).toEqual([]);
+}, 60_000);

@@ -2,7 +2,7 @@ import { EntityManager } from '@mikro-orm/postgresql';
 import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import pino from 'pino';
-import { CommandJob, CommandOutcome, CommandType } from '@points/contracts';
+import { BulkAwardJob, CommandJob, CommandOutcome, CommandType } from '@points/contracts';
 import { insertCommand } from '@points/db';
 import { createBulkAwardQueue, createCommandQueue, createRedis, enqueueCommand } from '@points/queue';
 import { testQueuePrefix, testRedisUrl } from '@points/testing';
@@ -19,6 +19,7 @@ export function workerHarness(em: () => EntityManager) {
     return redis;
   };
   let queue: Queue<CommandJob>;
+  let bulkQueue: Queue<BulkAwardJob> | undefined;
 
   return {
     prefix,
@@ -27,7 +28,8 @@ export function workerHarness(em: () => EntityManager) {
       return queue;
     },
     get bulkQueue() {
-      return createBulkAwardQueue(connect(), prefix);
+      bulkQueue ??= createBulkAwardQueue(connect(), prefix);
+      return bulkQueue;
     },
     startWorker(options: Partial<CommandWorkerOptions> = {}) {
       const worker = startCommandWorker({ connection: connect(), prefix, em: em(), logger: pino({ level: 'silent' }), concurrency: 8, ...options });
@@ -47,6 +49,8 @@ export function workerHarness(em: () => EntityManager) {
       await Promise.all(workers.map((w) => w.close()));
       await queue?.obliterate({ force: true }).catch(() => undefined);
       await queue?.close();
+      await bulkQueue?.obliterate({ force: true }).catch(() => undefined);
+      await bulkQueue?.close();
       for (const redis of connections) redis.disconnect();
     },
   };

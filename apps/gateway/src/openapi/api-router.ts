@@ -26,7 +26,8 @@ export interface RouteSpec<B extends z.ZodType, Q extends ZodObjectLike, P exten
   /** Roles allowed in; everyone else gets 403. */
   roles: readonly Role[];
   body?: B;
-  /** Extra content types the body may arrive in, documented as such. */
+  /** Other content types the body may arrive in (e.g. text/csv); the handler parses those itself. */
+  alternativeBodies?: Record<string, z.ZodType>;
   query?: Q;
   params?: P;
   headers?: ZodObjectLike;
@@ -64,7 +65,9 @@ export class ApiRouter {
       try {
         const params = spec.params ? validate(spec.params, req.params, 'params') : {};
         const query = spec.query ? validate(spec.query, req.query, 'query') : {};
-        const body = spec.body ? validate(spec.body, req.body, 'body') : undefined;
+        const contentType = req.headers['content-type'] ?? '';
+        const alternative = Object.keys(spec.alternativeBodies ?? {}).some((type) => contentType.startsWith(type));
+        const body = spec.body && !alternative ? validate(spec.body, req.body, 'body') : req.body;
         await spec.handler({ req, res, caller: callerOf(req), body, query, params } as RouteContext<z.output<B>, z.output<Q>, z.output<P>>);
       } catch (error) {
         next(error);
@@ -94,7 +97,15 @@ export class ApiRouter {
         params: spec.params,
         query: spec.query,
         headers: spec.headers,
-        body: spec.body ? { content: { 'application/json': { schema: spec.body } }, required: true } : undefined,
+        body: spec.body
+          ? {
+              content: {
+                'application/json': { schema: spec.body },
+                ...Object.fromEntries(Object.entries(spec.alternativeBodies ?? {}).map(([type, schema]) => [type, { schema }])),
+              },
+              required: true,
+            }
+          : undefined,
       },
       responses,
     });

@@ -1,0 +1,106 @@
+import { TestUser, balances, insertTenantWithStaff, insertUser } from '@points/testing';
+import { Stack, call, startStack, tokenFor } from './gateway-harness';
+
+let stack: Stack;
+let t: Awaited<ReturnType<typeof insertTenantWithStaff>>;
+let staff: TestUser[];
+let managerToken: string;
+
+beforeAll(async () => {
+  stack = await startStack();
+  t = await insertTenantWithStaff(stack.db.orm.em);
+  const admin = await insertUser(stack.db.orm.em, 'platform_admin', null);
+  await stack.db.orm.em.fork().execute(
+    `INSERT INTO users (id, tenant_id, email, display_name, role)
+     SELECT gen_random_uuid(), ?, 'bulk' || n || '@example.test', 'Bulk ' || n, 'employee' FROM generate_series(1, 5000) n`,
+    [t.tenantId],
+  );
+  await stack.db.orm.em.fork().execute(`INSERT INTO wallets (id, user_id, tenant_id) SELECT gen_random_uuid(), id, tenant_id FROM users WHERE email LIKE 'bulk%@example.test' AND tenant_id = ?`, [t.tenantId]);
+  staff = await stack.db.orm.em.fork().execute<TestUser[]>(`SELECT id, tenant_id AS "tenantId", role, email FROM users WHERE email LIKE 'bulk%@example.test' AND tenant_id = ? ORDER BY email`, [t.tenantId]);
+  managerToken = await tokenFor(t.manager);
+  const funded = await call(stack.base, 'POST', '/api/platform/allocations/allocate', {
+    token: await tokenFor(admin),
+    headers: { prefer: 'wait=10' },
+    body: { tenantId: t.tenantId, amount: '100000', currency: 'USD', referenceNote: 'bulk' },
+  });
+  expect(funded.status).toBe(200);
+}, 60_000);
+afterAll(() => stack.stop());
+
+async function until(statusUrl: string, token: string, done: (body: Record<string, unknown>) => boolean) {
+  const seen: Record<string, unknown>[] = [];
+  for (let i = 0; i < 600; i++) {
+    const response = await call(stack.base, 'GET', statusUrl, { token });
+    seen.push(response.body);
+    if (done(response.body)) return seen;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  throw new Error(`bulk award did not finish: ${JSON.stringify(seen[seen.length - 1])}`);
+}
+const finished = (body: Record<string, unknown>) => ['succeeded', 'rejected', 'failed'].includes(body.status as string);
+
+it('a 5,000-row JSON bulk award is applied in full, with progress visible while it runs', async () => {
+  const before = await balances(stack.db.orm.em, t.tenantId);
+  const accepted = await call(stack.base, 'POST', '/api/allocations/bulk-awards', {
+    token: managerToken,
+    body: { description: 'Year-end thanks', items: staff.map((u) => ({ userId: u.id, amount: '1.25' })) },
+  });
+  expect(accepted.status).toBe(202);
+  expect(accepted.body).toMatchObject({ status: 'queued', total: 5000, processed: 0 });
+  expect(accepted.headers.get('location')).toBe(accepted.body.statusUrl);
+
+  const seen = await until(accepted.body.statusUrl, managerToken, finished);
+  expect(seen.some((s) => s.status === 'validating' || s.status === 'applying')).toBe(true);
+  expect(seen[seen.length - 1]).toMatchObject({ status: 'succeeded', total: 5000, processed: 5000, succeeded: 5000, failed: 0, totalAmount: '6250.00', errors: [] });
+  const after = await balances(stack.db.orm.em, t.tenantId);
+  expect(Number(after.pool)).toBe(Number(before.pool) - 6250);
+  expect(staff.every((u) => after.wallets[u.id] === '1.25')).toBe(true);
+  // Rows: one wallet ledger row per recipient, none twice.
+  const [{ n }] = await stack.db.orm.em.fork().execute<{ n: string }[]>('SELECT count(DISTINCT wallet_id)::text AS n FROM wallet_ledger WHERE command_id = ?', [accepted.body.bulkId]);
+  expect(n).toBe('5000');
+}, 60_000);
+
+it('a 5,000-row CSV bulk award by email is applied in full', async () => {
+  const before = await balances(stack.db.orm.em, t.tenantId);
+  const csv = ['email,amount,description', ...staff.map((u, i) => `${u.email},0.50,"row ${i + 1}, with a comma"`)].join('\n');
+  const accepted = await call(stack.base, 'POST', '/api/allocations/bulk-awards?description=CSV%20run', { token: managerToken, rawBody: csv, headers: { 'content-type': 'text/csv' } });
+  expect(accepted.status).toBe(202);
+  const seen = await until(accepted.body.statusUrl, managerToken, finished);
+  expect(seen[seen.length - 1]).toMatchObject({ status: 'succeeded', succeeded: 5000, totalAmount: '2500.00' });
+  expect(Number((await balances(stack.db.orm.em, t.tenantId)).pool)).toBe(Number(before.pool) - 2500);
+  const [row] = await stack.db.orm.em.fork().execute<{ description: string }[]>('SELECT description FROM distribution_logs WHERE command_id = ? AND to_user_id = ?', [accepted.body.bulkId, staff[0].id]);
+  expect(row.description).toBe('row 1, with a comma');
+}, 60_000);
+
+it('a CSV with row errors is rejected with row numbers, and nothing moves', async () => {
+  const before = await balances(stack.db.orm.em, t.tenantId);
+  const csv = `userId,amount,description\n${staff[0].id},1.00,ok\nnobody@example.test,1.00,unknown\n${staff[1].id},abc,bad amount\n${staff[0].id},1.00,duplicate\n`;
+  const accepted = await call(stack.base, 'POST', '/api/allocations/bulk-awards', { token: managerToken, rawBody: csv, headers: { 'content-type': 'text/csv' } });
+  const seen = await until(accepted.body.statusUrl, managerToken, finished);
+  expect(seen[seen.length - 1]).toMatchObject({
+    status: 'rejected',
+    failed: 3,
+    errors: [
+      { row: 2, field: 'userId', message: 'no such user in this tenant' },
+      { row: 3, field: 'amount', message: expect.any(String) },
+      { row: 4, field: 'userId', message: 'duplicate recipient: also on row 1' },
+    ],
+  });
+  expect(await balances(stack.db.orm.em, t.tenantId)).toEqual(before);
+});
+
+it('refuses an unreadable upload with 400, and shows a bulk award only to its creator and the managers', async () => {
+  const badHeader = await call(stack.base, 'POST', '/api/allocations/bulk-awards', { token: managerToken, rawBody: 'who,how much\nx,1', headers: { 'content-type': 'text/csv' } });
+  expect(badHeader.status).toBe(400);
+  const empty = await call(stack.base, 'POST', '/api/allocations/bulk-awards', { token: managerToken, body: { items: [] } });
+  expect(empty.status).toBe(400);
+
+  const leadToken = await tokenFor(t.lead);
+  const accepted = await call(stack.base, 'POST', '/api/allocations/bulk-awards', { token: leadToken, body: { items: [{ userId: staff[0].id, amount: '1' }] } });
+  await until(accepted.body.statusUrl, leadToken, finished);
+  expect((await call(stack.base, 'GET', accepted.body.statusUrl, { token: managerToken })).status).toBe(200);
+  const otherLead = await insertUser(stack.db.orm.em, 'lead', t.tenantId);
+  expect((await call(stack.base, 'GET', accepted.body.statusUrl, { token: await tokenFor(otherLead) })).status).toBe(404);
+  const other = await insertTenantWithStaff(stack.db.orm.em);
+  expect((await call(stack.base, 'GET', accepted.body.statusUrl, { token: await tokenFor(other.manager) })).status).toBe(404);
+});
