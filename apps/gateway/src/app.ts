@@ -47,7 +47,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
   const app = express();
   let shuttingDown = false;
   // Without a listener BullMQ prints connection errors itself; readiness and 503s already report them.
-  deps.queue.on('error', (err) => deps.logger.warn({ err: err.message }, 'command queue connection problem'));
+  for (const queue of [deps.queue, deps.bulkQueue]) queue.on('error', (err) => deps.logger.warn({ err: err.message, queue: queue.name }, 'queue connection problem'));
   app.disable('x-powered-by');
   app.set('trust proxy', false);
   app.use(requestLogging(deps.logger));

@@ -122,15 +122,17 @@ async function applyAll(tx: EntityManager, em: EntityManager, bulk: BulkRow, opt
       [bulk.id, first, last, bulk.id, bulk.id],
       'run',
     );
+    // The source's balance before row k is its balance before the job minus the rows before k.
     await tx.execute(
       `INSERT INTO distribution_logs (id, tenant_id, from_user_id, to_user_id, amount, transaction_type, reference_type, reference_id, description,
                                       source_type, previous_pool_balance, new_pool_balance, source_version, command_id)
        SELECT gen_random_uuid(), ?::uuid, ?::uuid, r.user_id, r.amount, 'bulk_award', 'bulk_award', ?::uuid, COALESCE(r.description, ?),
-              ?, ?::numeric - (r.running - r.amount), ?::numeric - r.running, ?::bigint, ?::uuid
-         FROM (SELECT user_id, amount, description, row_number, sum(amount) OVER (ORDER BY row_number) AS running
-                 FROM bulk_award_items WHERE bulk_award_id = ?) r
-        WHERE r.row_number BETWEEN ? AND ?`,
-      [bulk.tenant_id, bulk.issuer_id, bulk.id, bulk.description, sourceType, fromCents(before), fromCents(before), version, bulk.id, bulk.id, first, last],
+              ?, start.balance - (r.running - r.amount), start.balance - r.running, ?::bigint, ?::uuid
+         FROM (SELECT ?::numeric - COALESCE(sum(amount), 0) AS balance
+                 FROM bulk_award_items WHERE bulk_award_id = ? AND row_number < ?) start,
+              (SELECT user_id, amount, description, sum(amount) OVER (ORDER BY row_number) AS running
+                 FROM bulk_award_items WHERE bulk_award_id = ? AND row_number BETWEEN ? AND ?) r`,
+      [bulk.tenant_id, bulk.issuer_id, bulk.id, bulk.description, sourceType, version, bulk.id, fromCents(before), bulk.id, first, bulk.id, first, last],
       'run',
     );
     await options.afterChunk?.(last);

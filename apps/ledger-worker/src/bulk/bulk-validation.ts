@@ -19,22 +19,15 @@ export const MAX_REPORTED_ERRORS = 1000;
  */
 export async function validateBulkRows(em: EntityManager, bulk: { id: string; tenantId: string; issuerId: string }): Promise<{ errors: BulkRowError[]; failedRows: number }> {
   const db = em.fork();
+  // One pass over the rows: resolve the recipient (by id, else by email) and parse the amount.
   await db.execute(
-    `UPDATE bulk_award_items i SET user_id = u.id FROM users u
-      WHERE i.bulk_award_id = ? AND i.user_ref ~ ? AND u.id = CASE WHEN i.user_ref ~ ? THEN i.user_ref::uuid END AND u.tenant_id = ? AND u.active`,
-    [bulk.id, UUID, UUID, bulk.tenantId],
-    'run',
-  );
-  await db.execute(
-    `UPDATE bulk_award_items i SET user_id = u.id FROM users u
-      WHERE i.bulk_award_id = ? AND i.user_id IS NULL AND lower(u.email) = lower(i.user_ref) AND u.tenant_id = ? AND u.active`,
-    [bulk.id, bulk.tenantId],
-    'run',
-  );
-  await db.execute(
-    `UPDATE bulk_award_items SET amount = amount_text::numeric
-      WHERE bulk_award_id = ? AND amount IS NULL AND amount_text ~ ? AND (CASE WHEN amount_text ~ ? THEN amount_text::numeric END) > 0`,
-    [bulk.id, AMOUNT, AMOUNT],
+    `UPDATE bulk_award_items i SET
+       user_id = COALESCE(
+         (SELECT u.id FROM users u WHERE u.id = CASE WHEN i.user_ref ~ ? THEN i.user_ref::uuid END AND u.tenant_id = ? AND u.active),
+         (SELECT u.id FROM users u WHERE lower(u.email) = lower(i.user_ref) AND u.tenant_id = ? AND u.active)),
+       amount = CASE WHEN i.amount_text ~ ? AND i.amount_text::numeric > 0 THEN i.amount_text::numeric END
+     WHERE i.bulk_award_id = ?`,
+    [UUID, bulk.tenantId, bulk.tenantId, AMOUNT, bulk.id],
     'run',
   );
   const rows = await db.execute<(BulkRowError & { failed_rows: string })[]>(

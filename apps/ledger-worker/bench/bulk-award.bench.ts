@@ -1,0 +1,55 @@
+// `npm run bench`: times what the issues set targets for. Runs in a database of
+// its own, dropped afterwards. Prints one line per measurement.
+import { EntityManager } from '@mikro-orm/postgresql';
+import { insertBulkAward, insertCommand } from '@points/db';
+import { createTestDatabase, insertTenantWithStaff, insertUser } from '@points/testing';
+import { applyCommands } from '../src/ledger/apply-commands';
+import { processBulkAward } from '../src/bulk/apply-bulk-award';
+
+const ROWS = Number(process.env.BENCH_BULK_ROWS ?? 100_000);
+const COMMANDS = Number(process.env.BENCH_COMMANDS ?? 2_000);
+
+async function main() {
+  const db = await createTestDatabase(10);
+  const em = db.orm.em as EntityManager;
+  try {
+    const t = await insertTenantWithStaff(em);
+    const admin = await insertUser(em, 'platform_admin', null);
+    const allocate = await insertCommand(em, { type: 'allocate', tenantId: null, issuerId: admin.id, payload: { tenantId: t.tenantId, amount: '9000000000.00', currency: 'USD', referenceNote: 'bench' } });
+    await applyCommands(em, [allocate]);
+    await em.fork().execute(
+      `WITH u AS (
+         INSERT INTO users (id, tenant_id, email, display_name, role)
+         SELECT gen_random_uuid(), ?, 'bench' || n || '@example.test', 'Bench ' || n, 'employee' FROM generate_series(1, ?) n RETURNING id, tenant_id)
+       INSERT INTO wallets (id, user_id, tenant_id) SELECT gen_random_uuid(), id, tenant_id FROM u`,
+      [t.tenantId, ROWS],
+    );
+    const recipients = await em.fork().execute<{ id: string }[]>(`SELECT id FROM users WHERE tenant_id = ? AND email LIKE 'bench%' ORDER BY email`, [t.tenantId]);
+
+    // 1. Single commands, one transaction each (the award path without HTTP and Redis).
+    let started = performance.now();
+    for (let i = 0; i < COMMANDS; i++) {
+      const id = await insertCommand(em, { type: 'award', tenantId: t.tenantId, issuerId: t.manager.id, payload: { userId: recipients[i % recipients.length].id, amount: '1.00' } });
+      await applyCommands(em, [id]);
+    }
+    let ms = performance.now() - started;
+    console.log(`single awards: ${COMMANDS} applied one per transaction in ${(ms / 1000).toFixed(2)} s = ${Math.round(COMMANDS / (ms / 1000))} commands/s (store + apply, sequential)`);
+
+    // 2. A bulk award of ROWS rows: storing the upload, then the job.
+    started = performance.now();
+    const bulkId = await insertBulkAward(em, { tenantId: t.tenantId, issuerId: t.manager.id, description: 'bench', rows: recipients.map((r) => ({ userRef: r.id, amountText: '1.00', description: null })) });
+    const storedMs = performance.now() - started;
+    started = performance.now();
+    const status = await processBulkAward(em, bulkId);
+    ms = performance.now() - started;
+    console.log(`bulk award: ${ROWS} rows stored in ${(storedMs / 1000).toFixed(2)} s; validated and applied (${status}) in ${(ms / 1000).toFixed(2)} s (target < 10 s)`);
+    if (status !== 'succeeded') process.exitCode = 1;
+  } finally {
+    await db.drop();
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
