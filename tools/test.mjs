@@ -2,6 +2,7 @@
 // and tests. Integration tests create their own database (points_test_*) and
 // queue prefix per test file, so they never touch a developer's data.
 import { spawnSync } from 'node:child_process';
+import { ensureChromium } from './lib/browser.mjs';
 import { ensureDependencies } from './lib/dependencies.mjs';
 import { loadEnvFiles } from './lib/env-files.mjs';
 import { ROOT } from './lib/paths.mjs';
@@ -10,6 +11,7 @@ ensureDependencies();
 const { ensureServices } = await import('./lib/services.mjs');
 loadEnvFiles(ROOT);
 const services = await ensureServices();
+ensureChromium();
 const env = {
   ...process.env,
   NX_DAEMON: 'false',

@@ -3,10 +3,14 @@ import helmet from 'helmet';
 import swaggerUi from 'swagger-ui-express';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
+import { Registry } from 'prom-client';
 import { BulkAwardJob, CommandJob } from '@points/contracts';
 import { Logger } from '@points/config';
 import { Orm } from '@points/db';
-import { checkReadiness, migrationsCheck, postgresCheck, redisCheck } from '@points/ops';
+import { checkReadiness, httpMetrics, migrationsCheck, postgresCheck, redisCheck, registerQueueGauges } from '@points/ops';
+import { adminSessionRoutes, requirePlatformAdmin } from './admin/admin-session';
+import { DASHBOARD_PATH, queueDashboard } from './admin/queue-dashboard';
+import { recordHttpMetrics } from './http/http-metrics';
 import { authenticate } from './auth/authenticate';
 import { CommandService } from './commands/command-service';
 import { errorHandler, notFound } from './http/errors';
@@ -27,6 +31,9 @@ export interface GatewayDeps {
   redis: Redis;
   queue: Queue<CommandJob>;
   bulkQueue: Queue<BulkAwardJob>;
+  /** Every other queue of the system, shown on the dashboard and in the queue gauges. */
+  otherQueues: Queue[];
+  metrics: Registry;
   logger: Logger;
   jwtSecret: string;
   rateLimitPerMinute: number;
@@ -51,6 +58,9 @@ export function createGateway(deps: GatewayDeps): Gateway {
   app.disable('x-powered-by');
   app.set('trust proxy', false);
   app.use(requestLogging(deps.logger));
+  app.use(recordHttpMetrics(httpMetrics(deps.metrics)));
+  const allQueues: Queue[] = [deps.queue, deps.bulkQueue, ...deps.otherQueues];
+  registerQueueGauges(deps.metrics, allQueues);
   // TLS is terminated in front of the gateway; upgrading requests would break /docs on plain http.
   app.use(helmet({ contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } } }));
   // Bulk uploads (up to 100,000 rows) get their own, larger limit; everything else stays small.
@@ -60,6 +70,11 @@ export function createGateway(deps: GatewayDeps): Gateway {
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
+  app.get('/metrics', async (_req, res) => {
+    res.type(deps.metrics.contentType).send(await deps.metrics.metrics());
+  });
+  app.use(adminSessionRoutes(deps.orm, deps.jwtSecret));
+  app.use(DASHBOARD_PATH, requirePlatformAdmin(deps.orm, deps.jwtSecret), queueDashboard(allQueues));
   app.get('/readyz', async (_req, res) => {
     const report = await checkReadiness({ postgres: postgresCheck(deps.orm), migrations: migrationsCheck(deps.orm), redis: redisCheck(deps.redis) });
     if (shuttingDown) report.ready = false;

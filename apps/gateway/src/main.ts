@@ -1,7 +1,7 @@
 import { createLogger, loadConfig } from '@points/config';
 import { createOrm } from '@points/db';
-import { createBulkAwardQueue, createCommandQueue, createRedis } from '@points/queue';
-import { onShutdown } from '@points/ops';
+import { createBulkAwardQueue, createCommandQueue, createDeadLetterQueue, createNotificationQueue, createRedis } from '@points/queue';
+import { createMetricsRegistry, onShutdown } from '@points/ops';
 import { createGateway } from './app';
 
 async function main(): Promise<void> {
@@ -12,11 +12,14 @@ async function main(): Promise<void> {
   redis.on('error', (err) => logger.warn({ err: err.message }, 'redis connection problem'));
   const queue = createCommandQueue(redis, config.QUEUE_PREFIX);
   const bulkQueue = createBulkAwardQueue(redis, config.QUEUE_PREFIX);
+  const otherQueues = [createNotificationQueue(redis, config.QUEUE_PREFIX), createDeadLetterQueue(redis, config.QUEUE_PREFIX)];
   const gateway = createGateway({
     orm,
     redis,
     queue,
     bulkQueue,
+    otherQueues,
+    metrics: createMetricsRegistry('gateway'),
     logger,
     jwtSecret: config.JWT_SECRET,
     rateLimitPerMinute: config.RATE_LIMIT_PER_MINUTE,
@@ -39,6 +42,7 @@ async function main(): Promise<void> {
       }),
     () => queue.close(),
     () => bulkQueue.close(),
+    () => Promise.all(otherQueues.map((q) => q.close())),
     () => orm.close(),
     async () => redis.disconnect(),
   ]);

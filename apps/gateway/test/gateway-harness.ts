@@ -5,8 +5,9 @@ import { Redis } from 'ioredis';
 import pino from 'pino';
 import { issueToken } from '@points/auth';
 import { CommandJob } from '@points/contracts';
-import { createBulkAwardQueue, createCommandQueue, createRedis, redisReady } from '@points/queue';
-import { AppProcess, TestDatabase, TestUser, createTestDatabase, startAppProcess, testQueuePrefix, testRedisUrl } from '@points/testing';
+import { createBulkAwardQueue, createCommandQueue, createDeadLetterQueue, createNotificationQueue, createRedis, redisReady } from '@points/queue';
+import { createMetricsRegistry } from '@points/ops';
+import { AppProcess, TestDatabase, TestUser, createTestDatabase, freePort, startAppProcess, testQueuePrefix, testRedisUrl } from '@points/testing';
 import { Gateway, createGateway } from '../src/app';
 
 export const JWT_SECRET = 'test-secret-0123456789abcdef';
@@ -19,6 +20,8 @@ export interface Stack {
   redis: Redis;
   queue: Queue<CommandJob>;
   worker: AppProcess | null;
+  /** The ledger worker's /healthz, /readyz and /metrics. */
+  workerOpsUrl: string;
   stop(): Promise<void>;
 }
 
@@ -35,11 +38,14 @@ export async function startStack(options: { worker?: boolean; rateLimitPerMinute
   await redisReady(redis);
   const queue = createCommandQueue(redis, prefix);
   const bulkQueue = createBulkAwardQueue(redis, prefix);
+  const otherQueues = [createNotificationQueue(redis, prefix), createDeadLetterQueue(redis, prefix)];
   const gateway = createGateway({
     orm: db.orm,
     redis,
     queue,
     bulkQueue,
+    otherQueues,
+    metrics: createMetricsRegistry('gateway'),
     logger: pino({ level: 'silent' }),
     jwtSecret: JWT_SECRET,
     rateLimitPerMinute: options.rateLimitPerMinute ?? 100_000,
@@ -49,12 +55,13 @@ export async function startStack(options: { worker?: boolean; rateLimitPerMinute
   const server: Server = gateway.app.listen(0);
   await new Promise((r) => server.once('listening', r));
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const workerPort = await freePort();
   const worker =
     options.worker === false
       ? null
       : await startAppProcess(
           'ledger-worker',
-          { DATABASE_URL: db.url, REDIS_URL: testRedisUrl(), QUEUE_PREFIX: prefix, LEDGER_WORKER_PORT: '0', JWT_SECRET, LEDGER_CONCURRENCY: '8' },
+          { DATABASE_URL: db.url, REDIS_URL: testRedisUrl(), QUEUE_PREFIX: prefix, LEDGER_WORKER_PORT: String(workerPort), JWT_SECRET, LEDGER_CONCURRENCY: '8' },
           'ledger worker started',
         );
   return {
@@ -65,6 +72,7 @@ export async function startStack(options: { worker?: boolean; rateLimitPerMinute
     redis,
     queue,
     worker,
+    workerOpsUrl: `http://127.0.0.1:${workerPort}`,
     async stop() {
       await worker?.stop();
       await new Promise((r) => server.close(r));
@@ -72,6 +80,7 @@ export async function startStack(options: { worker?: boolean; rateLimitPerMinute
       await queue.close();
       await bulkQueue.obliterate({ force: true }).catch(() => undefined);
       await bulkQueue.close();
+      await Promise.all(otherQueues.map((q) => q.close()));
       redis.disconnect();
       await db.drop();
     },

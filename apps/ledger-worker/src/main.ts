@@ -1,7 +1,7 @@
 import { createLogger, loadConfig } from '@points/config';
 import { createOrm } from '@points/db';
 import { createBulkAwardQueue, createCommandQueue, createRedis } from '@points/queue';
-import { migrationsCheck, onShutdown, postgresCheck, redisCheck, startOpsServer } from '@points/ops';
+import { createMetricsRegistry, ledgerMetrics, migrationsCheck, onShutdown, postgresCheck, redisCheck, registerQueueGauges, startOpsServer } from '@points/ops';
 import { startCommandWorker } from './worker/command-worker';
 import { startCommandSweeper } from './worker/command-sweeper';
 import { startBulkAwardWorker } from './bulk/bulk-worker';
@@ -15,14 +15,19 @@ async function main(): Promise<void> {
   const queue = createCommandQueue(queueRedis, config.QUEUE_PREFIX);
   const bulkQueue = createBulkAwardQueue(queueRedis, config.QUEUE_PREFIX);
 
+  const registry = createMetricsRegistry('ledger-worker');
+  registerQueueGauges(registry, [queue, bulkQueue]);
+  const metrics = ledgerMetrics(registry);
+
   const worker = startCommandWorker({
     connection: workerRedis,
     prefix: config.QUEUE_PREFIX,
     em: orm.em,
     logger,
     concurrency: config.LEDGER_CONCURRENCY,
+    metrics,
   });
-  const bulkWorker = startBulkAwardWorker({ connection: createRedis(config.REDIS_URL, 'worker'), prefix: config.QUEUE_PREFIX, em: orm.em, logger });
+  const bulkWorker = startBulkAwardWorker({ connection: createRedis(config.REDIS_URL, 'worker'), prefix: config.QUEUE_PREFIX, em: orm.em, logger, metrics });
   const stopSweeper = startCommandSweeper(orm.em, { commands: queue, bulkAwards: bulkQueue }, logger, {
     intervalMs: config.COMMAND_SWEEP_INTERVAL_MS,
     stuckAfterMs: config.COMMAND_STUCK_AFTER_MS,
@@ -32,7 +37,11 @@ async function main(): Promise<void> {
     postgres: postgresCheck(orm),
     migrations: migrationsCheck(orm),
     redis: redisCheck(queueRedis),
-  });
+    // Readiness includes the workers' own queue connection, not just a ping.
+    commandQueue: async () => {
+      await queue.getJobCounts('waiting');
+    },
+  }, registry);
   logger.info({ port: config.LEDGER_WORKER_PORT, concurrency: config.LEDGER_CONCURRENCY }, 'ledger worker started');
 
   onShutdown(logger, [

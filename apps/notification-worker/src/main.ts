@@ -2,7 +2,8 @@ import { EntityManager } from '@mikro-orm/postgresql';
 import { createLogger, loadConfig } from '@points/config';
 import { createOrm } from '@points/db';
 import { createDeadLetterQueue, createNotificationQueue, createRedis } from '@points/queue';
-import { migrationsCheck, onShutdown, postgresCheck, redisCheck, startOpsServer } from '@points/ops';
+import { Gauge } from 'prom-client';
+import { createMetricsRegistry, migrationsCheck, onShutdown, postgresCheck, redisCheck, registerQueueGauges, startOpsServer } from '@points/ops';
 import { startOutboxRelay } from './outbox/outbox-relay';
 import { startNotificationWorker } from './notifications/notification-worker';
 
@@ -27,11 +28,34 @@ async function main(): Promise<void> {
     concurrency: config.NOTIFICATION_CONCURRENCY,
     defaultLowPoolThreshold: config.LOW_POOL_THRESHOLD,
   });
+  const registry = createMetricsRegistry('notification-worker');
+  registerQueueGauges(registry, [notifications, deadLetters]);
+  new Gauge({
+    name: 'points_outbox_lag_seconds',
+    help: 'Age of the oldest outbox event not yet relayed (0 when none wait)',
+    registers: [registry],
+    async collect() {
+      const [row] = await em.fork().execute<{ lag: string | null }[]>('SELECT extract(epoch FROM now() - min(created_at))::text AS lag FROM outbox WHERE published_at IS NULL');
+      this.set(Number(row?.lag ?? 0));
+    },
+  });
+  new Gauge({
+    name: 'points_outbox_unpublished',
+    help: 'Outbox events not yet relayed to the notification queue',
+    registers: [registry],
+    async collect() {
+      const [row] = await em.fork().execute<{ n: string }[]>('SELECT count(*)::text AS n FROM outbox WHERE published_at IS NULL');
+      this.set(Number(row?.n ?? 0));
+    },
+  });
   const ops = await startOpsServer(config.NOTIFICATION_WORKER_PORT, {
     postgres: postgresCheck(orm),
     migrations: migrationsCheck(orm),
     redis: redisCheck(queueRedis),
-  });
+    notificationQueue: async () => {
+      await notifications.getJobCounts('waiting');
+    },
+  }, registry);
   logger.info({ port: config.NOTIFICATION_WORKER_PORT }, 'notification worker started');
 
   onShutdown(logger, [

@@ -1,17 +1,25 @@
 import { Server, createServer } from 'node:http';
+import { Registry } from 'prom-client';
 import { ReadinessCheck, checkReadiness } from './readiness';
 
 /**
  * The small HTTP server each worker exposes for operators: `/healthz` (the
- * process is alive) and `/readyz` (its dependencies answer).
+ * process is alive), `/readyz` (its dependencies answer) and `/metrics`.
  */
-export function startOpsServer(port: number, checks: Record<string, ReadinessCheck>): Promise<Server> {
+export function startOpsServer(port: number, checks: Record<string, ReadinessCheck>, metrics?: Registry): Promise<Server> {
   const server = createServer((req, res) => {
     const send = (status: number, body: unknown) => {
       res.writeHead(status, { 'content-type': 'application/json' });
       res.end(JSON.stringify(body));
     };
     if (req.url === '/healthz') return send(200, { status: 'ok' });
+    if (req.url === '/metrics' && metrics) {
+      void metrics.metrics().then((text) => {
+        res.writeHead(200, { 'content-type': metrics.contentType });
+        res.end(text);
+      });
+      return;
+    }
     if (req.url === '/readyz') {
       void checkReadiness(checks).then((report) => send(report.ready ? 200 : 503, report));
       return;

@@ -3,10 +3,11 @@ import { Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { BulkAwardJob, QUEUES } from '@points/contracts';
 import { Logger } from '@points/config';
+import { LedgerMetrics } from '@points/ops';
 import { BulkOptions, processBulkAward } from './apply-bulk-award';
 
 /** One bulk award at a time per process: each holds its source's lock for the length of its transaction. */
-export function startBulkAwardWorker(options: { connection: Redis; prefix: string; em: EntityManager; logger: Logger; bulk?: BulkOptions; lockDurationMs?: number; stalledIntervalMs?: number }): Worker<BulkAwardJob> {
+export function startBulkAwardWorker(options: { connection: Redis; prefix: string; em: EntityManager; logger: Logger; bulk?: BulkOptions; lockDurationMs?: number; stalledIntervalMs?: number; metrics?: LedgerMetrics }): Worker<BulkAwardJob> {
   const worker = new Worker<BulkAwardJob>(
     QUEUES.bulkAwards,
     async (job) => {
@@ -14,6 +15,16 @@ export function startBulkAwardWorker(options: { connection: Redis; prefix: strin
       const started = Date.now();
       const status = await processBulkAward(options.em, bulkId, options.bulk);
       options.logger.info({ bulkId, status, ms: Date.now() - started }, 'bulk award finished');
+      options.metrics?.commands.inc({ type: 'bulk_award', status });
+      options.metrics?.commandLatency.observe({ type: 'bulk_award', status }, Math.max(0, Date.now() - job.timestamp) / 1000);
+      if (status === 'succeeded' && options.metrics) {
+        const [row] = await options.em.fork().execute<{ total: number; total_amount: string; source: string }[]>(
+          `SELECT b.total, b.total_amount, c.result->'source'->>'type' AS source FROM bulk_awards b JOIN commands c ON c.id = b.id WHERE b.id = ?`,
+          [bulkId],
+        );
+        options.metrics.awards.inc({ source: row.source }, row.total);
+        options.metrics.pointsAwarded.inc({ source: row.source }, Number(row.total_amount));
+      }
       return { status };
     },
     {

@@ -3,6 +3,7 @@ import { EntityManager } from '@mikro-orm/postgresql';
 import { Redis } from 'ioredis';
 import { CommandJob, CommandOutcome, ErrorBody, QUEUES } from '@points/contracts';
 import { Logger } from '@points/config';
+import { LedgerMetrics } from '@points/ops';
 import { ApplyOptions, applyCommands } from '../ledger/apply-commands';
 import { recordOutcomes } from '../ledger/ledger-sql';
 
@@ -16,6 +17,7 @@ export interface CommandWorkerOptions {
   /** How long a job's lock lasts before another worker may take it over as stalled. */
   lockDurationMs?: number;
   stalledIntervalMs?: number;
+  metrics?: LedgerMetrics;
 }
 
 /**
@@ -35,6 +37,7 @@ export function startCommandWorker(options: CommandWorkerOptions): Worker<Comman
       const outcome = outcomes.get(commandId);
       if (!outcome) throw new Error(`command ${commandId} does not exist`);
       logger.info({ commandId, type: job.data.type, status: outcome.status, attempt: job.attemptsMade + 1 }, 'command applied');
+      recordMetrics(options.metrics, job, outcome);
       return outcome;
     },
     {
@@ -70,4 +73,17 @@ async function markProcessing(em: EntityManager, commandId: string): Promise<voi
     [commandId],
     'run',
   );
+}
+
+/** Accepted-to-applied latency uses the job's enqueue time, which the gateway sets as it accepts the command. */
+function recordMetrics(metrics: LedgerMetrics | undefined, job: Job<CommandJob>, outcome: CommandOutcome): void {
+  if (!metrics) return;
+  const labels = { type: job.data.type, status: outcome.status };
+  metrics.commandLatency.observe(labels, Math.max(0, Date.now() - job.timestamp) / 1000);
+  metrics.commands.inc(labels);
+  if (outcome.status !== 'succeeded' || (job.data.type !== 'award' && job.data.type !== 'recognition')) return;
+  const result = outcome.result as { amount?: string; source?: { type: string } | null };
+  if (!result.source) return; // a 0-point kudos moves nothing
+  metrics.awards.inc({ source: result.source.type });
+  metrics.pointsAwarded.inc({ source: result.source.type }, Number(result.amount ?? 0));
 }
