@@ -97,26 +97,28 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** An email is looked up in the caller's tenant (GET /api/users, managers only). */
 async function userId(client: ApiClient, ref: string): Promise<string> {
   if (UUID.test(ref)) return ref;
-  let cursor: string | null = null;
-  do {
-    const page: { body: { items: { id: string; email: string }[]; nextCursor: string | null } } = await client.request('GET', `/api/users?limit=200${cursor ? `&cursor=${cursor}` : ''}`);
-    const match = page.body.items.find((u) => u.email.toLowerCase() === ref.toLowerCase());
-    if (match) return match.id;
-    cursor = page.body.nextCursor;
-  } while (cursor);
-  throw new CliError(`no user ${ref} in your tenant`);
+  const user = await findInPages<{ id: string; email: string }>(client, '/api/users', (u) => u.email.toLowerCase() === ref.toLowerCase());
+  if (!user) throw new CliError(`no user ${ref} in your tenant`);
+  return user.id;
 }
 
 async function tenantId(client: ApiClient, ref: string): Promise<string> {
   if (UUID.test(ref)) return ref;
+  const tenant = await findInPages<{ id: string; slug: string }>(client, '/api/platform/tenants', (t) => t.slug === ref);
+  if (!tenant) throw new CliError(`no tenant ${ref}`);
+  return tenant.id;
+}
+
+/** Walks a keyset-paginated list until an item matches. */
+async function findInPages<T>(client: ApiClient, path: string, matches: (item: T) => boolean): Promise<T | undefined> {
   let cursor: string | null = null;
   do {
-    const page: { body: { items: { id: string; slug: string }[]; nextCursor: string | null } } = await client.request('GET', `/api/platform/tenants?limit=200${cursor ? `&cursor=${cursor}` : ''}`);
-    const match = page.body.items.find((t) => t.slug === ref);
-    if (match) return match.id;
+    const page: { body: { items: T[]; nextCursor: string | null } } = await client.request('GET', `${path}?limit=200${cursor ? `&cursor=${cursor}` : ''}`);
+    const found = page.body.items.find(matches);
+    if (found) return found;
     cursor = page.body.nextCursor;
   } while (cursor);
-  throw new CliError(`no tenant ${ref}`);
+  return undefined;
 }
 
 main().then(

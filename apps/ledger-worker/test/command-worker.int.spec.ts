@@ -1,5 +1,5 @@
 import { EntityManager } from '@mikro-orm/postgresql';
-import { TestDatabase, balances, createTestDatabase, insertTenantWithStaff, insertUser } from '@points/testing';
+import { TestDatabase, balances, createTestDatabase, insertTenantWithStaff, insertUser, seededRandom } from '@points/testing';
 import { accountingCheck, journalProblems, run } from './ledger-harness';
 import { waitUntilFinal, workerHarness } from './worker-harness';
 
@@ -82,7 +82,7 @@ it('a command that keeps failing ends `failed` once its attempts are used up, wi
 
 it('after a randomised mix of 1,000 commands across 3 tenants, every tenant balances and every journal chains', async () => {
   harness.startWorker({ concurrency: 12 });
-  const random = mulberry32(20261123);
+  const random = seededRandom(20261123);
   const pick = <T>(items: T[]) => items[Math.floor(random() * items.length)];
   const amount = () => (Math.floor(random() * 5000) / 100 + 0.01).toFixed(2);
   const tenants = await Promise.all([fundedTenant('500.00'), fundedTenant('500.00'), fundedTenant('500.00')]);
@@ -108,11 +108,3 @@ it('after a randomised mix of 1,000 commands across 3 tenants, every tenant bala
   expect(await journalProblems(em())).toEqual([]);
 }, 180_000);
 
-function mulberry32(seed: number) {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}

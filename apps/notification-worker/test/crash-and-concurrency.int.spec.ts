@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
-import { insertTenantWithStaff, insertUser } from '@points/testing';
+import { insertTenantWithStaff, insertUser, seededRandom } from '@points/testing';
 import { NotificationWorld, count, notificationProblems, notificationWorld } from './notification-harness';
 
 const ROOT = resolve(__dirname, '../../..');
@@ -50,7 +50,7 @@ function runUntilCrash(point: string): Promise<{ signal: string | null; crashedA
 }
 
 it('SIGKILLed at each crash point, 20 times on a seeded schedule, then recovered: every event has its feed and audit rows exactly once', async () => {
-  const random = mulberry32(4242);
+  const random = seededRandom(4242);
   const t = await fundedTenant('100000');
   await commandsFinished();
   const crashes: string[] = [];
@@ -100,11 +100,3 @@ it('two relays and two notification workers on 1,000 events: still exactly once'
   );
 }, 180_000);
 
-function mulberry32(seed: number) {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}

@@ -2,3 +2,4 @@ export * from './test-database';
 export * from './fixtures';
 export * from './app-process';
 export * from './private-redis';
+export * from './seeded-random';

@@ -152,13 +152,8 @@ async function applyAll(tx: EntityManager, em: EntityManager, bulk: BulkRow, opt
     'run',
   );
   await outbox(tx, {
+    ...eventEnvelope(bulk),
     type: 'bulk_award.completed',
-    eventId: randomUUID(),
-    commandId: bulk.id,
-    tenantId: bulk.tenant_id,
-    actorId: bulk.issuer_id,
-    occurredAt: new Date().toISOString(),
-    requestId: bulk.request_id,
     bulkId: bulk.id,
     recipients: bulk.total,
     totalAmount: fromCents(total),
@@ -178,16 +173,22 @@ async function reject(tx: EntityManager, bulk: BulkRow, error: ErrorBody, rowErr
     'run',
   );
   await outbox(tx, {
+    ...eventEnvelope(bulk),
     type: 'command.rejected',
+    commandType: 'bulk_award',
+    error: { code: error.code, message: error.message },
+  });
+}
+
+function eventEnvelope(bulk: BulkRow) {
+  return {
     eventId: randomUUID(),
     commandId: bulk.id,
     tenantId: bulk.tenant_id,
     actorId: bulk.issuer_id,
     occurredAt: new Date().toISOString(),
     requestId: bulk.request_id,
-    commandType: 'bulk_award',
-    error: { code: error.code, message: error.message },
-  });
+  };
 }
 
 async function outbox(tx: EntityManager, event: LedgerEvent): Promise<void> {
