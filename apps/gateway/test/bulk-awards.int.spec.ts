@@ -104,3 +104,21 @@ it('refuses an unreadable upload with 400, and shows a bulk award only to its cr
   const other = await insertTenantWithStaff(stack.db.orm.em);
   expect((await call(stack.base, 'GET', accepted.body.statusUrl, { token: await tokenFor(other.manager) })).status).toBe(404);
 });
+
+it('Idempotency-Key: a retried upload returns the same bulk award and applies once; another upload under the key is 409', async () => {
+  const before = await balances(stack.db.orm.em, t.tenantId);
+  const csv = `userId,amount\n${staff[10].id},2.00\n${staff[11].id},3.00\n`;
+  const send = (body: string) =>
+    call(stack.base, 'POST', '/api/allocations/bulk-awards', { token: managerToken, rawBody: body, headers: { 'content-type': 'text/csv', 'idempotency-key': 'bulk-retry-1' } });
+  const [first, second] = await Promise.all([send(csv), send(csv)]);
+  expect(first.body.bulkId).toBe(second.body.bulkId);
+  await until(first.body.statusUrl, managerToken, finished);
+  const third = await send(csv);
+  expect(third.status).toBe(202);
+  expect(third.body).toMatchObject({ bulkId: first.body.bulkId, status: 'succeeded' });
+  expect(Number((await balances(stack.db.orm.em, t.tenantId)).pool)).toBe(Number(before.pool) - 5);
+
+  const other = await send(`userId,amount\n${staff[10].id},9.00\n`);
+  expect(other.status).toBe(409);
+  expect(other.body.error.code).toBe('IDEMPOTENCY_KEY_REUSED');
+});

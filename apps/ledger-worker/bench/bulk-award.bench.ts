@@ -37,7 +37,7 @@ async function main() {
 
     // 2. A bulk award of ROWS rows: storing the upload, then the job.
     started = performance.now();
-    const bulkId = await insertBulkAward(em, { tenantId: t.tenantId, issuerId: t.manager.id, description: 'bench', rows: recipients.map((r) => ({ userRef: r.id, amountText: '1.00', description: null })) });
+    const bulkId = (await insertBulkAward(em, { tenantId: t.tenantId, issuerId: t.manager.id, description: 'bench', rows: recipients.map((r) => ({ userRef: r.id, amountText: '1.00', description: null })) })).id;
     const storedMs = performance.now() - started;
     started = performance.now();
     const status = await processBulkAward(em, bulkId);

@@ -24,12 +24,12 @@ const bulkRow = (userRef: string, amountText: string) => ({ userRef, amountText,
 
 it('applies every row in one transaction, with one source journal row and a wallet journal row per recipient', async () => {
   const t = await tenantWithEmployees('1000.00', 30);
-  const bulkId = await insertBulkAward(em(), {
+  const bulkId = (await insertBulkAward(em(), {
     tenantId: t.tenantId,
     issuerId: t.manager.id,
     description: 'Q4 thanks',
     rows: t.staff.map((u, i) => bulkRow(i % 2 ? u.id : u.email.toUpperCase(), `${i + 1}.50`)),
-  });
+  })).id;
   expect(await processBulkAward(em(), bulkId, { chunkSize: 7 })).toBe('succeeded');
 
   const total = t.staff.reduce((sum, _u, i) => sum + (i + 1) * 100 + 50, 0) / 100;
@@ -50,7 +50,7 @@ it('rejects a job with mixed row errors, listing each with its row number, and m
   const t = await tenantWithEmployees('1000.00', 3);
   const other = await insertTenantWithStaff(em());
   const before = { balances: await balances(em(), t.tenantId), journals: await journalCounts(em()) };
-  const bulkId = await insertBulkAward(em(), {
+  const bulkId = (await insertBulkAward(em(), {
     tenantId: t.tenantId,
     issuerId: t.manager.id,
     description: null,
@@ -63,7 +63,7 @@ it('rejects a job with mixed row errors, listing each with its row number, and m
       bulkRow(t.manager.id, '1'),
       bulkRow(t.staff[2].email, '-3'),
     ],
-  });
+  })).id;
   expect(await processBulkAward(em(), bulkId)).toBe('rejected');
 
   const [bulk] = await em().fork().execute<{ status: string; failed: number; errors: { row: number; field: string; message: string }[] }[]>('SELECT status, failed, errors FROM bulk_awards WHERE id = ?', [bulkId]);
@@ -84,8 +84,8 @@ it('rejects a job whose total exceeds the source, moving nothing; a lead is chec
   const t = await tenantWithEmployees('100.00', 2);
   await run(em(), 'delegate', t.manager, { leadId: t.lead.id, amount: '10' });
   const before = { balances: await balances(em(), t.tenantId), journals: await journalCounts(em()) };
-  const fromPool = await insertBulkAward(em(), { tenantId: t.tenantId, issuerId: t.hr.id, description: null, rows: [bulkRow(t.staff[0].id, '50'), bulkRow(t.staff[1].id, '40.01')] });
-  const fromBudget = await insertBulkAward(em(), { tenantId: t.tenantId, issuerId: t.lead.id, description: null, rows: [bulkRow(t.staff[0].id, '6'), bulkRow(t.staff[1].id, '4.01')] });
+  const fromPool = (await insertBulkAward(em(), { tenantId: t.tenantId, issuerId: t.hr.id, description: null, rows: [bulkRow(t.staff[0].id, '50'), bulkRow(t.staff[1].id, '40.01')] })).id;
+  const fromBudget = (await insertBulkAward(em(), { tenantId: t.tenantId, issuerId: t.lead.id, description: null, rows: [bulkRow(t.staff[0].id, '6'), bulkRow(t.staff[1].id, '4.01')] })).id;
 
   expect(await processBulkAward(em(), fromPool)).toBe('rejected');
   expect(await processBulkAward(em(), fromBudget)).toBe('rejected');
@@ -96,7 +96,7 @@ it('rejects a job whose total exceeds the source, moving nothing; a lead is chec
 
 it('a job that crashes mid-way rolls back; run again, it credits each recipient exactly once; progress was visible meanwhile', async () => {
   const t = await tenantWithEmployees('1000.00', 25);
-  const bulkId = await insertBulkAward(em(), { tenantId: t.tenantId, issuerId: t.manager.id, description: null, rows: t.staff.map((u) => bulkRow(u.id, '2')) });
+  const bulkId = (await insertBulkAward(em(), { tenantId: t.tenantId, issuerId: t.manager.id, description: null, rows: t.staff.map((u) => bulkRow(u.id, '2')) })).id;
   const seen: { status: string; processed: number }[] = [];
   const watch = async () => {
     const [row] = await em().fork().execute<{ status: string; processed: number }[]>('SELECT status, processed FROM bulk_awards WHERE id = ?', [bulkId]);

@@ -71,7 +71,7 @@ it('a bulk award whose worker is SIGKILLed mid-job resumes on another worker and
   await run(em(), 'allocate', admin, { tenantId: t.tenantId, amount: '1000.00', currency: 'USD', referenceNote: 'x' });
   const recipients = [];
   for (let i = 0; i < 300; i++) recipients.push(await insertUser(em(), 'employee', t.tenantId));
-  const bulkId = await insertBulkAward(em(), { tenantId: t.tenantId, issuerId: t.manager.id, description: null, rows: recipients.map((u) => ({ userRef: u.id, amountText: '1.00', description: null })) });
+  const bulkId = (await insertBulkAward(em(), { tenantId: t.tenantId, issuerId: t.manager.id, description: null, rows: recipients.map((u) => ({ userRef: u.id, amountText: '1.00', description: null })) })).id;
 
   const child = spawn(process.execPath, ['--import', 'tsx', 'apps/ledger-worker/test/fixtures/bulk-worker-that-hangs.ts'], {
     cwd: resolve(__dirname, '../../..'),

@@ -38,14 +38,28 @@ export interface NewBulkAwardRow {
  */
 export async function insertBulkAward(
   em: EntityManager,
-  bulk: { tenantId: string; issuerId: string; description: string | null; rows: NewBulkAwardRow[]; requestId?: string | null },
-): Promise<string> {
+  bulk: {
+    tenantId: string;
+    issuerId: string;
+    description: string | null;
+    rows: NewBulkAwardRow[];
+    requestId?: string | null;
+    idempotencyKey?: string | null;
+    requestHash?: string | null;
+  },
+): Promise<{ id: string; created: boolean }> {
   const id = randomUUID();
-  await em.fork().transactional(async (tx) => {
-    await tx.execute(
-      `INSERT INTO commands (id, type, tenant_id, issuer_id, payload, request_id) VALUES (?, 'bulk_award', ?, ?, ?::jsonb, ?)`,
-      [id, bulk.tenantId, bulk.issuerId, JSON.stringify({ description: bulk.description, rows: bulk.rows.length }), bulk.requestId ?? null],
+  return em.fork().transactional(async (tx) => {
+    const inserted = await tx.execute<{ id: string }[]>(
+      `INSERT INTO commands (id, type, tenant_id, issuer_id, payload, request_id, idempotency_key, request_hash)
+       VALUES (?, 'bulk_award', ?, ?, ?::jsonb, ?, ?, ?)
+       ON CONFLICT (issuer_id, idempotency_key) DO NOTHING RETURNING id`,
+      [id, bulk.tenantId, bulk.issuerId, JSON.stringify({ description: bulk.description, rows: bulk.rows.length }), bulk.requestId ?? null, bulk.idempotencyKey ?? null, bulk.requestHash ?? null],
     );
+    if (inserted.length === 0) {
+      const [existing] = await tx.execute<{ id: string }[]>('SELECT id FROM commands WHERE issuer_id = ? AND idempotency_key = ?', [bulk.issuerId, bulk.idempotencyKey]);
+      return { id: existing.id, created: false };
+    }
     await tx.execute('INSERT INTO bulk_awards (id, tenant_id, issuer_id, description, total) VALUES (?, ?, ?, ?, ?)', [id, bulk.tenantId, bulk.issuerId, bulk.description, bulk.rows.length]);
     for (let start = 0; start < bulk.rows.length; start += 20_000) {
       const chunk = bulk.rows.slice(start, start + 20_000).map((row, i) => ({
@@ -62,6 +76,6 @@ export async function insertBulkAward(
         'run',
       );
     }
+    return { id, created: true };
   });
-  return id;
 }

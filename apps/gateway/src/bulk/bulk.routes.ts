@@ -8,6 +8,9 @@ import { ApiRouter } from '../openapi/api-router';
 import { Caller, tenantOf } from '../http/request-context';
 import { iso } from '../routes/keyset';
 import { parseBulkUpload } from './parse-bulk-upload';
+import { hashRequest, idempotencyKeyReused } from '../commands/command-service';
+import { validate } from '../http/validate';
+import { CommandHeaders } from '../routes/command-route';
 
 const ROLES = ['tenant_manager', 'hr_admin', 'lead'] as const;
 
@@ -20,17 +23,34 @@ export function bulkRoutes(api: ApiRouter, deps: { orm: Orm; redis: Redis; queue
     tag: 'allocations',
     roles: ROLES,
     body: BulkAwardBody,
+    headers: CommandHeaders.pick({ 'idempotency-key': true }),
     alternativeBodies: { 'text/csv': z.string().describe('header userId,amount,description (or email in place of userId); ?description= names the whole award') },
     responses: { 202: { description: 'Accepted; follow statusUrl for progress', schema: BulkAwardView } },
     handler: async ({ req, res, caller }) => {
       if (deps.redis.status !== 'ready') throw new AppError('SERVICE_UNAVAILABLE', 'the job queue is unavailable; nothing was accepted, try again shortly');
       const upload = parseBulkUpload(req.headers['content-type'], req.body, typeof req.query.description === 'string' ? req.query.description : undefined);
-      const bulkId = await insertBulkAward(deps.orm.em, { tenantId: tenantOf(req), issuerId: caller.userId, description: upload.description, rows: upload.rows, requestId: String(req.id ?? '') });
-      try {
-        await enqueueBulkAward(deps.queue, bulkId);
-      } catch {
-        await withdraw(deps.orm, bulkId);
-        throw new AppError('SERVICE_UNAVAILABLE', 'the job queue is unavailable; nothing was accepted, try again shortly');
+      const { 'idempotency-key': idempotencyKey } = validate(CommandHeaders, { 'idempotency-key': req.header('idempotency-key') }, 'header');
+      const requestHash = idempotencyKey ? hashRequest('bulk_award', upload) : null;
+      const { id: bulkId, created } = await insertBulkAward(deps.orm.em, {
+        tenantId: tenantOf(req),
+        issuerId: caller.userId,
+        description: upload.description,
+        rows: upload.rows,
+        requestId: String(req.id ?? ''),
+        idempotencyKey,
+        requestHash,
+      });
+      if (!created) {
+        // A retry: the same upload returns the same bulk award; another upload under the key is a 409.
+        const [existing] = await deps.orm.em.fork().execute<{ type: string; request_hash: string }[]>('SELECT type, request_hash FROM commands WHERE id = ?', [bulkId]);
+        if (existing.type !== 'bulk_award' || existing.request_hash !== requestHash) throw idempotencyKeyReused(bulkId);
+      } else {
+        try {
+          await enqueueBulkAward(deps.queue, bulkId);
+        } catch {
+          await withdraw(deps.orm, bulkId);
+          throw new AppError('SERVICE_UNAVAILABLE', 'the job queue is unavailable; nothing was accepted, try again shortly');
+        }
       }
       const view = await find(deps.orm, bulkId);
       res.setHeader('Location', view?.statusUrl ?? '');

@@ -67,11 +67,7 @@ export class CommandService {
   private async replay(issuerId: string, key: string, requestHash: string): Promise<CommandRow> {
     const [existing] = await this.deps.orm.em.fork().execute<CommandRow[]>(`${SELECT_COMMAND} WHERE issuer_id = ? AND idempotency_key = ?`, [issuerId, key]);
     if (!existing) throw unavailable();
-    if (existing.request_hash !== requestHash) {
-      throw new AppError('IDEMPOTENCY_KEY_REUSED', 'this Idempotency-Key was already used with a different request', [
-        { field: 'Idempotency-Key', message: 'reused with another body', commandId: existing.id },
-      ]);
-    }
+    if (existing.request_hash !== requestHash) throw idempotencyKeyReused(existing.id);
     return existing;
   }
 
@@ -120,7 +116,8 @@ export function toResource(row: CommandRow): CommandResource {
 
 export type { CommandRow };
 
-function hashRequest(type: CommandType, payload: unknown): string {
+/** What makes two requests "the same" for an Idempotency-Key: the command type and its normalised payload. */
+export function hashRequest(type: StoredCommandType, payload: unknown): string {
   return createHash('sha256').update(`${type}:${canonicalJson(payload)}`).digest('hex');
 }
 
@@ -133,6 +130,12 @@ function canonicalJson(value: unknown): string {
       .join(',')}}`;
   }
   return JSON.stringify(value);
+}
+
+export function idempotencyKeyReused(commandId: string): AppError {
+  return new AppError('IDEMPOTENCY_KEY_REUSED', 'this Idempotency-Key was already used with a different request', [
+    { field: 'Idempotency-Key', message: 'reused with another body', commandId },
+  ]);
 }
 
 function unavailable(): AppError {
