@@ -19,7 +19,7 @@ afterAll(async () => {
 
 const commandCount = async () => Number((await stack.db.orm.em.fork().execute<{ n: string }[]>('SELECT count(*)::text AS n FROM commands'))[0].n);
 
-it('with Redis down, commands get 503 and nothing is accepted; reads still work; it recovers when Redis returns', async () => {
+it('with Redis down, commands get 503, /readyz is 503 and nothing is accepted; reads still work; all recovers when Redis returns', async () => {
   const token = await tokenFor(manager);
   const body = { userId: t.employee.id, amount: '1.00' };
   await redis.kill();
@@ -41,6 +41,7 @@ it('with Redis down, commands get 503 and nothing is accepted; reads still work;
   }
   expect(accepted.status).toBe(202);
   expect(await commandCount()).toBe(before + 1);
+  expect((await call(stack.base, 'GET', '/readyz')).status).toBe(200);
 });
 
 it('rate-limits per user with 429 RATE_LIMITED and Retry-After', async () => {
