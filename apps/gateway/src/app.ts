@@ -53,13 +53,13 @@ export interface Gateway {
 export function createGateway(deps: GatewayDeps): Gateway {
   const app = express();
   let shuttingDown = false;
-  // Without a listener BullMQ prints connection errors itself; readiness and 503s already report them.
-  for (const queue of [deps.queue, deps.bulkQueue]) queue.on('error', (err) => deps.logger.warn({ err: err.message, queue: queue.name }, 'queue connection problem'));
   app.disable('x-powered-by');
   app.set('trust proxy', false);
   app.use(requestLogging(deps.logger));
   app.use(recordHttpMetrics(httpMetrics(deps.metrics)));
   const allQueues: Queue[] = [deps.queue, deps.bulkQueue, ...deps.otherQueues];
+  // Without a listener BullMQ prints connection errors itself; readiness and 503s already report them.
+  for (const queue of allQueues) queue.on('error', (err) => deps.logger.warn({ err: err.message, queue: queue.name }, 'queue connection problem'));
   registerQueueGauges(deps.metrics, allQueues);
   // TLS is terminated in front of the gateway; upgrading requests would break /docs on plain http.
   app.use(helmet({ contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } } }));

@@ -17,6 +17,7 @@ it('on SIGTERM the gateway stops accepting, finishes the request in flight, and 
     'gateway listening',
   );
   const exited = new Promise<number | null>((done) => gateway.child.once('exit', (code) => done(code)));
+  for (let i = 0; i < 50 && (await fetch(`${base}/readyz`)).status !== 200; i++) await new Promise((r) => setTimeout(r, 100));
 
   // No ledger worker runs, so this request waits its full 2 seconds before answering 202.
   const inFlight = call(base, 'POST', '/api/allocations/award-points', {
