@@ -173,7 +173,7 @@ class Planner {
     ensureFits(budget.balance + amount, 'amount', "the lead's budget");
 
     const source = this.debitSource({ type: 'tenant_pool', account: pool }, amount, command, 'delegation');
-    const leadBudget = this.journal(budget, amount, command, 'delegation', 'leadBudget');
+    const leadBudget = this.journal(budget, amount, command, 'delegation');
     this.distribution(command, issuer, lead.id, payload.amount, 'delegation', source, payload.description ?? null);
     this.succeed(command, { amount: payload.amount, leadId: lead.id, source: source.change, leadBudget });
     this.emit(command, {
@@ -292,7 +292,7 @@ class Planner {
     ensureFits(wallet.lifetimeEarned + amount, field, "the recipient's lifetime total");
 
     const debit = this.debitSource(source, amount, command, transactionType, referenceType, referenceId);
-    const walletChange = this.journal(wallet, amount, command, transactionType, 'wallet', referenceType, referenceId);
+    const walletChange = this.journal(wallet, amount, command, transactionType, referenceType, referenceId);
     wallet.lifetimeEarned += amount;
     this.distribution(command, issuer, recipient.id, amountText, transactionType, debit, description, referenceType, referenceId);
     return { amount: amountText, recipientId: recipient.id, source: debit.change, wallet: walletChange };
@@ -316,7 +316,7 @@ class Planner {
     const change =
       source.type === 'tenant_pool'
         ? this.movePool(source.account, -amount, command, transactionType, referenceType, referenceId)
-        : this.journal(source.account, -amount, command, transactionType, 'leadBudget', referenceType, referenceId);
+        : this.journal(source.account, -amount, command, transactionType, referenceType, referenceId);
     return { type: source.type, change: { type: source.type, ...change }, version: source.account.version };
   }
 
@@ -329,12 +329,12 @@ class Planner {
     return { previousBalance: fromCents(previous), newBalance: fromCents(pool.balance) };
   }
 
+  /** Moves a lead budget or a wallet and records its one journal row for this change. */
   private journal(
     account: LeadBudgetAccount | WalletAccount,
     amount: Cents,
     command: Command,
     transactionType: string,
-    kind: 'leadBudget' | 'wallet',
     referenceType = 'command',
     referenceId = command.id,
   ) {
@@ -342,8 +342,8 @@ class Planner {
     account.balance += amount;
     account.version += 1n;
     const row = this.journalRow(account.tenantId, amount, previous, account.balance, account.version, command, transactionType, referenceType, referenceId);
-    if (kind === 'wallet') {
-      this.writes.touchedWallets.add(account as WalletAccount);
+    if ('lifetimeEarned' in account) {
+      this.writes.touchedWallets.add(account);
       this.writes.walletLedger.push({ ...row, wallet_id: account.id });
     } else {
       this.writes.touchedLeadBudgets.add(account);
