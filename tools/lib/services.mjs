@@ -63,6 +63,9 @@ function startPrivatePostgres(say) {
   mkdirSync(dataDir, { recursive: true });
   // PostgreSQL refuses to run as root; as root, run it as the machine's postgres user.
   const asUser = process.getuid?.() === 0 ? 'postgres' : null;
+  if (asUser && spawnSync('id', ['-u', asUser], { stdio: 'ignore' }).status !== 0) {
+    fail("PostgreSQL refuses to run as root and there is no 'postgres' user to run it as.\n  Run npm run up as a normal user, or create one: useradd --system --no-create-home postgres");
+  }
   if (asUser) run('chown', ['-R', asUser, dataDir], 'chown');
   const pg = (tool, args, what) => (asUser ? run('runuser', ['-u', asUser, '--', `${bin}/${tool}`, ...args], what) : run(`${bin}/${tool}`, args, what));
   if (!existsSync(`${dataDir}/PG_VERSION`)) {
