@@ -175,3 +175,26 @@ describe('the database itself', () => {
     expect(rows.filter((r) => !r.balanced)).toEqual([]);
   });
 });
+
+describe('tenant consistency in the journals', () => {
+  it("refuses a journal row whose tenant is not its account's tenant", async () => {
+    const a = await fundedTenant('5.00');
+    const b = await fundedTenant('5.00');
+    const award = await run(em, 'award', a.manager, { userId: a.employee.id, amount: '1' });
+    const [row] = await em.fork().execute<{ wallet_id: string }[]>('SELECT wallet_id FROM wallet_ledger WHERE command_id = ?', [award.id]);
+    await expect(
+      em.fork().execute(
+        `INSERT INTO wallet_ledger (id, wallet_id, tenant_id, amount, transaction_type, reference_type, reference_id, previous_balance, new_balance, version, command_id)
+         VALUES (gen_random_uuid(), ?, ?, 1, 'award', 'command', ?, 1, 2, 99, ?)`,
+        [row.wallet_id, b.tenantId, award.id, award.id],
+      ),
+    ).rejects.toMatchObject({ code: '23503' });
+    await expect(
+      em.fork().execute(
+        `INSERT INTO distribution_logs (id, tenant_id, from_user_id, to_user_id, amount, transaction_type, source_type, previous_pool_balance, new_pool_balance, source_version, command_id)
+         VALUES (gen_random_uuid(), ?, ?, ?, 1, 'award', 'tenant_pool', 2, 1, 99, ?)`,
+        [a.tenantId, a.manager.id, b.employee.id, award.id],
+      ),
+    ).rejects.toMatchObject({ code: '23503' });
+  });
+});
