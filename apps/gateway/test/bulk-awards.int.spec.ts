@@ -46,10 +46,11 @@ it('a 5,000-row JSON bulk award is applied in full, with progress visible while 
     body: { description: 'Year-end thanks', items: staff.map((u) => ({ userId: u.id, amount: '1.25' })) },
   });
   expect(accepted.status).toBe(202);
-  expect(accepted.body).toMatchObject({ status: 'queued', total: 5000, processed: 0 });
+  // A fast worker may already have started by the time the 202 is written.
+  expect(accepted.body).toMatchObject({ status: expect.stringMatching(/^(queued|validating|applying)$/), total: 5000 });
   expect(accepted.headers.get('location')).toBe(accepted.body.statusUrl);
 
-  const seen = await until(accepted.body.statusUrl, managerToken, finished);
+  const seen = [accepted.body, ...(await until(accepted.body.statusUrl, managerToken, finished))];
   expect(seen.some((s) => s.status === 'validating' || s.status === 'applying')).toBe(true);
   expect(seen[seen.length - 1]).toMatchObject({ status: 'succeeded', total: 5000, processed: 5000, succeeded: 5000, failed: 0, totalAmount: '6250.00', errors: [] });
   const after = await balances(stack.db.orm.em, t.tenantId);
