@@ -10,6 +10,9 @@ export const POOL_SPENDERS: readonly Role[] = ['tenant_manager', 'hr_admin'];
 export const TENANT_ROLES = ['tenant_manager', 'hr_admin', 'lead', 'employee'] as const;
 export const TenantRole = z.enum(TENANT_ROLES);
 
+/** Roles that award points to colleagues: from the pool, or (leads) from their own budget. */
+export const AWARDERS: readonly Role[] = ['tenant_manager', 'hr_admin', 'lead'];
+
 export function isPoolSpender(role: Role): boolean {
   return POOL_SPENDERS.includes(role);
 }

@@ -1,7 +1,7 @@
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { z } from 'zod';
-import { AppError, BulkAwardBody, BulkAwardJob, BulkAwardView } from '@points/contracts';
+import { AWARDERS, AppError, BulkAwardBody, BulkAwardJob, BulkAwardView } from '@points/contracts';
 import { Orm, insertBulkAward } from '@points/db';
 import { enqueueBulkAward } from '@points/queue';
 import { ApiRouter } from '../openapi/api-router';
@@ -12,8 +12,6 @@ import { hashRequest, idempotencyKeyReused } from '../commands/command-service';
 import { validate } from '../http/validate';
 import { CommandHeaders } from '../routes/command-route';
 
-const ROLES = ['tenant_manager', 'hr_admin', 'lead'] as const;
-
 /** POST a bulk award (JSON or CSV) and follow its progress. */
 export function bulkRoutes(api: ApiRouter, deps: { orm: Orm; redis: Redis; queue: Queue<BulkAwardJob> }): void {
   api.route({
@@ -21,7 +19,7 @@ export function bulkRoutes(api: ApiRouter, deps: { orm: Orm; redis: Redis; queue
     path: '/api/allocations/bulk-awards',
     summary: 'Award many colleagues at once (up to 100,000 rows), as JSON or text/csv (userId|email,amount,description); all or nothing',
     tag: 'allocations',
-    roles: ROLES,
+    roles: AWARDERS,
     body: BulkAwardBody,
     headers: CommandHeaders.pick({ 'idempotency-key': true }),
     alternativeBodies: { 'text/csv': z.string().describe('header userId,amount,description (or email in place of userId); ?description= names the whole award') },
@@ -63,7 +61,7 @@ export function bulkRoutes(api: ApiRouter, deps: { orm: Orm; redis: Redis; queue
     path: '/api/allocations/bulk-awards/:bulkId',
     summary: "A bulk award's status, progress and row errors (its creator and the tenant's managers)",
     tag: 'allocations',
-    roles: ROLES,
+    roles: AWARDERS,
     params: z.object({ bulkId: z.string() }),
     responses: { 200: { description: 'The bulk award', schema: BulkAwardView } },
     handler: async ({ res, caller, params }) => {

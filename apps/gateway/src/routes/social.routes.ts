@@ -1,10 +1,9 @@
-import { FeedEntryView, ListQuery, WalletLedgerView, page } from '@points/contracts';
+import { FeedEntryView, ListQuery, TENANT_ROLES, WalletLedgerView, page } from '@points/contracts';
 import { Orm } from '@points/db';
 import { ApiRouter } from '../openapi/api-router';
 import { tenantOf } from '../http/request-context';
 import { iso, timeKeyset, toPage, versionKeyset } from './keyset';
 
-const TENANT_USERS = ['tenant_manager', 'hr_admin', 'lead', 'employee'] as const;
 
 /** The tenant feed and the caller's own wallet history. */
 export function socialRoutes(api: ApiRouter, orm: Orm): void {
@@ -15,7 +14,7 @@ export function socialRoutes(api: ApiRouter, orm: Orm): void {
     path: '/api/feed',
     summary: "The tenant's recognition feed, newest first",
     tag: 'feed',
-    roles: TENANT_USERS,
+    roles: TENANT_ROLES,
     query: ListQuery,
     responses: { 200: { description: 'A page of feed entries', schema: page(FeedEntryView) } },
     handler: async ({ req, res, query }) => {
@@ -52,7 +51,7 @@ export function socialRoutes(api: ApiRouter, orm: Orm): void {
     path: '/api/wallets/me/ledger',
     summary: "The caller's wallet history, newest first",
     tag: 'wallets',
-    roles: TENANT_USERS,
+    roles: TENANT_ROLES,
     query: ListQuery,
     responses: { 200: { description: 'A page of wallet ledger entries', schema: page(WalletLedgerView) } },
     handler: async ({ res, caller, query }) => {

@@ -1,4 +1,4 @@
-import { AppError, DistributionView, ListQuery, MeView, PoolView, UserView, fromCents, page, toCents } from '@points/contracts';
+import { AWARDERS, AppError, DistributionView, ListQuery, MeView, POOL_SPENDERS, PoolView, ROLES, TENANT_ROLES, UserView, fromCents, page, toCents } from '@points/contracts';
 import { Orm } from '@points/db';
 import { ApiRouter } from '../openapi/api-router';
 import { CommandService } from '../commands/command-service';
@@ -6,9 +6,6 @@ import { tenantOf } from '../http/request-context';
 import { commandRoute } from './command-route';
 import { iso, timeKeyset, toPage } from './keyset';
 
-const MANAGERS = ['tenant_manager', 'hr_admin'] as const;
-const TENANT_USERS = ['tenant_manager', 'hr_admin', 'lead', 'employee'] as const;
-const EVERYONE = ['platform_admin', ...TENANT_USERS] as const;
 
 /** Users, the caller's own view, the tenant pool and distributions. Every query is scoped by the caller's tenant. */
 export function tenantRoutes(api: ApiRouter, orm: Orm, commands: CommandService): void {
@@ -19,7 +16,7 @@ export function tenantRoutes(api: ApiRouter, orm: Orm, commands: CommandService)
     path: '/api/users',
     summary: 'Create a user (with a wallet, and a budget for a lead); a platform admin names the tenant',
     tag: 'users',
-    roles: ['platform_admin', ...MANAGERS],
+    roles: ['platform_admin', ...POOL_SPENDERS],
     check: ({ caller, body }) => {
       if (caller.role === 'platform_admin' && !body.tenantId) {
         throw new AppError('VALIDATION_FAILED', 'the request body is invalid', [{ field: 'tenantId', message: 'required for a platform admin' }]);
@@ -35,7 +32,7 @@ export function tenantRoutes(api: ApiRouter, orm: Orm, commands: CommandService)
     path: '/api/users',
     summary: "The tenant's users",
     tag: 'users',
-    roles: MANAGERS,
+    roles: POOL_SPENDERS,
     query: ListQuery,
     responses: { 200: { description: 'A page of users', schema: page(UserView) } },
     handler: async ({ req, res, query }) => {
@@ -54,7 +51,7 @@ export function tenantRoutes(api: ApiRouter, orm: Orm, commands: CommandService)
     path: '/api/me',
     summary: 'The caller, their wallet and their lead budget if any',
     tag: 'users',
-    roles: EVERYONE,
+    roles: ROLES,
     responses: { 200: { description: 'You', schema: MeView } },
     handler: async ({ res, caller }) => {
       const [row] = await db().execute<(UserRow & { balance: string | null; lifetime_earned: string | null; budget: string | null })[]>(
@@ -77,7 +74,7 @@ export function tenantRoutes(api: ApiRouter, orm: Orm, commands: CommandService)
     path: '/api/allocations/pool',
     summary: "The tenant pool's balance and a short status message",
     tag: 'allocations',
-    roles: MANAGERS,
+    roles: POOL_SPENDERS,
     responses: { 200: { description: 'The pool', schema: PoolView } },
     handler: async ({ req, res }) => {
       const tenantId = tenantOf(req);
@@ -91,7 +88,7 @@ export function tenantRoutes(api: ApiRouter, orm: Orm, commands: CommandService)
     path: '/api/allocations/distribute-to-lead',
     summary: "Move points from the tenant pool to a lead's budget",
     tag: 'allocations',
-    roles: MANAGERS,
+    roles: POOL_SPENDERS,
   });
 
   commandRoute(api, commands, {
@@ -99,7 +96,7 @@ export function tenantRoutes(api: ApiRouter, orm: Orm, commands: CommandService)
     path: '/api/allocations/award-points',
     summary: "Award points to a colleague's wallet: managers from the pool, leads from their own budget",
     tag: 'allocations',
-    roles: ['tenant_manager', 'hr_admin', 'lead'],
+    roles: AWARDERS,
   });
 
   commandRoute(api, commands, {
@@ -107,7 +104,7 @@ export function tenantRoutes(api: ApiRouter, orm: Orm, commands: CommandService)
     path: '/api/recognitions',
     summary: 'Recognise a colleague publicly; points come from the giver’s source (employees give 0-point kudos)',
     tag: 'recognitions',
-    roles: TENANT_USERS,
+    roles: TENANT_ROLES,
     check: ({ caller, body }) => {
       if (caller.role === 'employee' && toCents(body.points) > 0n) {
         throw new AppError('FORBIDDEN', 'employees may only give 0-point kudos', [{ field: 'points', message: 'must be 0 for an employee' }]);
@@ -121,7 +118,7 @@ export function tenantRoutes(api: ApiRouter, orm: Orm, commands: CommandService)
       path: scope === 'own' ? '/api/allocations/history' : '/api/allocations/history/tenant',
       summary: scope === 'own' ? 'Distributions the caller made, newest first' : "All of the tenant's distributions, newest first",
       tag: 'allocations',
-      roles: scope === 'own' ? ['tenant_manager', 'hr_admin', 'lead'] : MANAGERS,
+      roles: scope === 'own' ? AWARDERS : POOL_SPENDERS,
       query: ListQuery,
       responses: { 200: { description: 'A page of distributions', schema: page(DistributionView) } },
       handler: async ({ req, res, caller, query }) => {
