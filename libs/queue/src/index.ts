@@ -1,3 +1,4 @@
 export * from './redis';
 export * from './command-queue';
 export * from './notification-queue';
+export * from './worker-options';

@@ -1,13 +1,20 @@
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Worker } from 'bullmq';
-import { Redis } from 'ioredis';
 import { BulkAwardJob, QUEUES } from '@points/contracts';
 import { Logger } from '@points/config';
+import { WorkerSettings, workerOptions } from '@points/queue';
 import { LedgerMetrics } from '@points/ops';
 import { BulkOptions, processBulkAward } from './apply-bulk-award';
 
 /** One bulk award at a time per process: each holds its source's lock for the length of its transaction. */
-export function startBulkAwardWorker(options: { connection: Redis; prefix: string; em: EntityManager; logger: Logger; bulk?: BulkOptions; lockDurationMs?: number; stalledIntervalMs?: number; metrics?: LedgerMetrics }): Worker<BulkAwardJob> {
+export interface BulkAwardWorkerOptions extends Omit<WorkerSettings, 'concurrency'> {
+  em: EntityManager;
+  logger: Logger;
+  bulk?: BulkOptions;
+  metrics?: LedgerMetrics;
+}
+
+export function startBulkAwardWorker(options: BulkAwardWorkerOptions): Worker<BulkAwardJob> {
   const worker = new Worker<BulkAwardJob>(
     QUEUES.bulkAwards,
     async (job) => {
@@ -27,14 +34,7 @@ export function startBulkAwardWorker(options: { connection: Redis; prefix: strin
       }
       return { status };
     },
-    {
-      connection: options.connection,
-      prefix: options.prefix,
-      concurrency: 1,
-      lockDuration: options.lockDurationMs ?? 60_000,
-      stalledInterval: options.stalledIntervalMs ?? 30_000,
-      maxStalledCount: 10,
-    },
+    workerOptions({ ...options, concurrency: 1 }, 60_000),
   );
   worker.on('failed', (job, err) => {
     options.logger.error({ bulkId: job?.data.bulkId, attempt: job?.attemptsMade, err }, 'bulk award attempt failed');

@@ -1,22 +1,16 @@
 import { Job, Worker } from 'bullmq';
 import { EntityManager } from '@mikro-orm/postgresql';
-import { Redis } from 'ioredis';
 import { CommandJob, CommandOutcome, ErrorBody, QUEUES } from '@points/contracts';
 import { Logger } from '@points/config';
+import { WorkerSettings, workerOptions } from '@points/queue';
 import { LedgerMetrics } from '@points/ops';
 import { ApplyOptions, applyCommands } from '../ledger/apply-commands';
 import { recordOutcomes } from '../ledger/ledger-sql';
 
-export interface CommandWorkerOptions {
-  connection: Redis;
-  prefix: string;
+export interface CommandWorkerOptions extends WorkerSettings {
   em: EntityManager;
   logger: Logger;
-  concurrency: number;
   apply?: ApplyOptions;
-  /** How long a job's lock lasts before another worker may take it over as stalled. */
-  lockDurationMs?: number;
-  stalledIntervalMs?: number;
   metrics?: LedgerMetrics;
 }
 
@@ -40,14 +34,7 @@ export function startCommandWorker(options: CommandWorkerOptions): Worker<Comman
       recordMetrics(options.metrics, job, outcome);
       return outcome;
     },
-    {
-      connection: options.connection,
-      prefix: options.prefix,
-      concurrency: options.concurrency,
-      lockDuration: options.lockDurationMs ?? 30_000,
-      stalledInterval: options.stalledIntervalMs ?? 30_000,
-      maxStalledCount: 10,
-    },
+    workerOptions(options),
   );
 
   worker.on('failed', (job, error) => {

@@ -1,21 +1,16 @@
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Job, Queue, Worker } from 'bullmq';
-import { Redis } from 'ioredis';
 import { Cents, DeadLetterJob, LedgerEvent, QUEUES, toCents } from '@points/contracts';
 import { Logger } from '@points/config';
+import { WorkerSettings, workerOptions } from '@points/queue';
 import { notificationRows } from './notification-rows';
 import { writeNotifications } from './write-notifications';
 
-export interface NotificationWorkerOptions {
-  connection: Redis;
-  prefix: string;
+export interface NotificationWorkerOptions extends WorkerSettings {
   em: EntityManager;
   deadLetters: Queue<DeadLetterJob>;
   logger: Logger;
-  concurrency: number;
   defaultLowPoolThreshold: string;
-  lockDurationMs?: number;
-  stalledIntervalMs?: number;
   /** Test seam for crash injection: runs after the rows are committed, before the job is acknowledged. */
   afterWrite?: () => void | Promise<void>;
 }
@@ -49,14 +44,7 @@ export function startNotificationWorker(options: NotificationWorkerOptions): Wor
       }
       return written;
     },
-    {
-      connection: options.connection,
-      prefix: options.prefix,
-      concurrency: options.concurrency,
-      lockDuration: options.lockDurationMs ?? 30_000,
-      stalledInterval: options.stalledIntervalMs ?? 30_000,
-      maxStalledCount: 10,
-    },
+    workerOptions(options),
   );
   worker.on('failed', (job, err) => logger.error({ jobId: job?.id, err }, 'notification failed'));
   worker.on('error', (err) => logger.error({ err }, 'notification worker error'));
