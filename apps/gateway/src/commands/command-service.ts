@@ -26,10 +26,10 @@ interface CommandRow {
   completed_at: string | null;
 }
 
-const SELECT_COMMAND = `SELECT id, type, tenant_id, issuer_id, status, result, error, request_hash,
+const COMMAND_COLUMNS = `id, type, tenant_id, issuer_id, status, result, error, request_hash,
   to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS created_at,
-  to_char(completed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS completed_at
-  FROM commands`;
+  to_char(completed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS completed_at`;
+const SELECT_COMMAND = `SELECT ${COMMAND_COLUMNS} FROM commands`;
 
 /**
  * Accepting a command: store it in PostgreSQL (the record of what was accepted),
@@ -44,11 +44,11 @@ export class CommandService {
     if (redis.status !== 'ready') throw unavailable();
     const requestHash = input.idempotencyKey ? hashRequest(input.type, input.payload) : null;
     const id = randomUUID();
-    const inserted = await orm.em.fork().execute<{ id: string }[]>(
+    const inserted = await orm.em.fork().execute<CommandRow[]>(
       `INSERT INTO commands (id, type, tenant_id, issuer_id, payload, idempotency_key, request_hash, request_id)
        VALUES (?, ?, ?, ?, ?::jsonb, ?, ?, ?)
        ON CONFLICT (issuer_id, idempotency_key) DO NOTHING
-       RETURNING id`,
+       RETURNING ${COMMAND_COLUMNS}`,
       [id, input.type, input.caller.tenantId, input.caller.userId, JSON.stringify(input.payload), input.idempotencyKey ?? null, requestHash, input.requestId ?? null],
     );
     if (inserted.length === 0) return this.replay(input.caller.userId, input.idempotencyKey as string, requestHash as string);
@@ -60,7 +60,7 @@ export class CommandService {
       // If a worker already took it, the enqueue did reach Redis: the command stands.
       if ((withdrawn as { affectedRows?: number }).affectedRows !== 0) throw unavailable();
     }
-    return this.mustFind(id);
+    return inserted[0];
   }
 
   /** Same key, same body: the same command. Same key, another body: 409. */
