@@ -8,9 +8,15 @@ ensureDependencies();
 const { ensureServices } = await import('./lib/services.mjs');
 loadEnvFiles(ROOT);
 const services = await ensureServices({ quiet: true });
-const result = spawnSync(process.execPath, ['--import', 'tsx', 'apps/ledger-worker/bench/bulk-award.bench.ts'], {
-  cwd: ROOT,
-  stdio: 'inherit',
-  env: { ...process.env, TEST_DATABASE_URL: services.databaseUrl, TEST_REDIS_URL: services.redisUrl },
-});
-process.exit(result.status ?? 1);
+// The ledger alone (single commands, then a bulk award without HTTP), then a bulk award end to end.
+const BENCHMARKS = ['apps/ledger-worker/bench/bulk-award.bench.ts', 'tools/bench/bulk-award-http.bench.ts'];
+let failed = false;
+for (const bench of BENCHMARKS) {
+  const result = spawnSync(process.execPath, ['--import', 'tsx', bench], {
+    cwd: ROOT,
+    stdio: 'inherit',
+    env: { ...process.env, TEST_DATABASE_URL: services.databaseUrl, TEST_REDIS_URL: services.redisUrl },
+  });
+  failed ||= result.status !== 0;
+}
+process.exit(failed ? 1 : 0);

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { CommandType } from '@points/contracts';
+import { queryBound } from './bound-query';
 
 export interface NewCommand {
   id?: string;
@@ -69,11 +70,11 @@ export async function insertBulkAward(
         amount_text: row.amountText,
         description: row.description,
       }));
-      await tx.execute(
+      await queryBound(
+        tx,
         `INSERT INTO bulk_award_items (bulk_award_id, row_number, user_ref, amount_text, description)
          SELECT bulk_award_id, row_number, user_ref, amount_text, description FROM jsonb_populate_recordset(NULL::bulk_award_items, ?::jsonb)`,
         [JSON.stringify(chunk)],
-        'run',
       );
     }
     return { id, created: true };
