@@ -123,3 +123,21 @@ it('a job that crashes mid-way rolls back; run again, it credits each recipient 
   for (const u of t.staff) expect(after.wallets[u.id]).toBe('2.00');
   expect(await journalProblems(em())).toEqual([]);
 });
+
+it('a recipient deactivated between validation and the apply transaction rejects the job with their row, and moves nothing', async () => {
+  const t = await tenantWithEmployees('1000.00', 4);
+  const bulkId = (await insertBulkAward(em(), { tenantId: t.tenantId, issuerId: t.manager.id, description: null, rows: t.staff.map((u) => bulkRow(u.id, '3')) })).id;
+  const before = { balances: await balances(em(), t.tenantId), journals: await journalCounts(em()) };
+
+  const status = await processBulkAward(em(), bulkId, {
+    afterValidation: async () => {
+      await em().fork().execute('UPDATE users SET active = false WHERE id = ?', [t.staff[2].id]);
+    },
+  });
+  expect(status).toBe('rejected');
+  const [bulk] = await em().fork().execute<{ status: string; failed: number; errors: unknown[] }[]>('SELECT status, failed, errors FROM bulk_awards WHERE id = ?', [bulkId]);
+  expect(bulk).toEqual({ status: 'rejected', failed: 1, errors: [{ row: 3, field: 'userId', message: 'no such user in this tenant' }] });
+  const [command] = await em().fork().execute<{ status: string; error: { code: string; details: unknown[] } }[]>('SELECT status, error FROM commands WHERE id = ?', [bulkId]);
+  expect(command).toMatchObject({ status: 'rejected', error: { code: 'VALIDATION_FAILED', details: [{ field: 'items[3].userId', message: 'no such user in this tenant' }] } });
+  expect({ balances: await balances(em(), t.tenantId), journals: await journalCounts(em()) }).toEqual(before);
+});

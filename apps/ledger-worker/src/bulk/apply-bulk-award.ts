@@ -1,13 +1,26 @@
 import { randomUUID } from 'node:crypto';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { AppError, ErrorBody, LedgerEvent, fromCents, isPoolSpender, toCents } from '@points/contracts';
-import { BulkRowError, validateBulkRows } from './bulk-validation';
+import { BulkRowError, MAX_REPORTED_ERRORS, validateBulkRows } from './bulk-validation';
 
 export interface BulkOptions {
   /** Rows written per statement inside the transaction; progress is reported after each chunk. */
   chunkSize?: number;
   /** Test seam: runs inside the transaction after each chunk (throw to simulate a crash mid-job). */
   afterChunk?: (processed: number) => Promise<void>;
+  /** Test seam: runs between validation and the apply transaction. */
+  afterValidation?: () => Promise<void>;
+}
+
+/** Rows that passed validation but no longer hold inside the apply transaction. */
+class RowsNoLongerValid extends AppError {
+  constructor(
+    readonly rowErrors: BulkRowError[],
+    readonly failedRows: number,
+    total: number,
+  ) {
+    super('VALIDATION_FAILED', `${failedRows} of ${total} rows are invalid; nothing was awarded`);
+  }
 }
 
 interface BulkRow {
@@ -47,6 +60,7 @@ export async function processBulkAward(em: EntityManager, bulkId: string, option
     return 'rejected';
   }
 
+  await options.afterValidation?.();
   await progress(em, bulk.id, 'applying', 0);
   return em.fork().transactional(async (tx) => {
     const [command] = await tx.execute<{ status: string }[]>('SELECT status FROM commands WHERE id = ? FOR UPDATE', [bulk.id]);
@@ -56,6 +70,10 @@ export async function processBulkAward(em: EntityManager, bulkId: string, option
       return 'succeeded';
     } catch (error) {
       if (!(error instanceof AppError)) throw error;
+      if (error instanceof RowsNoLongerValid) {
+        await reject(tx, bulk, error.toBody(), error.rowErrors, error.failedRows);
+        return 'rejected';
+      }
       await reject(tx, bulk, error.toBody(), error.details?.map((d) => ({ row: 0, field: d.field ?? '', message: d.message })) ?? [], bulk.total);
       return 'rejected';
     }
@@ -85,6 +103,19 @@ async function applyAll(tx: EntityManager, em: EntityManager, bulk: BulkRow, opt
     `SELECT id FROM wallets WHERE user_id IN (SELECT user_id FROM bulk_award_items WHERE bulk_award_id = ?) ORDER BY id FOR UPDATE`,
     [bulk.id],
   );
+  // Validation ran before this transaction; a recipient deactivated or moved since is not credited.
+  const gone = await tx.execute<{ row: number; failed_rows: string }[]>(
+    `SELECT i.row_number AS row, count(*) OVER ()::text AS failed_rows FROM bulk_award_items i JOIN users u ON u.id = i.user_id
+      WHERE i.bulk_award_id = ? AND NOT (u.active AND u.tenant_id = ?) ORDER BY i.row_number LIMIT ${MAX_REPORTED_ERRORS}`,
+    [bulk.id, bulk.tenant_id],
+  );
+  if (gone.length > 0) {
+    throw new RowsNoLongerValid(
+      gone.map(({ row }) => ({ row, field: 'userId', message: 'no such user in this tenant' })),
+      Number(gone[0].failed_rows),
+      bulk.total,
+    );
+  }
 
   const after = before - total;
   const version = (BigInt(source.version) + 1n).toString();
