@@ -48,9 +48,15 @@ describe('metrics', () => {
     expect(sample(ledger, 'points_points_awarded_total', 'source="tenant_pool"')).toBe(7.5);
     expect(ledger).toMatch(/points_queue_jobs\{queue="commands",state="waiting"/);
 
-    const notifications = await (await fetch(`${notifierUrl}/metrics`)).text();
+    // The notification worker relays the outbox on its own schedule: wait for it to have handled the events.
+    const handled = /points_queue_jobs\{queue="notifications",state="completed"[^}]*\} [1-9]/;
+    let notifications = '';
+    for (let i = 0; i < 100 && !handled.test(notifications); i++) {
+      if (i > 0) await new Promise((r) => setTimeout(r, 100));
+      notifications = await (await fetch(`${notifierUrl}/metrics`)).text();
+    }
     expect(notifications).toMatch(/points_outbox_lag_seconds[^\n]* \d/);
-    expect(notifications).toMatch(/points_queue_jobs\{queue="notifications",state="completed"[^}]*\} [1-9]/);
+    expect(notifications).toMatch(handled);
     expect((await fetch(`${notifierUrl}/readyz`)).status).toBe(200);
     expect((await fetch(`${stack.workerOpsUrl}/healthz`)).status).toBe(200);
   });
