@@ -6,7 +6,7 @@ import { Queue } from 'bullmq';
 import { issueToken } from '@points/auth';
 import { QUEUES } from '@points/contracts';
 import { createRedis } from '@points/queue';
-import { AppProcess, createTestDatabase, freePort, insertTenantWithStaff, insertUser, startAppProcess, testQueuePrefix, testRedisUrl } from '@points/testing';
+import { AppProcess, createTestDatabase, freePort, insertEmployees, insertTenantWithStaff, insertUser, startAppProcess, testQueuePrefix, testRedisUrl } from '@points/testing';
 
 const ROWS = Number(process.env.BENCH_BULK_ROWS ?? 100_000);
 const JWT_SECRET = 'bench-secret-0123456789abcdef';
@@ -20,14 +20,7 @@ async function main() {
     const em = db.orm.em.fork();
     const t = await insertTenantWithStaff(em);
     const admin = await insertUser(em, 'platform_admin', null);
-    await em.execute(
-      `WITH u AS (
-         INSERT INTO users (id, tenant_id, email, display_name, role)
-         SELECT gen_random_uuid(), ?, 'bench' || n || '@example.test', 'Bench ' || n, 'employee' FROM generate_series(1, ?) n RETURNING id, tenant_id)
-       INSERT INTO wallets (id, user_id, tenant_id) SELECT gen_random_uuid(), id, tenant_id FROM u`,
-      [t.tenantId, ROWS],
-    );
-    const recipients = await em.execute<{ id: string; email: string }[]>(`SELECT id, email FROM users WHERE tenant_id = ? AND email LIKE 'bench%' ORDER BY email`, [t.tenantId]);
+    const recipients = await insertEmployees(em, t.tenantId, ROWS, 'bench');
     const csvOf = (column: 'userId' | 'email') => [`${column},amount,description`, ...recipients.map((r, i) => `${column === 'userId' ? r.id : r.email},${(1 + (i % 100) / 100).toFixed(2)},`)].join('\n');
 
     const port = await freePort();

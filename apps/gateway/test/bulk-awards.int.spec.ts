@@ -1,4 +1,4 @@
-import { TestUser, balances, insertTenantWithStaff, insertUser } from '@points/testing';
+import { TestUser, balances, insertEmployees, insertTenantWithStaff, insertUser } from '@points/testing';
 import { Stack, call, startStack, tokenFor } from './gateway-harness';
 
 let stack: Stack;
@@ -10,13 +10,7 @@ beforeAll(async () => {
   stack = await startStack();
   t = await insertTenantWithStaff(stack.db.orm.em);
   const admin = await insertUser(stack.db.orm.em, 'platform_admin', null);
-  await stack.db.orm.em.fork().execute(
-    `INSERT INTO users (id, tenant_id, email, display_name, role)
-     SELECT gen_random_uuid(), ?, 'bulk' || n || '@example.test', 'Bulk ' || n, 'employee' FROM generate_series(1, 5000) n`,
-    [t.tenantId],
-  );
-  await stack.db.orm.em.fork().execute(`INSERT INTO wallets (id, user_id, tenant_id) SELECT gen_random_uuid(), id, tenant_id FROM users WHERE email LIKE 'bulk%@example.test' AND tenant_id = ?`, [t.tenantId]);
-  staff = await stack.db.orm.em.fork().execute<TestUser[]>(`SELECT id, tenant_id AS "tenantId", role, email FROM users WHERE email LIKE 'bulk%@example.test' AND tenant_id = ? ORDER BY email`, [t.tenantId]);
+  staff = await insertEmployees(stack.db.orm.em, t.tenantId, 5000);
   managerToken = await tokenFor(t.manager);
   const funded = await call(stack.base, 'POST', '/api/platform/allocations/allocate', {
     token: await tokenFor(admin),

@@ -2,7 +2,7 @@
 // its own, dropped afterwards. Prints one line per measurement.
 import { EntityManager } from '@mikro-orm/postgresql';
 import { insertBulkAward, insertCommand } from '@points/db';
-import { createTestDatabase, insertTenantWithStaff, insertUser } from '@points/testing';
+import { createTestDatabase, insertEmployees, insertTenantWithStaff, insertUser } from '@points/testing';
 import { applyCommands } from '../src/ledger/apply-commands';
 import { processBulkAward } from '../src/bulk/apply-bulk-award';
 
@@ -17,14 +17,7 @@ async function main() {
     const admin = await insertUser(em, 'platform_admin', null);
     const allocate = await insertCommand(em, { type: 'allocate', tenantId: null, issuerId: admin.id, payload: { tenantId: t.tenantId, amount: '9000000000.00', currency: 'USD', referenceNote: 'bench' } });
     await applyCommands(em, [allocate]);
-    await em.fork().execute(
-      `WITH u AS (
-         INSERT INTO users (id, tenant_id, email, display_name, role)
-         SELECT gen_random_uuid(), ?, 'bench' || n || '@example.test', 'Bench ' || n, 'employee' FROM generate_series(1, ?) n RETURNING id, tenant_id)
-       INSERT INTO wallets (id, user_id, tenant_id) SELECT gen_random_uuid(), id, tenant_id FROM u`,
-      [t.tenantId, ROWS],
-    );
-    const recipients = await em.fork().execute<{ id: string }[]>(`SELECT id FROM users WHERE tenant_id = ? AND email LIKE 'bench%' ORDER BY email`, [t.tenantId]);
+    const recipients = await insertEmployees(em, t.tenantId, ROWS, 'bench');
 
     // 1. Single commands, one transaction each (the award path without HTTP and Redis).
     let started = performance.now();
