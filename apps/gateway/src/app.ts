@@ -82,7 +82,9 @@ export function createGateway(deps: GatewayDeps): Gateway {
   });
 
   const registry = createRegistry();
-  const api = new ApiRouter(registry, authenticate(deps.orm, deps.jwtSecret), [perUserRateLimit(deps.rateLimitPerMinute)]);
+  const api = new ApiRouter(registry, authenticate(deps.orm, deps.jwtSecret), [
+    perUserRateLimit({ limitPerMinute: deps.rateLimitPerMinute, redis: deps.redis, keyPrefix: `${deps.queue.opts.prefix ?? 'bull'}:rate-limit:`, logger: deps.logger }),
+  ]);
   const commands = new CommandService({ orm: deps.orm, redis: deps.redis, queue: deps.queue, maxAttempts: deps.maxAttempts });
   platformRoutes(api, deps.orm, commands);
   tenantRoutes(api, deps.orm, commands);

@@ -22,6 +22,8 @@ export interface Stack {
   worker: AppProcess | null;
   /** The ledger worker's /healthz, /readyz and /metrics. */
   workerOpsUrl: string;
+  /** A second gateway instance on the same database, Redis and queues (as behind a load balancer). */
+  startAnotherGateway(): Promise<{ base: string; close(): Promise<void> }>;
   stop(): Promise<void>;
 }
 
@@ -39,22 +41,25 @@ export async function startStack(options: { worker?: boolean; rateLimitPerMinute
   const queue = createCommandQueue(redis, prefix);
   const bulkQueue = createBulkAwardQueue(redis, prefix);
   const otherQueues = [createNotificationQueue(redis, prefix), createDeadLetterQueue(redis, prefix)];
-  const gateway = createGateway({
-    orm: db.orm,
-    redis,
-    queue,
-    bulkQueue,
-    otherQueues,
-    metrics: createMetricsRegistry('gateway'),
-    logger: pino({ level: 'silent' }),
-    jwtSecret: JWT_SECRET,
-    rateLimitPerMinute: options.rateLimitPerMinute ?? 100_000,
-    bodyLimit: '100kb',
-    maxAttempts: 5,
-  });
-  const server: Server = gateway.app.listen(0);
-  await new Promise((r) => server.once('listening', r));
-  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const listen = async () => {
+    const instance = createGateway({
+      orm: db.orm,
+      redis,
+      queue,
+      bulkQueue,
+      otherQueues,
+      metrics: createMetricsRegistry('gateway'),
+      logger: pino({ level: 'silent' }),
+      jwtSecret: JWT_SECRET,
+      rateLimitPerMinute: options.rateLimitPerMinute ?? 100_000,
+      bodyLimit: '100kb',
+      maxAttempts: 5,
+    });
+    const server: Server = instance.app.listen(0);
+    await new Promise((r) => server.once('listening', r));
+    return { instance, server, base: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
+  };
+  const { instance: gateway, server, base } = await listen();
   const workerPort = await freePort();
   const worker =
     options.worker === false
@@ -73,6 +78,10 @@ export async function startStack(options: { worker?: boolean; rateLimitPerMinute
     queue,
     worker,
     workerOpsUrl: `http://127.0.0.1:${workerPort}`,
+    async startAnotherGateway() {
+      const another = await listen();
+      return { base: another.base, close: () => new Promise<void>((r) => another.server.close(() => r())) };
+    },
     async stop() {
       await worker?.stop();
       await new Promise((r) => server.close(r));

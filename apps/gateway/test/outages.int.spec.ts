@@ -54,3 +54,17 @@ it('rate-limits per user with 429 RATE_LIMITED and Retry-After', async () => {
   // Another user is not affected.
   expect((await call(stack.base, 'GET', '/api/me', { token: await tokenFor(t.lead) })).status).toBe(200);
 });
+
+it('one limit per user across gateway instances: requests through a second gateway count against the same budget', async () => {
+  const token = await tokenFor(t.employee);
+  const another = await stack.startAnotherGateway();
+  try {
+    const statuses: number[] = [];
+    for (let i = 0; i < 40; i++) statuses.push((await call(i % 2 ? another.base : stack.base, 'GET', '/api/me', { token })).status);
+    // 30 per minute in all, not 30 per instance.
+    expect(statuses.filter((s) => s === 200)).toHaveLength(30);
+    expect(statuses.slice(30).every((s) => s === 429)).toBe(true);
+  } finally {
+    await another.close();
+  }
+});

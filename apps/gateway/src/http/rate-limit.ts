@@ -1,14 +1,45 @@
 import { RequestHandler } from 'express';
 import { RateLimitInfo, rateLimit } from 'express-rate-limit';
+import { RedisReply, RedisStore } from 'rate-limit-redis';
+import { Redis } from 'ioredis';
 import { AppError } from '@points/contracts';
+import { Logger } from '@points/config';
 
-/** Per-user limit (runs after authentication): 429 RATE_LIMITED with Retry-After. */
-export function perUserRateLimit(limitPerMinute: number): RequestHandler {
+export interface RateLimitOptions {
+  limitPerMinute: number;
+  /** Counters live in Redis, so every gateway instance shares one limit per user. */
+  redis: Redis;
+  keyPrefix: string;
+  logger: Logger;
+}
+
+/**
+ * Per-user limit (runs after authentication): 429 RATE_LIMITED with Retry-After.
+ * While Redis is unreachable the limit is not enforced (reads keep working;
+ * commands are refused with 503 anyway) and a warning is logged per request.
+ */
+export function perUserRateLimit(options: RateLimitOptions): RequestHandler {
+  const store = new RedisStore({
+    sendCommand: (command: string, ...args: string[]) => options.redis.call(command, ...args) as Promise<RedisReply>,
+    prefix: options.keyPrefix,
+  });
+  // The store loads its Lua scripts once, at start; if Redis was not ready then, load them when it is.
+  options.redis.on('ready', () => {
+    store.incrementScriptSha = store.loadIncrementScript();
+    store.getScriptSha = store.loadGetScript();
+    Promise.all([store.incrementScriptSha, store.getScriptSha]).catch((err: Error) => options.logger.warn({ err: err.message }, 'rate limiter could not load its scripts'));
+  });
   return rateLimit({
     windowMs: 60_000,
-    limit: limitPerMinute,
+    limit: options.limitPerMinute,
     standardHeaders: 'draft-7',
     legacyHeaders: false,
+    store,
+    passOnStoreError: true,
+    logger: {
+      error: (err: unknown, message?: string) => options.logger.warn({ err: (err as Error)?.message }, message ?? 'rate limiter error'),
+      warn: (err: unknown, message?: string) => options.logger.warn({ err: (err as Error)?.message }, message ?? 'rate limiter warning'),
+    },
     keyGenerator: (req) => req.caller?.userId ?? 'anonymous',
     validate: { keyGeneratorIpFallback: false },
     handler: (req, res, next) => {
