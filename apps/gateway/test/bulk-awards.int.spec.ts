@@ -53,6 +53,17 @@ it('a 5,000-row JSON bulk award is applied in full, with progress visible while 
   // Rows: one wallet ledger row per recipient, none twice.
   const [{ n }] = await stack.db.orm.em.fork().execute<{ n: string }[]>('SELECT count(DISTINCT wallet_id)::text AS n FROM wallet_ledger WHERE command_id = ?', [accepted.body.bulkId]);
   expect(n).toBe('5000');
+
+  // The queue dashboard shows the same progress on the job, and its log.
+  const adminToken = await tokenFor(await insertUser(stack.db.orm.em, 'platform_admin', null));
+  let job: Record<string, unknown> = {};
+  for (let i = 0; i < 50 && job.progress !== 100; i++) {
+    if (i > 0) await new Promise((r) => setTimeout(r, 100));
+    job = (await call(stack.base, 'GET', `/admin/queues/api/queues/bulk-awards/${accepted.body.bulkId}`, { token: adminToken })).body.job ?? {};
+  }
+  expect(job.progress).toBe(100);
+  const logs = await call(stack.base, 'GET', `/admin/queues/api/queues/bulk-awards/${accepted.body.bulkId}/logs`, { token: adminToken });
+  expect(logs.body).toEqual(expect.arrayContaining(['validating 5000 rows', 'applied 5000 of 5000 rows']));
 }, 60_000);
 
 it('a 5,000-row CSV bulk award by email is applied in full', async () => {

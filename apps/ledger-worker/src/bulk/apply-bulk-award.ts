@@ -10,6 +10,17 @@ export interface BulkOptions {
   afterChunk?: (processed: number) => Promise<void>;
   /** Test seam: runs between validation and the apply transaction. */
   afterValidation?: () => Promise<void>;
+  /**
+   * Told each time progress is recorded (the worker mirrors it onto the BullMQ job,
+   * for the dashboard). Not awaited: the apply transaction never waits on Redis.
+   */
+  onProgress?: (update: BulkProgress) => void;
+}
+
+export interface BulkProgress {
+  status: 'validating' | 'applying';
+  processed: number;
+  total: number;
 }
 
 /** Rows that passed validation but no longer hold inside the apply transaction. */
@@ -51,7 +62,7 @@ export async function processBulkAward(em: EntityManager, bulkId: string, option
   if (!bulk) throw new Error(`bulk award ${bulkId} does not exist`);
   if (FINAL.includes(bulk.status)) return bulk.status;
 
-  await progress(em, bulk.id, 'validating', 0);
+  await progress(em, bulk, 'validating', 0, options);
   const { errors, failedRows } = await validateBulkRows(em, { id: bulk.id, tenantId: bulk.tenant_id, issuerId: bulk.issuer_id });
   if (errors.length > 0) {
     await em.fork().transactional((tx) =>
@@ -61,7 +72,7 @@ export async function processBulkAward(em: EntityManager, bulkId: string, option
   }
 
   await options.afterValidation?.();
-  await progress(em, bulk.id, 'applying', 0);
+  await progress(em, bulk, 'applying', 0, options);
   return em.fork().transactional(async (tx) => {
     const [command] = await tx.execute<{ status: string }[]>('SELECT status FROM commands WHERE id = ? FOR UPDATE', [bulk.id]);
     if (FINAL.includes(command.status)) return command.status;
@@ -168,7 +179,7 @@ async function applyAll(tx: EntityManager, em: EntityManager, bulk: BulkRow, opt
     );
     await options.afterChunk?.(last);
     // Progress goes through another connection, so readers see it while this transaction is open.
-    await progress(em, bulk.id, 'applying', last);
+    await progress(em, bulk, 'applying', last, options);
   }
 
   const change = { type: sourceType, previousBalance: fromCents(before), newBalance: fromCents(after) } as const;
@@ -226,12 +237,13 @@ async function outbox(tx: EntityManager, event: LedgerEvent): Promise<void> {
   await tx.execute('INSERT INTO outbox (id, event_type, tenant_id, command_id, payload) VALUES (?, ?, ?, ?, ?::jsonb)', [event.eventId, event.type, event.tenantId, event.commandId, JSON.stringify(event)], 'run');
 }
 
-async function progress(em: EntityManager, bulkId: string, status: string, processed: number): Promise<void> {
+async function progress(em: EntityManager, bulk: BulkRow, status: BulkProgress['status'], processed: number, options: BulkOptions): Promise<void> {
   await em.fork().execute(
     `UPDATE bulk_awards SET status = ?, processed = ?, updated_at = now() WHERE id = ? AND status NOT IN ('succeeded', 'rejected', 'failed')`,
-    [status, processed, bulkId],
+    [status, processed, bulk.id],
     'run',
   );
+  options.onProgress?.({ status, processed, total: bulk.total });
 }
 
 function normalise(sum: string): string {
