@@ -8,8 +8,9 @@ ensureDependencies();
 const { ensureServices } = await import('./lib/services.mjs');
 loadEnvFiles(ROOT);
 const services = await ensureServices({ quiet: true });
-// The ledger alone (single commands, then a bulk award without HTTP), then a bulk award end to end.
-const BENCHMARKS = ['apps/ledger-worker/bench/bulk-award.bench.ts', 'tools/bench/bulk-award-http.bench.ts'];
+// The ledger alone (single commands, then a bulk award without HTTP); then end to end
+// over HTTP with the real apps: a 100,000-row bulk award, and many concurrent awards.
+const BENCHMARKS = ['apps/ledger-worker/bench/bulk-award.bench.ts', 'tools/bench/bulk-award-http.bench.ts', 'tools/bench/award-throughput.bench.ts'];
 let failed = false;
 for (const bench of BENCHMARKS) {
   const result = spawnSync(process.execPath, ['--import', 'tsx', bench], {
