@@ -47,6 +47,7 @@ describe('metrics', () => {
     expect(sample(ledger, 'points_awards_total', 'source="tenant_pool"')).toBe(1);
     expect(sample(ledger, 'points_points_awarded_total', 'source="tenant_pool"')).toBe(7.5);
     expect(ledger).toMatch(/points_queue_jobs\{queue="commands",state="waiting"/);
+    expect(sample(ledger, 'points_ledger_batch_size_count')).toBeGreaterThanOrEqual(2);
 
     // The notification worker relays the outbox on its own schedule: wait for it to have handled the events.
     const handled = /points_queue_jobs\{queue="notifications",state="completed"[^}]*\} [1-9]/;

@@ -1,4 +1,6 @@
 import { EntityManager } from '@mikro-orm/postgresql';
+import { Registry } from 'prom-client';
+import { ledgerMetrics } from '@points/ops';
 import { TestDatabase, balances, createTestDatabase, insertTenantWithStaff, insertUser, seededRandom } from '@points/testing';
 import { accountingCheck, journalProblems, run } from './ledger-harness';
 import { waitUntilFinal, workerHarness } from './worker-harness';
@@ -24,7 +26,8 @@ async function fundedTenant(pool: string) {
 }
 
 it('200 concurrent awards of 1.00 against a pool of 100.00: exactly 100 succeed and the pool ends at 0.00', async () => {
-  harness.startWorker({ concurrency: 16 });
+  const registry = new Registry();
+  harness.startWorker({ concurrency: 16, metrics: ledgerMetrics(registry) });
   const t = await fundedTenant('100.00');
   const ids = await Promise.all(Array.from({ length: 200 }, (_, i) => harness.submit('award', t.manager, { userId: i % 2 ? t.employee.id : t.employee2.id, amount: '1.00' })));
 
@@ -35,6 +38,11 @@ it('200 concurrent awards of 1.00 against a pool of 100.00: exactly 100 succeed 
   expect(after.pool).toBe('0.00');
   expect(Number(after.wallets[t.employee.id]) + Number(after.wallets[t.employee2.id])).toBe(100);
   expect(await journalProblems(em())).toEqual([]);
+  // Jobs processed together shared transactions: every command in exactly one committed batch, in fewer than 200 batches.
+  const batches = (await registry.getMetricsAsJSON()).find((m) => m.name === 'points_ledger_batch_size')?.values ?? [];
+  const value = (name: string) => batches.find((v) => (v as { metricName?: string }).metricName === name)?.value;
+  expect(value('points_ledger_batch_size_sum')).toBe(200);
+  expect(value('points_ledger_batch_size_count')).toBeLessThan(200);
 });
 
 it('the same command enqueued as two different jobs is applied once', async () => {

@@ -14,7 +14,7 @@ const EnvSchema = z.object({
   LEDGER_WORKER_PORT: z.coerce.number().int().min(0).max(65535).default(9101),
   NOTIFICATION_WORKER_PORT: z.coerce.number().int().min(0).max(65535).default(9102),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  LEDGER_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(8),
+  LEDGER_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(32),
   LEDGER_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(10),
   COMMAND_SWEEP_INTERVAL_MS: z.coerce.number().int().min(100).default(15_000),
   COMMAND_STUCK_AFTER_MS: z.coerce.number().int().min(100).default(60_000),

@@ -60,6 +60,12 @@ export function ledgerMetrics(registry: Registry) {
     commands: new Counter({ name: 'points_commands_total', help: 'Commands finished, by type and final status', labelNames: ['type', 'status'], registers: [registry] }),
     awards: new Counter({ name: 'points_awards_total', help: 'Awards and recognitions applied (bulk rows included)', labelNames: ['source'], registers: [registry] }),
     pointsAwarded: new Counter({ name: 'points_points_awarded_total', help: 'Points moved into wallets (a reporting figure; the ledger is the record)', labelNames: ['source'], registers: [registry] }),
+    batchSize: new Histogram({
+      name: 'points_ledger_batch_size',
+      help: 'Commands applied per ledger transaction (jobs processed together share one)',
+      buckets: [1, 2, 4, 8, 16, 32, 64, 128],
+      registers: [registry],
+    }),
   };
 }
 export type LedgerMetrics = ReturnType<typeof ledgerMetrics>;

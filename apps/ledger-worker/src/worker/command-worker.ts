@@ -6,30 +6,36 @@ import { WorkerSettings, workerOptions } from '@points/queue';
 import { LedgerMetrics } from '@points/ops';
 import { ApplyOptions, applyCommands } from '../ledger/apply-commands';
 import { recordOutcomes } from '../ledger/ledger-sql';
+import { BatcherOptions, CommandBatcher } from './command-batcher';
 
 export interface CommandWorkerOptions extends WorkerSettings {
   em: EntityManager;
   logger: Logger;
   apply?: ApplyOptions;
   metrics?: LedgerMetrics;
+  batching?: BatcherOptions;
 }
 
 /**
  * Consumes the command queue. Each job names one stored command; the ledger
- * applies it exactly once in effect. A thrown error means "not applied, try
- * again" (BullMQ retries with backoff); once the attempts are used up the
- * command is marked `failed` so no client waits forever.
+ * applies it exactly once in effect. Jobs processed at the same time share a
+ * transaction (CommandBatcher). A thrown error means "not applied, try again"
+ * (BullMQ retries with backoff); once the attempts are used up the command is
+ * marked `failed` so no client waits forever.
  */
 export function startCommandWorker(options: CommandWorkerOptions): Worker<CommandJob, CommandOutcome> {
   const { em, logger } = options;
+  const batcher = new CommandBatcher(async (commandIds) => {
+    await markProcessing(em, commandIds);
+    const outcomes = await applyCommands(em, commandIds, options.apply);
+    options.metrics?.batchSize.observe(commandIds.length);
+    return outcomes;
+  }, options.batching);
   const worker = new Worker<CommandJob, CommandOutcome>(
     QUEUES.commands,
     async (job: Job<CommandJob>) => {
       const { commandId } = CommandJob.parse(job.data);
-      await markProcessing(em, commandId);
-      const outcomes = await applyCommands(em, [commandId], options.apply);
-      const outcome = outcomes.get(commandId);
-      if (!outcome) throw new Error(`command ${commandId} does not exist`);
+      const outcome = await batcher.submit(commandId);
       logger.info({ commandId, type: job.data.type, status: outcome.status, attempt: job.attemptsMade + 1 }, 'command applied');
       recordMetrics(options.metrics, job, outcome);
       return outcome;
@@ -53,11 +59,11 @@ export function startCommandWorker(options: CommandWorkerOptions): Worker<Comman
   return worker;
 }
 
-async function markProcessing(em: EntityManager, commandId: string): Promise<void> {
+async function markProcessing(em: EntityManager, commandIds: string[]): Promise<void> {
   await em.fork().execute(
     `UPDATE commands SET status = 'processing', attempts = attempts + 1, updated_at = now()
-      WHERE id = ? AND status IN ('queued', 'processing')`,
-    [commandId],
+      WHERE id IN (SELECT jsonb_array_elements_text(?::jsonb)::uuid) AND status IN ('queued', 'processing')`,
+    [JSON.stringify(commandIds)],
     'run',
   );
 }
