@@ -13,10 +13,12 @@ beforeAll(async () => {
 afterAll(() => world.close());
 afterEach(() => world.stopInProcess());
 
+/** A tenant whose pool is funded before anything else is submitted (commands submitted together may apply in any order). */
 async function fundedTenant(pool: string) {
   const t = await insertTenantWithStaff(world.em);
   const admin = await insertUser(world.em, 'platform_admin', null);
   await world.submit('allocate', admin, { tenantId: t.tenantId, amount: pool, currency: 'USD', referenceNote: 'start' });
+  await commandsFinished();
   return t;
 }
 
