@@ -23,8 +23,8 @@ export interface BulkProgress {
   total: number;
 }
 
-/** Rows that passed validation but no longer hold inside the apply transaction. */
-class RowsNoLongerValid extends AppError {
+/** Rows that fail validation, before the apply transaction or (no longer holding) inside it. */
+class InvalidRows extends AppError {
   constructor(
     readonly rowErrors: BulkRowError[],
     readonly failedRows: number,
@@ -65,9 +65,8 @@ export async function processBulkAward(em: EntityManager, bulkId: string, option
   await progress(em, bulk, 'validating', 0, options);
   const { errors, failedRows } = await validateBulkRows(em, { id: bulk.id, tenantId: bulk.tenant_id, issuerId: bulk.issuer_id });
   if (errors.length > 0) {
-    await em.fork().transactional((tx) =>
-      reject(tx, bulk, { code: 'VALIDATION_FAILED', message: `${failedRows} of ${bulk.total} rows are invalid; nothing was awarded` }, errors, failedRows),
-    );
+    const invalid = new InvalidRows(errors, failedRows, bulk.total);
+    await em.fork().transactional((tx) => reject(tx, bulk, invalid.toBody(), invalid.rowErrors, invalid.failedRows));
     return 'rejected';
   }
 
@@ -81,7 +80,7 @@ export async function processBulkAward(em: EntityManager, bulkId: string, option
       return 'succeeded';
     } catch (error) {
       if (!(error instanceof AppError)) throw error;
-      if (error instanceof RowsNoLongerValid) {
+      if (error instanceof InvalidRows) {
         await reject(tx, bulk, error.toBody(), error.rowErrors, error.failedRows);
         return 'rejected';
       }
@@ -121,7 +120,7 @@ async function applyAll(tx: EntityManager, em: EntityManager, bulk: BulkRow, opt
     [bulk.id, bulk.tenant_id],
   );
   if (gone.length > 0) {
-    throw new RowsNoLongerValid(
+    throw new InvalidRows(
       gone.map(({ row }) => ({ row, field: 'userId', message: 'no such user in this tenant' })),
       Number(gone[0].failed_rows),
       bulk.total,
