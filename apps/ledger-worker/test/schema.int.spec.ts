@@ -83,3 +83,18 @@ it('guards balances with CHECK constraints and idempotency with a unique key per
 it('knows of no pending migration after migrating', async () => {
   expect(await pendingMigrations(db.orm)).toEqual([]);
 });
+
+it('the MikroORM entity schemas describe the migrated tables: every property has its column, with the same nullability', async () => {
+  const columns = await query<{ table_name: string; column_name: string; is_nullable: 'YES' | 'NO' }>(
+    `SELECT table_name, column_name, is_nullable FROM information_schema.columns WHERE table_schema = 'public'`,
+  );
+  const nullable = new Map(columns.map((c) => [`${c.table_name}.${c.column_name}`, c.is_nullable === 'YES']));
+  const entities = Object.values(db.orm.getMetadata().getAll());
+  expect(entities.length).toBeGreaterThan(0);
+  for (const meta of entities) {
+    for (const prop of Object.values(meta.properties)) {
+      const column = `${meta.tableName}.${prop.fieldNames[0]}`;
+      expect({ column, nullable: nullable.get(column) }).toEqual({ column, nullable: Boolean(prop.nullable) });
+    }
+  }
+});

@@ -1,10 +1,11 @@
 import { EntitySchema } from '@mikro-orm/core';
 
 /**
- * Entities used for reads and for the few plain inserts outside the money path.
- * The ledger writes its balance changes with explicit SQL (see
- * apps/ledger-worker/src/ledger), because row locks and bulk journal inserts
- * must be exact; these schemas describe the same tables for everything else.
+ * Typed descriptions of the main tables, registered with MikroORM, for code that
+ * wants `em.find`/`em.findOne` on a simple read. Today every query is explicit
+ * SQL — row locks, keyset pages and set-based journal writes must be exact —
+ * and the migrations, not these schemas, define the tables; a test
+ * (apps/ledger-worker/test/schema.int.spec.ts) keeps the two in step.
  */
 export interface Tenant {
   id: string;
