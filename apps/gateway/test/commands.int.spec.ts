@@ -113,3 +113,13 @@ describe('GET /api/commands/:id', () => {
     expect(resource).toMatchObject({ commandId: accepted.body.commandId, type: 'award', status: 'succeeded', createdAt: expect.any(String), completedAt: expect.any(String) });
   });
 });
+
+it("each job names the tenant whose balances its command moves (the ledger worker batches by it)", async () => {
+  const allocate = await call(stack.base, 'POST', '/api/platform/allocations/allocate', {
+    token: await tokenFor(admin),
+    body: { tenantId: t.tenantId, amount: '1', currency: 'USD', referenceNote: 'lane' },
+  });
+  const awarded = await award('0.50');
+  expect((await stack.queue.getJob(allocate.body.commandId))?.data).toEqual({ commandId: allocate.body.commandId, type: 'allocate', tenantId: t.tenantId });
+  expect((await stack.queue.getJob(awarded.body.commandId))?.data).toEqual({ commandId: awarded.body.commandId, type: 'award', tenantId: t.tenantId });
+});

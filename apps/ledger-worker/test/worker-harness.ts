@@ -39,7 +39,7 @@ export function workerHarness(em: () => EntityManager) {
     /** Stores and enqueues a command, as the gateway does. */
     async submit(type: CommandType, issuer: { id: string; tenantId: string | null }, payload: unknown, maxAttempts = 5) {
       const id = await insertCommand(em(), { type, tenantId: issuer.tenantId, issuerId: issuer.id, payload });
-      await enqueueCommand(this.queue, { id, type }, maxAttempts);
+      await enqueueCommand(this.queue, { id, type, tenantId: issuer.tenantId, payload }, maxAttempts);
       return id;
     },
     async closeWorkers() {

@@ -81,6 +81,20 @@ export type Command = {
   };
 }[CommandType];
 
+/**
+ * The tenant whose balances a command moves: the target tenant of a platform
+ * admin's allocate or clawback, otherwise the issuer's tenant. The ledger worker
+ * batches commands of one tenant together, so one tenant's busy pool never holds
+ * back another tenant's commands.
+ */
+export function balanceTenantOf(command: { type: StoredCommandType; tenantId: string | null; payload: unknown }): string | null {
+  if (command.type === 'allocate' || command.type === 'clawback') {
+    const target = (command.payload as { tenantId?: unknown } | null)?.tenantId;
+    return typeof target === 'string' ? target : null;
+  }
+  return command.tenantId;
+}
+
 export const COMMAND_STATUSES = ['queued', 'processing', 'succeeded', 'rejected', 'failed'] as const;
 export const CommandStatus = z.enum(COMMAND_STATUSES);
 export type CommandStatus = z.infer<typeof CommandStatus>;

@@ -15,7 +15,12 @@ export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
  * and every account from PostgreSQL, so nothing in Redis is trusted for money.
  * The job id is the command id, so enqueuing the same command twice is a no-op.
  */
-export const CommandJob = z.object({ commandId: z.uuid(), type: CommandTypeSchema });
+export const CommandJob = z.object({
+  commandId: z.uuid(),
+  type: CommandTypeSchema,
+  /** balanceTenantOf(command): the worker batches one tenant's commands together. Absent on jobs from before it existed. */
+  tenantId: z.uuid().nullable().optional(),
+});
 export type CommandJob = z.infer<typeof CommandJob>;
 
 /** A notification job carries the outbox event as written; the worker validates it before use. */

@@ -1,6 +1,6 @@
 import { JobsOptions, Queue } from 'bullmq';
 import { Redis } from 'ioredis';
-import { BulkAwardJob, Command, CommandJob, QUEUES } from '@points/contracts';
+import { BulkAwardJob, CommandJob, CommandType, QUEUES, balanceTenantOf } from '@points/contracts';
 
 /** Retry policy for transient failures; business rejections never throw, so never retry. */
 export function commandJobOptions(maxAttempts: number): JobsOptions {
@@ -19,10 +19,10 @@ export function createCommandQueue(connection: Redis, prefix: string): Queue<Com
 /** Enqueues a stored command; the job id is the command id, so a repeat is a no-op. */
 export async function enqueueCommand(
   queue: Queue<CommandJob>,
-  command: Pick<Command, 'id' | 'type'>,
+  command: { id: string; type: CommandType; tenantId: string | null; payload: unknown },
   maxAttempts: number,
 ): Promise<void> {
-  await queue.add(command.type, { commandId: command.id, type: command.type }, {
+  await queue.add(command.type, { commandId: command.id, type: command.type, tenantId: balanceTenantOf(command) }, {
     ...commandJobOptions(maxAttempts),
     jobId: command.id,
   });

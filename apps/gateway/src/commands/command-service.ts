@@ -54,7 +54,7 @@ export class CommandService {
     if (inserted.length === 0) return this.replay(input.caller.userId, input.idempotencyKey as string, requestHash as string);
 
     try {
-      await withTimeout(enqueueCommand(this.deps.queue, { id, type: input.type }, this.deps.maxAttempts), 3_000);
+      await withTimeout(enqueueCommand(this.deps.queue, { id, type: input.type, tenantId: input.caller.tenantId, payload: input.payload }, this.deps.maxAttempts), 3_000);
     } catch {
       const withdrawn = await orm.em.fork().execute(`DELETE FROM commands WHERE id = ? AND status = 'queued'`, [id], 'run');
       // If a worker already took it, the enqueue did reach Redis: the command stands.

@@ -6,7 +6,7 @@ export type ApplyBatch = (commandIds: string[]) => Promise<Map<string, CommandOu
 export interface BatcherOptions {
   /** Most commands in one transaction. */
   maxBatch?: number;
-  /** Most transactions running at once. */
+  /** Most transactions running at once (each for a different tenant). */
   maxInFlight?: number;
 }
 
@@ -16,6 +16,9 @@ interface Waiting {
   reject(error: unknown): void;
 }
 
+/** Commands whose tenant is not known (jobs enqueued before jobs carried it) share one lane. */
+const UNKNOWN_TENANT = 'unknown';
+
 /**
  * Group commit for the ledger. Commands that arrive while transactions are
  * running wait and go into the next transaction together, so under load one
@@ -23,12 +26,18 @@ interface Waiting {
  * while a command arriving alone is applied at once: there is no timer, so
  * batching adds no latency.
  *
+ * Batches are per tenant (the tenant whose balances the command moves), and a
+ * tenant has at most one transaction running: transactions in flight never wait
+ * on each other's pool rows, and a tenant whose pool is locked for a while (a
+ * large bulk award) holds back only its own commands.
+ *
  * A batch that throws is retried one command at a time: one command that keeps
  * failing cannot hold back the others, and each job sees its own outcome.
  */
 export class CommandBatcher {
-  private readonly waiting: Waiting[] = [];
-  private inFlight = 0;
+  /** Waiting commands per tenant, tenants in the order they started waiting. */
+  private readonly lanes = new Map<string, Waiting[]>();
+  private readonly running = new Set<string>();
   private readonly maxBatch: number;
   private readonly maxInFlight: number;
 
@@ -40,19 +49,25 @@ export class CommandBatcher {
     this.maxInFlight = options.maxInFlight ?? 2;
   }
 
-  submit(commandId: string): Promise<CommandOutcome> {
+  submit(commandId: string, tenantId: string | null | undefined): Promise<CommandOutcome> {
     return new Promise<CommandOutcome>((resolve, reject) => {
-      this.waiting.push({ commandId, resolve, reject });
+      const lane = tenantId ?? UNKNOWN_TENANT;
+      const waiting = this.lanes.get(lane) ?? [];
+      waiting.push({ commandId, resolve, reject });
+      this.lanes.set(lane, waiting);
       this.startNext();
     });
   }
 
   private startNext(): void {
-    while (this.inFlight < this.maxInFlight && this.waiting.length > 0) {
-      const batch = this.waiting.splice(0, this.maxBatch);
-      this.inFlight++;
+    for (const [lane, waiting] of this.lanes) {
+      if (this.running.size >= this.maxInFlight) return;
+      if (this.running.has(lane)) continue;
+      const batch = waiting.splice(0, this.maxBatch);
+      if (waiting.length === 0) this.lanes.delete(lane);
+      this.running.add(lane);
       void this.run(batch).finally(() => {
-        this.inFlight--;
+        this.running.delete(lane);
         this.startNext();
       });
     }

@@ -16,8 +16,8 @@ export interface SweptQueues {
 }
 
 export async function sweepStuckCommands(em: EntityManager, queues: SweptQueues, stuckAfterMs: number, maxAttempts: number): Promise<number> {
-  const stuck = await em.fork().execute<{ id: string; type: StoredCommandType }[]>(
-    `SELECT id, type FROM commands
+  const stuck = await em.fork().execute<{ id: string; type: StoredCommandType; tenant_id: string | null; payload: unknown }[]>(
+    `SELECT id, type, tenant_id, payload FROM commands
       WHERE status IN ('queued', 'processing') AND updated_at < now() - make_interval(secs => ?)
       ORDER BY updated_at LIMIT 1000`,
     [stuckAfterMs / 1000],
@@ -30,7 +30,7 @@ export async function sweepStuckCommands(em: EntityManager, queues: SweptQueues,
     if (state === 'failed' || state === 'completed') await job?.remove();
     if (state !== 'missing' && state !== 'failed' && state !== 'completed') continue;
     if (command.type === 'bulk_award') await enqueueBulkAward(queues.bulkAwards, command.id);
-    else await enqueueCommand(queues.commands, { id: command.id, type: command.type }, maxAttempts);
+    else await enqueueCommand(queues.commands, { id: command.id, type: command.type, tenantId: command.tenant_id, payload: command.payload }, maxAttempts);
   }
   return stuck.length;
 }

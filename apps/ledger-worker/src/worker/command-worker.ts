@@ -18,8 +18,8 @@ export interface CommandWorkerOptions extends WorkerSettings {
 
 /**
  * Consumes the command queue. Each job names one stored command; the ledger
- * applies it exactly once in effect. Jobs processed at the same time share a
- * transaction (CommandBatcher). A thrown error means "not applied, try again"
+ * applies it exactly once in effect. Jobs of one tenant processed at the same
+ * time share a transaction (CommandBatcher). A thrown error means "not applied, try again"
  * (BullMQ retries with backoff); once the attempts are used up the command is
  * marked `failed` so no client waits forever.
  */
@@ -34,8 +34,8 @@ export function startCommandWorker(options: CommandWorkerOptions): Worker<Comman
   const worker = new Worker<CommandJob, CommandOutcome>(
     QUEUES.commands,
     async (job: Job<CommandJob>) => {
-      const { commandId } = CommandJob.parse(job.data);
-      const outcome = await batcher.submit(commandId);
+      const { commandId, tenantId } = CommandJob.parse(job.data);
+      const outcome = await batcher.submit(commandId, tenantId);
       logger.info({ commandId, type: job.data.type, status: outcome.status, attempt: job.attemptsMade + 1 }, 'command applied');
       recordMetrics(options.metrics, job, outcome);
       return outcome;
