@@ -45,6 +45,37 @@ it('200 concurrent awards of 1.00 against a pool of 100.00: exactly 100 succeed 
   expect(value('points_ledger_batch_size_count')).toBeLessThan(200);
 });
 
+it("while one tenant's pool is locked (as by a long bulk award), its new commands are still stored and other tenants' commands are still applied", async () => {
+  harness.startWorker({ concurrency: 16 });
+  const busy = await fundedTenant('100.00');
+  const other = await fundedTenant('100.00');
+  let release!: () => void;
+  let locked!: () => void;
+  const isLocked = new Promise<void>((r) => (locked = r));
+  const holder = em()
+    .fork()
+    .transactional(async (tx) => {
+      await tx.execute('SELECT id FROM tenants WHERE id = ? FOR NO KEY UPDATE', [busy.tenantId]); // as the ledger locks a pool
+      locked();
+      await new Promise<void>((r) => (release = r));
+    });
+  await isLocked;
+
+  let waiting: string[] = [];
+  try {
+    waiting = await Promise.all([1, 2, 3].map(() => harness.submit('award', busy.manager, { userId: busy.employee.id, amount: '1.00' })));
+    const flowing = await Promise.all([1, 2, 3, 4, 5, 6].map(() => harness.submit('award', other.manager, { userId: other.employee.id, amount: '1.00' })));
+    const flowed = await waitUntilFinal(em(), flowing, 10_000);
+    expect([...flowed.values()].every((o) => o.status === 'succeeded')).toBe(true);
+    const [{ open }] = await em().fork().execute<{ open: string }[]>(`SELECT count(*)::text AS open FROM commands WHERE id IN (?, ?, ?) AND status IN ('queued', 'processing')`, waiting);
+    expect(open).toBe('3');
+  } finally {
+    release();
+    await holder;
+  }
+  expect([...(await waitUntilFinal(em(), waiting)).values()].every((o) => o.status === 'succeeded')).toBe(true);
+});
+
 it('the same command enqueued as two different jobs is applied once', async () => {
   harness.startWorker();
   const t = await fundedTenant('10.00');

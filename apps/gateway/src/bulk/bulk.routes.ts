@@ -103,7 +103,7 @@ async function find(orm: Orm, bulkId: string, caller?: Caller): Promise<BulkAwar
 /** The queue never saw it: take the whole upload back, as if it had never been sent. */
 async function withdraw(orm: Orm, bulkId: string): Promise<void> {
   await orm.em.fork().transactional(async (tx) => {
-    const [command] = await tx.execute<{ status: string }[]>(`SELECT status FROM commands WHERE id = ? FOR UPDATE`, [bulkId]);
+    const [command] = await tx.execute<{ status: string }[]>(`SELECT status FROM commands WHERE id = ? FOR NO KEY UPDATE`, [bulkId]);
     if (command?.status !== 'queued') return;
     await tx.execute('DELETE FROM bulk_award_items WHERE bulk_award_id = ?', [bulkId], 'run');
     await tx.execute(`DELETE FROM bulk_awards WHERE id = ? AND status = 'queued'`, [bulkId], 'run');

@@ -73,7 +73,7 @@ export async function processBulkAward(em: EntityManager, bulkId: string, option
   await options.afterValidation?.();
   await progress(em, bulk, 'applying', 0, options);
   return em.fork().transactional(async (tx) => {
-    const [command] = await tx.execute<{ status: string }[]>('SELECT status FROM commands WHERE id = ? FOR UPDATE', [bulk.id]);
+    const [command] = await tx.execute<{ status: string }[]>('SELECT status FROM commands WHERE id = ? FOR NO KEY UPDATE', [bulk.id]);
     if (FINAL.includes(command.status)) return command.status;
     try {
       await applyAll(tx, em, bulk, options);
@@ -98,8 +98,8 @@ async function applyAll(tx: EntityManager, em: EntityManager, bulk: BulkRow, opt
   const fromPool = isPoolSpender(issuer.role as 'tenant_manager');
   // Lock order as everywhere: the source (tenant, or lead budget), then wallets by id.
   const [source] = fromPool
-    ? await tx.execute<{ id: string; balance: string; version: string }[]>('SELECT id, points_allocation_balance AS balance, pool_version AS version FROM tenants WHERE id = ? FOR UPDATE', [bulk.tenant_id])
-    : await tx.execute<{ id: string; balance: string; version: string }[]>('SELECT id, balance, version FROM lead_budgets WHERE user_id = ? FOR UPDATE', [bulk.issuer_id]);
+    ? await tx.execute<{ id: string; balance: string; version: string }[]>('SELECT id, points_allocation_balance AS balance, pool_version AS version FROM tenants WHERE id = ? FOR NO KEY UPDATE', [bulk.tenant_id])
+    : await tx.execute<{ id: string; balance: string; version: string }[]>('SELECT id, balance, version FROM lead_budgets WHERE user_id = ? FOR NO KEY UPDATE', [bulk.issuer_id]);
   if (!source) throw new AppError('FORBIDDEN', 'you have no points to give');
   const [{ sum }] = await tx.execute<{ sum: string }[]>('SELECT sum(amount)::text AS sum FROM bulk_award_items WHERE bulk_award_id = ?', [bulk.id]);
   const total = toCents(normalise(sum));
@@ -110,7 +110,7 @@ async function applyAll(tx: EntityManager, em: EntityManager, bulk: BulkRow, opt
     ]);
   }
   await tx.execute(
-    `SELECT id FROM wallets WHERE user_id IN (SELECT user_id FROM bulk_award_items WHERE bulk_award_id = ?) ORDER BY id FOR UPDATE`,
+    `SELECT id FROM wallets WHERE user_id IN (SELECT user_id FROM bulk_award_items WHERE bulk_award_id = ?) ORDER BY id FOR NO KEY UPDATE`,
     [bulk.id],
   );
   // Validation ran before this transaction; a recipient deactivated or moved since is not credited.
@@ -204,7 +204,7 @@ async function applyAll(tx: EntityManager, em: EntityManager, bulk: BulkRow, opt
 }
 
 async function reject(tx: EntityManager, bulk: BulkRow, error: ErrorBody, rowErrors: BulkRowError[], failedRows: number): Promise<void> {
-  const [command] = await tx.execute<{ status: string }[]>('SELECT status FROM commands WHERE id = ? FOR UPDATE', [bulk.id]);
+  const [command] = await tx.execute<{ status: string }[]>('SELECT status FROM commands WHERE id = ? FOR NO KEY UPDATE', [bulk.id]);
   if (FINAL.includes(command.status)) return;
   const details = rowErrors.slice(0, 100).map((e) => ({ field: `items[${e.row}].${e.field}`, message: e.message }));
   await tx.execute(`UPDATE commands SET status = 'rejected', error = ?::jsonb, updated_at = now(), completed_at = now() WHERE id = ?`, [JSON.stringify({ ...error, details }), bulk.id], 'run');

@@ -29,7 +29,7 @@ export async function lockCommands(em: EntityManager, ids: string[]): Promise<St
        FROM commands
       WHERE id IN (SELECT jsonb_array_elements_text(?::jsonb)::uuid)
       ORDER BY id
-        FOR UPDATE`,
+        FOR NO KEY UPDATE`,
     [json(ids)],
   );
 }
@@ -57,7 +57,7 @@ export async function lockLedgerState(em: EntityManager, keys: AccountKeys): Pro
   const tenants = await em.execute<{ id: string; balance: string; version: string }[]>(
     `SELECT id, points_allocation_balance AS balance, pool_version AS version FROM tenants
       WHERE id IN (SELECT jsonb_array_elements_text(?::jsonb)::uuid)
-      ORDER BY id FOR UPDATE`,
+      ORDER BY id FOR NO KEY UPDATE`,
     [json(unique(keys.tenantIds))],
   );
   for (const t of tenants) state.pools.set(t.id, { tenantId: t.id, balance: toCents(t.balance), version: BigInt(t.version) });
@@ -66,7 +66,7 @@ export async function lockLedgerState(em: EntityManager, keys: AccountKeys): Pro
   const budgets = await em.execute<{ id: string; user_id: string; tenant_id: string; balance: string; version: string }[]>(
     `SELECT id, user_id, tenant_id, balance, version FROM lead_budgets
       WHERE user_id IN (SELECT jsonb_array_elements_text(?::jsonb)::uuid)
-      ORDER BY id FOR UPDATE`,
+      ORDER BY id FOR NO KEY UPDATE`,
     [accountUsers],
   );
   for (const b of budgets) {
@@ -76,7 +76,7 @@ export async function lockLedgerState(em: EntityManager, keys: AccountKeys): Pro
   const wallets = await em.execute<{ id: string; user_id: string; tenant_id: string; balance: string; lifetime_earned: string; version: string }[]>(
     `SELECT id, user_id, tenant_id, balance, lifetime_earned, version FROM wallets
       WHERE user_id IN (SELECT jsonb_array_elements_text(?::jsonb)::uuid)
-      ORDER BY id FOR UPDATE`,
+      ORDER BY id FOR NO KEY UPDATE`,
     [accountUsers],
   );
   for (const w of wallets) {
