@@ -20,18 +20,21 @@ export function startBulkAwardWorker(options: BulkAwardWorkerOptions): Worker<Bu
     async (job) => {
       const { bulkId } = BulkAwardJob.parse(job.data);
       const started = Date.now();
+      let validatedAt: number | undefined;
       const status = await processBulkAward(options.em, bulkId, {
         ...options.bulk,
         // bull-board shows a number as the job's progress bar, and the log lines under it.
         // Best effort and not awaited: the database row is the progress of record.
         onProgress: ({ status: phase, processed, total }) => {
+          if (phase === 'applying') validatedAt ??= Date.now();
           Promise.all([
             job.updateProgress(Math.floor((processed / total) * 100)),
             job.log(phase === 'validating' ? `validating ${total} rows` : `applied ${processed} of ${total} rows`),
           ]).catch((err: Error) => options.logger.warn({ bulkId, err: err.message }, 'could not record bulk progress on the job'));
         },
       });
-      options.logger.info({ bulkId, status, ms: Date.now() - started }, 'bulk award finished');
+      const finished = Date.now();
+      options.logger.info({ bulkId, status, ms: finished - started, validateMs: (validatedAt ?? finished) - started, applyMs: validatedAt ? finished - validatedAt : 0 }, 'bulk award finished');
       await job.log(`finished: ${status}`).catch(() => undefined);
       options.metrics?.commands.inc({ type: 'bulk_award', status });
       options.metrics?.commandLatency.observe({ type: 'bulk_award', status }, Math.max(0, Date.now() - job.timestamp) / 1000);
