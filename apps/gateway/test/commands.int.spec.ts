@@ -114,7 +114,7 @@ describe('GET /api/commands/:id', () => {
   });
 });
 
-it("each job names the tenant whose balances its command moves (the ledger worker batches by it)", async () => {
+it("each job names the tenant its command acts on (the ledger worker batches by it)", async () => {
   const allocate = await call(stack.base, 'POST', '/api/platform/allocations/allocate', {
     token: await tokenFor(admin),
     body: { tenantId: t.tenantId, amount: '1', currency: 'USD', referenceNote: 'lane' },

@@ -82,17 +82,15 @@ export type Command = {
 }[CommandType];
 
 /**
- * The tenant whose balances a command moves: the target tenant of a platform
- * admin's allocate or clawback, otherwise the issuer's tenant. The ledger worker
- * batches commands of one tenant together, so one tenant's busy pool never holds
+ * The tenant a command acts on: the issuer's, or for a platform admin's command
+ * (allocate, clawback, create_user) the tenant it names. The ledger worker
+ * batches one tenant's commands together, so one tenant's busy pool never holds
  * back another tenant's commands.
  */
-export function balanceTenantOf(command: { type: StoredCommandType; tenantId: string | null; payload: unknown }): string | null {
-  if (command.type === 'allocate' || command.type === 'clawback') {
-    const target = (command.payload as { tenantId?: unknown } | null)?.tenantId;
-    return typeof target === 'string' ? target : null;
-  }
-  return command.tenantId;
+export function targetTenantOf(command: { tenantId: string | null; payload: unknown }): string | null {
+  if (command.tenantId) return command.tenantId;
+  const named = (command.payload as { tenantId?: unknown } | null)?.tenantId;
+  return typeof named === 'string' ? named : null;
 }
 
 export const COMMAND_STATUSES = ['queued', 'processing', 'succeeded', 'rejected', 'failed'] as const;

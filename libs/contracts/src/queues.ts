@@ -18,7 +18,7 @@ export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
 export const CommandJob = z.object({
   commandId: z.uuid(),
   type: CommandTypeSchema,
-  /** balanceTenantOf(command): the worker batches one tenant's commands together. Absent on jobs from before it existed. */
+  /** targetTenantOf(command): the worker batches one tenant's commands together. Absent on jobs from before it existed. */
   tenantId: z.uuid().nullable().optional(),
 });
 export type CommandJob = z.infer<typeof CommandJob>;

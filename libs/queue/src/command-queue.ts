@@ -1,6 +1,6 @@
 import { JobsOptions, Queue } from 'bullmq';
 import { Redis } from 'ioredis';
-import { BulkAwardJob, CommandJob, CommandType, QUEUES, balanceTenantOf } from '@points/contracts';
+import { BulkAwardJob, CommandJob, CommandType, QUEUES, targetTenantOf } from '@points/contracts';
 
 /** Retry policy for transient failures; business rejections never throw, so never retry. */
 export function commandJobOptions(maxAttempts: number): JobsOptions {
@@ -22,7 +22,7 @@ export async function enqueueCommand(
   command: { id: string; type: CommandType; tenantId: string | null; payload: unknown },
   maxAttempts: number,
 ): Promise<void> {
-  await queue.add(command.type, { commandId: command.id, type: command.type, tenantId: balanceTenantOf(command) }, {
+  await queue.add(command.type, { commandId: command.id, type: command.type, tenantId: targetTenantOf(command) }, {
     ...commandJobOptions(maxAttempts),
     jobId: command.id,
   });

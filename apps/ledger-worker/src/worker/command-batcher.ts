@@ -26,7 +26,7 @@ const UNKNOWN_TENANT = 'unknown';
  * while a command arriving alone is applied at once: there is no timer, so
  * batching adds no latency.
  *
- * Batches are per tenant (the tenant whose balances the command moves), and a
+ * Batches are per tenant (the tenant the command acts on), and a
  * tenant has at most one transaction running: transactions in flight never wait
  * on each other's pool rows, and a tenant whose pool is locked for a while (a
  * large bulk award) holds back only its own commands.
