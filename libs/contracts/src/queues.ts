@@ -18,7 +18,11 @@ export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
 export const CommandJob = z.object({
   commandId: z.uuid(),
   type: CommandTypeSchema,
-  /** targetTenantOf(command): the worker batches one tenant's commands together. Absent on jobs from before it existed. */
+  /**
+   * targetTenantOf(command): the worker batches one tenant's commands together. A
+   * batching hint only — the ledger re-reads the command and trusts nothing else
+   * in the job. Absent on jobs enqueued before it existed.
+   */
   tenantId: z.uuid().nullable().optional(),
 });
 export type CommandJob = z.infer<typeof CommandJob>;
