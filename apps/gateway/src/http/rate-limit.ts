@@ -1,5 +1,5 @@
 import { RequestHandler } from 'express';
-import { RateLimitInfo, rateLimit } from 'express-rate-limit';
+import { Options as RateLimitConfig, RateLimitInfo, rateLimit } from 'express-rate-limit';
 import { RedisReply, RedisStore } from 'rate-limit-redis';
 import { Redis } from 'ioredis';
 import { AppError } from '@points/contracts';
@@ -14,21 +14,39 @@ export interface RateLimitOptions {
 }
 
 /**
+ * rate-limit-redis loads its Lua scripts once, when the limiter starts. The
+ * gateway may start before Redis is up (it still serves reads), so this store
+ * loads them whenever the connection becomes ready, and not before.
+ */
+class ReadyAwareRedisStore extends RedisStore {
+  constructor(
+    private readonly redis: Redis,
+    prefix: string,
+    private readonly logger: Logger,
+  ) {
+    super({ sendCommand: (command: string, ...args: string[]) => redis.call(command, ...args) as Promise<RedisReply>, prefix });
+    redis.on('ready', () => this.loadScripts());
+  }
+
+  override async init(config: RateLimitConfig): Promise<void> {
+    this.windowMs = config.windowMs;
+    if (this.redis.status === 'ready') this.loadScripts();
+  }
+
+  private loadScripts(): void {
+    this.incrementScriptSha = this.loadIncrementScript();
+    this.getScriptSha = this.loadGetScript();
+    Promise.all([this.incrementScriptSha, this.getScriptSha]).catch((err: Error) => this.logger.warn({ err: err.message }, 'rate limiter could not load its scripts'));
+  }
+}
+
+/**
  * Per-user limit (runs after authentication): 429 RATE_LIMITED with Retry-After.
  * While Redis is unreachable the limit is not enforced (reads keep working;
  * commands are refused with 503 anyway) and a warning is logged per request.
  */
 export function perUserRateLimit(options: RateLimitOptions): RequestHandler {
-  const store = new RedisStore({
-    sendCommand: (command: string, ...args: string[]) => options.redis.call(command, ...args) as Promise<RedisReply>,
-    prefix: options.keyPrefix,
-  });
-  // The store loads its Lua scripts once, at start; if Redis was not ready then, load them when it is.
-  options.redis.on('ready', () => {
-    store.incrementScriptSha = store.loadIncrementScript();
-    store.getScriptSha = store.loadGetScript();
-    Promise.all([store.incrementScriptSha, store.getScriptSha]).catch((err: Error) => options.logger.warn({ err: err.message }, 'rate limiter could not load its scripts'));
-  });
+  const store = new ReadyAwareRedisStore(options.redis, options.keyPrefix, options.logger);
   return rateLimit({
     windowMs: 60_000,
     limit: options.limitPerMinute,
