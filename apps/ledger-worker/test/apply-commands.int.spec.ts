@@ -197,4 +197,21 @@ describe('tenant consistency in the journals', () => {
       ),
     ).rejects.toMatchObject({ code: '23503' });
   });
+
+  it("refuses a distribution whose giver is not its command's issuer, and a command whose issuer is not a user of its tenant", async () => {
+    const a = await fundedTenant('5.00');
+    const b = await fundedTenant('5.00');
+    const award = await run(em, 'award', a.manager, { userId: a.employee.id, amount: '1' });
+    // The HR admin is a user of the tenant, but the manager issued the award.
+    await expect(
+      em.fork().execute(
+        `INSERT INTO distribution_logs (id, tenant_id, from_user_id, to_user_id, amount, transaction_type, source_type, previous_pool_balance, new_pool_balance, source_version, command_id)
+         VALUES (gen_random_uuid(), ?, ?, ?, 1, 'award', 'tenant_pool', 2, 1, 99, ?)`,
+        [a.tenantId, a.hr.id, a.employee.id, award.id],
+      ),
+    ).rejects.toMatchObject({ code: '23503' });
+    await expect(
+      em.fork().execute(`INSERT INTO commands (id, type, tenant_id, issuer_id, payload) VALUES (gen_random_uuid(), 'award', ?, ?, '{}')`, [b.tenantId, a.manager.id]),
+    ).rejects.toMatchObject({ code: '23503' });
+  });
 });
