@@ -63,3 +63,19 @@ export async function startBenchStack(options: { employees: number; env?: Record
 }
 
 export const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+
+/** Runs one benchmark on a fresh stack, removes the stack afterwards, and exits non-zero if it throws. */
+export function runBench(options: Parameters<typeof startBenchStack>[0], bench: (stack: BenchStack) => Promise<void>): void {
+  const run = async () => {
+    const stack = await startBenchStack(options);
+    try {
+      await bench(stack);
+    } finally {
+      await stack.close();
+    }
+  };
+  run().catch((error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  });
+}
