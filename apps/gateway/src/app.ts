@@ -4,9 +4,9 @@ import swaggerUi from 'swagger-ui-express';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { Registry } from 'prom-client';
-import { BulkAwardJob, CommandJob } from '@points/contracts';
 import { Logger } from '@points/config';
 import { Orm } from '@points/db';
+import { CommandQueues } from '@points/queue';
 import { checkReadiness, httpMetrics, migrationsCheck, postgresCheck, redisCheck, registerQueueGauges } from '@points/ops';
 import { adminSessionRoutes, requirePlatformAdmin } from './admin/admin-session';
 import { DASHBOARD_PATH, queueDashboard } from './admin/queue-dashboard';
@@ -20,7 +20,7 @@ import { bulkRoutes } from './bulk/bulk.routes';
 import { ApiRouter } from './openapi/api-router';
 import { createRegistry, generateDocument } from './openapi/document';
 import { auditRoutes } from './routes/audit.routes';
-import { commandStatusRoutes } from './routes/command-status.routes';
+import { commandStatusRoutes } from './commands/command-status.routes';
 import { platformRoutes } from './routes/platform.routes';
 import { socialRoutes } from './routes/social.routes';
 import { tenantRoutes } from './routes/tenant.routes';
@@ -29,8 +29,8 @@ export interface GatewayDeps {
   orm: Orm;
   /** Producer connection: fails fast, so a Redis outage is a 503, not a hang. */
   redis: Redis;
-  queue: Queue<CommandJob>;
-  bulkQueue: Queue<BulkAwardJob>;
+  /** Where accepted commands go, by the queue their catalog entry names. */
+  queues: CommandQueues;
   /** Every other queue of the system, shown on the dashboard and in the queue gauges. */
   otherQueues: Queue[];
   metrics: Registry;
@@ -57,7 +57,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
   app.set('trust proxy', false);
   app.use(requestLogging(deps.logger));
   app.use(recordHttpMetrics(httpMetrics(deps.metrics)));
-  const allQueues: Queue[] = [deps.queue, deps.bulkQueue, ...deps.otherQueues];
+  const allQueues: Queue[] = [...Object.values(deps.queues), ...deps.otherQueues];
   // Without a listener BullMQ prints connection errors itself; readiness and 503s already report them.
   for (const queue of allQueues) queue.on('error', (err) => deps.logger.warn({ err: err.message, queue: queue.name }, 'queue connection problem'));
   registerQueueGauges(deps.metrics, allQueues);
@@ -83,13 +83,13 @@ export function createGateway(deps: GatewayDeps): Gateway {
 
   const registry = createRegistry();
   const api = new ApiRouter(registry, authenticate(deps.orm, deps.jwtSecret), [
-    perUserRateLimit({ limitPerMinute: deps.rateLimitPerMinute, redis: deps.redis, keyPrefix: `${deps.queue.opts.prefix ?? 'bull'}:rate-limit:`, logger: deps.logger }),
+    perUserRateLimit({ limitPerMinute: deps.rateLimitPerMinute, redis: deps.redis, keyPrefix: `${deps.queues.commands.opts.prefix ?? 'bull'}:rate-limit:`, logger: deps.logger }),
   ]);
-  const commands = new CommandService({ orm: deps.orm, redis: deps.redis, queue: deps.queue, maxAttempts: deps.maxAttempts });
+  const commands = new CommandService({ orm: deps.orm, redis: deps.redis, queues: deps.queues, maxAttempts: deps.maxAttempts });
   platformRoutes(api, deps.orm, commands);
   tenantRoutes(api, deps.orm, commands);
   socialRoutes(api, deps.orm);
-  bulkRoutes(api, { orm: deps.orm, redis: deps.redis, queue: deps.bulkQueue });
+  bulkRoutes(api, { orm: deps.orm, commands });
   auditRoutes(api, deps.orm);
   commandStatusRoutes(api, commands);
   app.use(api.router);

@@ -1,6 +1,6 @@
 import { createLogger, loadConfig } from '@points/config';
 import { createOrm } from '@points/db';
-import { createBulkAwardQueue, createCommandQueue, createDeadLetterQueue, createNotificationQueue, createRedis, redisReady } from '@points/queue';
+import { createCommandQueues, createDeadLetterQueue, createNotificationQueue, createRedis, redisReady } from '@points/queue';
 import { createMetricsRegistry, onShutdown } from '@points/ops';
 import { createGateway } from './app';
 
@@ -10,14 +10,12 @@ async function main(): Promise<void> {
   const orm = await createOrm(config.DATABASE_URL, config.DB_POOL_MAX);
   const redis = createRedis(config.REDIS_URL, 'producer');
   redis.on('error', (err) => logger.warn({ err: err.message }, 'redis connection problem'));
-  const queue = createCommandQueue(redis, config.QUEUE_PREFIX);
-  const bulkQueue = createBulkAwardQueue(redis, config.QUEUE_PREFIX);
+  const queues = createCommandQueues(redis, config.QUEUE_PREFIX);
   const otherQueues = [createNotificationQueue(redis, config.QUEUE_PREFIX), createDeadLetterQueue(redis, config.QUEUE_PREFIX)];
   const gateway = createGateway({
     orm,
     redis,
-    queue,
-    bulkQueue,
+    queues,
     otherQueues,
     metrics: createMetricsRegistry('gateway'),
     logger,
@@ -42,8 +40,7 @@ async function main(): Promise<void> {
           resolve();
         }, 10_000).unref();
       }),
-    () => queue.close(),
-    () => bulkQueue.close(),
+    () => Promise.all(Object.values(queues).map((q) => q.close())),
     () => Promise.all(otherQueues.map((q) => q.close())),
     () => orm.close(),
     async () => redis.disconnect(),

@@ -1,7 +1,6 @@
 import { issueToken } from '@points/auth';
 import { Role } from '@points/contracts';
-import { insertCommand } from '@points/db';
-import { TestUser, insertTenantWithStaff, insertUser } from '@points/testing';
+import { TestUser, insertCommand, insertTenantWithStaff, insertUser } from '@points/testing';
 import { JWT_SECRET, Stack, call, startStack, tokenFor } from './gateway-harness';
 
 let stack: Stack;

@@ -5,7 +5,7 @@ import { Redis } from 'ioredis';
 import pino from 'pino';
 import { issueToken } from '@points/auth';
 import { CommandJob } from '@points/contracts';
-import { createBulkAwardQueue, createCommandQueue, createDeadLetterQueue, createNotificationQueue, createRedis, redisReady } from '@points/queue';
+import { createCommandQueues, createDeadLetterQueue, createNotificationQueue, createRedis, redisReady } from '@points/queue';
 import { createMetricsRegistry } from '@points/ops';
 import { AppProcess, TestDatabase, TestUser, createTestDatabase, freePort, startAppProcess, testQueuePrefix, testRedisUrl } from '@points/testing';
 import { Gateway, createGateway } from '../src/app';
@@ -38,15 +38,14 @@ export async function startStack(options: { worker?: boolean; rateLimitPerMinute
   const redis = createRedis(options.redisUrl ?? testRedisUrl(), 'producer');
   redis.on('error', () => undefined);
   await redisReady(redis);
-  const queue = createCommandQueue(redis, prefix);
-  const bulkQueue = createBulkAwardQueue(redis, prefix);
+  const queues = createCommandQueues(redis, prefix);
+  const queue = queues.commands;
   const otherQueues = [createNotificationQueue(redis, prefix), createDeadLetterQueue(redis, prefix)];
   const listen = async () => {
     const instance = createGateway({
       orm: db.orm,
       redis,
-      queue,
-      bulkQueue,
+      queues,
       otherQueues,
       metrics: createMetricsRegistry('gateway'),
       logger: pino({ level: 'silent' }),
@@ -85,10 +84,10 @@ export async function startStack(options: { worker?: boolean; rateLimitPerMinute
     async stop() {
       await worker?.stop();
       await new Promise((r) => server.close(r));
-      await queue.obliterate({ force: true }).catch(() => undefined);
-      await queue.close();
-      await bulkQueue.obliterate({ force: true }).catch(() => undefined);
-      await bulkQueue.close();
+      for (const q of Object.values(queues)) {
+        await q.obliterate({ force: true }).catch(() => undefined);
+        await q.close();
+      }
       await Promise.all(otherQueues.map((q) => q.close()));
       redis.disconnect();
       await db.drop();

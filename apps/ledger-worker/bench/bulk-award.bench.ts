@@ -1,10 +1,9 @@
 // `npm run bench`: times what the issues set targets for. Runs in a database of
 // its own, dropped afterwards. Prints one line per measurement.
 import { EntityManager } from '@mikro-orm/postgresql';
-import { insertBulkAward, insertCommand } from '@points/db';
-import { createTestDatabase, insertEmployees, insertTenantWithStaff, insertUser } from '@points/testing';
+import { createTestDatabase, insertBulkAward, insertCommand, insertEmployees, insertTenantWithStaff, insertUser } from '@points/testing';
 import { applyCommands } from '../src/ledger/apply-commands';
-import { processBulkAward } from '../src/bulk/apply-bulk-award';
+import { processBulkAward } from '../src/bulk/process-bulk-award';
 
 const ROWS = Number(process.env.BENCH_BULK_ROWS ?? 100_000);
 const COMMANDS = Number(process.env.BENCH_COMMANDS ?? 2_000);
@@ -33,7 +32,7 @@ async function main() {
     const bulkId = (await insertBulkAward(em, { tenantId: t.tenantId, issuerId: t.manager.id, description: 'bench', rows: recipients.map((r) => ({ userRef: r.id, amountText: '1.00', description: null })) })).id;
     const storedMs = performance.now() - started;
     started = performance.now();
-    const status = await processBulkAward(em, bulkId);
+    const { status } = await processBulkAward(em, bulkId);
     ms = performance.now() - started;
     console.log(`bulk award: ${ROWS} rows stored in ${(storedMs / 1000).toFixed(2)} s; validated and applied (${status}) in ${(ms / 1000).toFixed(2)} s (target < 10 s)`);
     if (status !== 'succeeded') process.exitCode = 1;

@@ -1,6 +1,6 @@
 import { createLogger, loadConfig } from '@points/config';
 import { createOrm } from '@points/db';
-import { createBulkAwardQueue, createCommandQueue, createRedis } from '@points/queue';
+import { createCommandQueues, createRedis } from '@points/queue';
 import { createMetricsRegistry, ledgerMetrics, migrationsCheck, onShutdown, postgresCheck, redisCheck, registerQueueGauges, startOpsServer } from '@points/ops';
 import { startCommandWorker } from './worker/command-worker';
 import { startCommandSweeper } from './worker/command-sweeper';
@@ -12,11 +12,10 @@ async function main(): Promise<void> {
   const orm = await createOrm(config.DATABASE_URL, config.DB_POOL_MAX);
   const workerRedis = createRedis(config.REDIS_URL, 'worker');
   const queueRedis = createRedis(config.REDIS_URL, 'worker');
-  const queue = createCommandQueue(queueRedis, config.QUEUE_PREFIX);
-  const bulkQueue = createBulkAwardQueue(queueRedis, config.QUEUE_PREFIX);
+  const queues = createCommandQueues(queueRedis, config.QUEUE_PREFIX);
 
   const registry = createMetricsRegistry('ledger-worker');
-  registerQueueGauges(registry, [queue, bulkQueue]);
+  registerQueueGauges(registry, Object.values(queues));
   const metrics = ledgerMetrics(registry);
 
   const worker = startCommandWorker({
@@ -28,7 +27,7 @@ async function main(): Promise<void> {
     metrics,
   });
   const bulkWorker = startBulkAwardWorker({ connection: createRedis(config.REDIS_URL, 'worker'), prefix: config.QUEUE_PREFIX, em: orm.em, logger, metrics });
-  const stopSweeper = startCommandSweeper(orm.em, { commands: queue, bulkAwards: bulkQueue }, logger, {
+  const stopSweeper = startCommandSweeper(orm.em, queues, logger, {
     intervalMs: config.COMMAND_SWEEP_INTERVAL_MS,
     stuckAfterMs: config.COMMAND_STUCK_AFTER_MS,
     maxAttempts: config.LEDGER_MAX_ATTEMPTS,
@@ -39,7 +38,7 @@ async function main(): Promise<void> {
     redis: redisCheck(queueRedis),
     // Readiness includes the workers' own queue connection, not just a ping.
     commandQueue: async () => {
-      await queue.getJobCounts('waiting');
+      await queues.commands.getJobCounts('waiting');
     },
   }, registry);
   logger.info({ port: config.LEDGER_WORKER_PORT, concurrency: config.LEDGER_CONCURRENCY }, 'ledger worker started');
@@ -48,8 +47,7 @@ async function main(): Promise<void> {
     async () => stopSweeper(),
     () => worker.close(),
     () => bulkWorker.close(),
-    () => queue.close(),
-    () => bulkQueue.close(),
+    () => Promise.all(Object.values(queues).map((queue) => queue.close())),
     () => new Promise((resolve) => ops.close(resolve)),
     () => orm.close(),
     async () => {

@@ -1,7 +1,6 @@
 import { EntityManager } from '@mikro-orm/postgresql';
-import { insertBulkAward } from '@points/db';
-import { TestDatabase, balances, createTestDatabase, insertTenantWithStaff, insertUser, journalCounts } from '@points/testing';
-import { processBulkAward } from '../src/bulk/apply-bulk-award';
+import { TestDatabase, balances, createTestDatabase, insertBulkAward, insertTenantWithStaff, insertUser, journalCounts } from '@points/testing';
+import { processBulkAward } from '../src/bulk/process-bulk-award';
 import { accountingCheck, journalProblems, run } from './ledger-harness';
 
 let db: TestDatabase;
@@ -30,7 +29,7 @@ it('applies every row in one transaction, with one source journal row and a wall
     description: 'Q4 thanks',
     rows: t.staff.map((u, i) => bulkRow(i % 2 ? u.id : u.email.toUpperCase(), `${i + 1}.50`)),
   })).id;
-  expect(await processBulkAward(em(), bulkId, { chunkSize: 7 })).toBe('succeeded');
+  expect((await processBulkAward(em(), bulkId, { chunkSize: 7 })).status).toBe('succeeded');
 
   const total = t.staff.reduce((sum, _u, i) => sum + (i + 1) * 100 + 50, 0) / 100;
   const after = await balances(em(), t.tenantId);
@@ -64,7 +63,7 @@ it('rejects a job with mixed row errors, listing each with its row number, and m
       bulkRow(t.staff[2].email, '-3'),
     ],
   })).id;
-  expect(await processBulkAward(em(), bulkId)).toBe('rejected');
+  expect((await processBulkAward(em(), bulkId)).status).toBe('rejected');
 
   const [bulk] = await em().fork().execute<{ status: string; failed: number; errors: { row: number; field: string; message: string }[] }[]>('SELECT status, failed, errors FROM bulk_awards WHERE id = ?', [bulkId]);
   expect(bulk.status).toBe('rejected');
@@ -87,8 +86,8 @@ it('rejects a job whose total exceeds the source, moving nothing; a lead is chec
   const fromPool = (await insertBulkAward(em(), { tenantId: t.tenantId, issuerId: t.hr.id, description: null, rows: [bulkRow(t.staff[0].id, '50'), bulkRow(t.staff[1].id, '40.01')] })).id;
   const fromBudget = (await insertBulkAward(em(), { tenantId: t.tenantId, issuerId: t.lead.id, description: null, rows: [bulkRow(t.staff[0].id, '6'), bulkRow(t.staff[1].id, '4.01')] })).id;
 
-  expect(await processBulkAward(em(), fromPool)).toBe('rejected');
-  expect(await processBulkAward(em(), fromBudget)).toBe('rejected');
+  expect((await processBulkAward(em(), fromPool)).status).toBe('rejected');
+  expect((await processBulkAward(em(), fromBudget)).status).toBe('rejected');
   const [command] = await em().fork().execute<{ error: { code: string } }[]>('SELECT error FROM commands WHERE id = ?', [fromBudget]);
   expect(command.error.code).toBe('INSUFFICIENT_BALANCE');
   expect({ balances: await balances(em(), t.tenantId), journals: await journalCounts(em()) }).toEqual(before);
@@ -116,8 +115,8 @@ it('a job that crashes mid-way rolls back; run again, it credits each recipient 
   expect(seen.map((s) => s.status)).toEqual(['applying', 'applying']);
   expect(seen[1].processed).toBe(10); // chunk 1's progress is visible while chunk 2 runs
 
-  expect(await processBulkAward(em(), bulkId, { chunkSize: 10 })).toBe('succeeded');
-  expect(await processBulkAward(em(), bulkId, { chunkSize: 10 })).toBe('succeeded');
+  expect((await processBulkAward(em(), bulkId, { chunkSize: 10 })).status).toBe('succeeded');
+  expect((await processBulkAward(em(), bulkId, { chunkSize: 10 })).status).toBe('succeeded');
   const after = await balances(em(), t.tenantId);
   expect(after.pool).toBe('950.00');
   for (const u of t.staff) expect(after.wallets[u.id]).toBe('2.00');
@@ -129,7 +128,7 @@ it('a recipient deactivated between validation and the apply transaction rejects
   const bulkId = (await insertBulkAward(em(), { tenantId: t.tenantId, issuerId: t.manager.id, description: null, rows: t.staff.map((u) => bulkRow(u.id, '3')) })).id;
   const before = { balances: await balances(em(), t.tenantId), journals: await journalCounts(em()) };
 
-  const status = await processBulkAward(em(), bulkId, {
+  const { status } = await processBulkAward(em(), bulkId, {
     afterValidation: async () => {
       await em().fork().execute('UPDATE users SET active = false WHERE id = ?', [t.staff[2].id]);
     },

@@ -80,7 +80,7 @@ it('the same command enqueued as two different jobs is applied once', async () =
   harness.startWorker();
   const t = await fundedTenant('10.00');
   const id = await harness.submit('award', t.manager, { userId: t.employee.id, amount: '2.50' });
-  await harness.queue.add('award', { commandId: id, type: 'award' }, { jobId: `${id}-duplicate` });
+  await harness.queue.add('award', { commandId: id, type: 'award', tenantId: t.tenantId }, { jobId: `${id}-duplicate` });
   await waitUntilFinal(em(), [id]);
   await new Promise((r) => setTimeout(r, 300)); // let the duplicate job run too
 

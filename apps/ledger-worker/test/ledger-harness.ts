@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { CommandType } from '@points/contracts';
-import { insertCommand } from '@points/db';
+import { insertCommand } from '@points/testing';
 import { applyCommands } from '../src/ledger/apply-commands';
 
 const sql = (name: string) => readFileSync(resolve(__dirname, '../../../tools/sql', name), 'utf8');

@@ -1,8 +1,7 @@
 import { EntityManager } from '@mikro-orm/postgresql';
 import pino from 'pino';
-import { insertBulkAward } from '@points/db';
-import { createRedis, enqueueBulkAward } from '@points/queue';
-import { TestDatabase, balances, createTestDatabase, insertEmployees, insertTenantWithStaff, insertUser, testRedisUrl } from '@points/testing';
+import { createRedis, enqueueCommand } from '@points/queue';
+import { TestDatabase, balances, createTestDatabase, insertBulkAward, insertEmployees, insertTenantWithStaff, insertUser, testRedisUrl } from '@points/testing';
 import { startBulkAwardWorker } from '../src/bulk/bulk-worker';
 import { accountingCheck, journalProblems, run } from './ledger-harness';
 import { waitUntilFinal, workerHarness } from './worker-harness';
@@ -32,7 +31,7 @@ it('a bulk award and batched single awards on the same pool and wallets at once:
   const bulkWorker = startBulkAwardWorker({ connection, prefix: harness.prefix, em: em(), logger: pino({ level: 'silent' }), bulk: { chunkSize: 100 } });
   try {
     const bulkId = (await insertBulkAward(em(), { tenantId: t.tenantId, issuerId: t.manager.id, description: 'all hands', rows: employees.map((u) => ({ userRef: u.id, amountText: '1.00', description: null })) })).id;
-    await enqueueBulkAward(harness.bulkQueue, bulkId);
+    await enqueueCommand(harness.queues, { id: bulkId, type: 'bulk_award', tenantId: t.tenantId, payload: null }, 5);
     // Meanwhile: awards from the pool and from the lead's budget, to the same wallets the bulk credits.
     const singles = await Promise.all(
       employees.slice(0, 300).map((u, i) => harness.submit('award', i % 3 === 0 ? t.lead : t.hr, { userId: u.id, amount: '1.00' })),

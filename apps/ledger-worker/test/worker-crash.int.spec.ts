@@ -1,10 +1,9 @@
 import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 import { EntityManager } from '@mikro-orm/postgresql';
-import { TestDatabase, balances, createTestDatabase, insertTenantWithStaff, insertUser, testRedisUrl } from '@points/testing';
+import { TestDatabase, balances, createTestDatabase, insertBulkAward, insertCommand, insertTenantWithStaff, insertUser, testRedisUrl } from '@points/testing';
 import pino from 'pino';
-import { insertBulkAward, insertCommand } from '@points/db';
-import { createRedis, enqueueBulkAward } from '@points/queue';
+import { createRedis, enqueueCommand } from '@points/queue';
 import { startBulkAwardWorker } from '../src/bulk/bulk-worker';
 import { sweepStuckCommands } from '../src/worker/command-sweeper';
 import { journalProblems, run } from './ledger-harness';
@@ -60,7 +59,7 @@ it('a command stored but never enqueued (the gateway died in between) is found b
   harness.startWorker();
 
   await new Promise((r) => setTimeout(r, 150));
-  expect(await sweepStuckCommands(em(), { commands: harness.queue, bulkAwards: harness.bulkQueue }, 100, 3)).toBe(1);
+  expect(await sweepStuckCommands(em(), harness.queues, 100, 3)).toBe(1);
   expect((await waitUntilFinal(em(), [id])).get(id)?.status).toBe('succeeded');
   expect((await balances(em(), t.tenantId)).pool).toBe('5.00');
 });
@@ -79,7 +78,7 @@ it('a bulk award whose worker is SIGKILLed mid-job resumes on another worker and
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const midJob = new Promise<void>((done) => child.stdout.on('data', (chunk: Buffer) => chunk.toString().includes('CHUNK_WRITTEN') && done()));
-  await enqueueBulkAward(harness.bulkQueue, bulkId);
+  await enqueueCommand(harness.queues, { id: bulkId, type: 'bulk_award', tenantId: t.tenantId, payload: null }, 5);
   await midJob;
   const [during] = await em().fork().execute<{ status: string; processed: number }[]>('SELECT status, processed FROM bulk_awards WHERE id = ?', [bulkId]);
   expect(during.status).toBe('applying');

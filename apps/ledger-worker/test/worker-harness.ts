@@ -2,10 +2,9 @@ import { EntityManager } from '@mikro-orm/postgresql';
 import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import pino from 'pino';
-import { BulkAwardJob, CommandJob, CommandOutcome, CommandType } from '@points/contracts';
-import { insertCommand } from '@points/db';
-import { createBulkAwardQueue, createCommandQueue, createRedis, enqueueCommand } from '@points/queue';
-import { testQueuePrefix, testRedisUrl } from '@points/testing';
+import { CommandJob, CommandOutcome, CommandType } from '@points/contracts';
+import { CommandQueues, createCommandQueues, createRedis, enqueueCommand } from '@points/queue';
+import { insertCommand, testQueuePrefix, testRedisUrl } from '@points/testing';
 import { CommandWorkerOptions, startCommandWorker } from '../src/worker/command-worker';
 
 /** A private queue prefix, a producer queue and a way to start workers on it. */
@@ -18,18 +17,16 @@ export function workerHarness(em: () => EntityManager) {
     connections.push(redis);
     return redis;
   };
-  let queue: Queue<CommandJob>;
-  let bulkQueue: Queue<BulkAwardJob> | undefined;
+  let queues: CommandQueues | undefined;
 
   return {
     prefix,
-    get queue() {
-      queue ??= createCommandQueue(connect(), prefix);
-      return queue;
+    get queues(): CommandQueues {
+      queues ??= createCommandQueues(connect(), prefix);
+      return queues;
     },
-    get bulkQueue() {
-      bulkQueue ??= createBulkAwardQueue(connect(), prefix);
-      return bulkQueue;
+    get queue(): Queue<CommandJob> {
+      return this.queues.commands;
     },
     startWorker(options: Partial<CommandWorkerOptions> = {}) {
       const worker = startCommandWorker({ connection: connect(), prefix, em: em(), logger: pino({ level: 'silent' }), concurrency: 8, ...options });
@@ -39,7 +36,7 @@ export function workerHarness(em: () => EntityManager) {
     /** Stores and enqueues a command, as the gateway does. */
     async submit(type: CommandType, issuer: { id: string; tenantId: string | null }, payload: unknown, maxAttempts = 5) {
       const id = await insertCommand(em(), { type, tenantId: issuer.tenantId, issuerId: issuer.id, payload });
-      await enqueueCommand(this.queue, { id, type, tenantId: issuer.tenantId, payload }, maxAttempts);
+      await enqueueCommand(this.queues, { id, type, tenantId: issuer.tenantId, payload }, maxAttempts);
       return id;
     },
     async closeWorkers() {
@@ -47,10 +44,10 @@ export function workerHarness(em: () => EntityManager) {
     },
     async close() {
       await Promise.all(workers.map((w) => w.close()));
-      await queue?.obliterate({ force: true }).catch(() => undefined);
-      await queue?.close();
-      await bulkQueue?.obliterate({ force: true }).catch(() => undefined);
-      await bulkQueue?.close();
+      for (const queue of Object.values(queues ?? {})) {
+        await queue.obliterate({ force: true }).catch(() => undefined);
+        await queue.close();
+      }
       for (const redis of connections) redis.disconnect();
     },
   };

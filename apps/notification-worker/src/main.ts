@@ -1,6 +1,6 @@
 import { EntityManager } from '@mikro-orm/postgresql';
 import { createLogger, loadConfig } from '@points/config';
-import { createOrm } from '@points/db';
+import { createOrm, outboxBacklog } from '@points/db';
 import { createDeadLetterQueue, createNotificationQueue, createRedis } from '@points/queue';
 import { Gauge } from 'prom-client';
 import { createMetricsRegistry, migrationsCheck, onShutdown, postgresCheck, redisCheck, registerQueueGauges, startOpsServer } from '@points/ops';
@@ -35,8 +35,7 @@ async function main(): Promise<void> {
     help: 'Age of the oldest outbox event not yet relayed (0 when none wait)',
     registers: [registry],
     async collect() {
-      const [row] = await em.fork().execute<{ lag: string | null }[]>('SELECT extract(epoch FROM now() - min(created_at))::text AS lag FROM outbox WHERE published_at IS NULL');
-      this.set(Number(row?.lag ?? 0));
+      this.set((await outboxBacklog(em)).lagSeconds);
     },
   });
   new Gauge({
@@ -44,8 +43,7 @@ async function main(): Promise<void> {
     help: 'Outbox events not yet relayed to the notification queue',
     registers: [registry],
     async collect() {
-      const [row] = await em.fork().execute<{ n: string }[]>('SELECT count(*)::text AS n FROM outbox WHERE published_at IS NULL');
-      this.set(Number(row?.n ?? 0));
+      this.set((await outboxBacklog(em)).unpublished);
     },
   });
   const ops = await startOpsServer(config.NOTIFICATION_WORKER_PORT, {

@@ -4,10 +4,9 @@ import { EntityManager } from '@mikro-orm/postgresql';
 import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import pino from 'pino';
-import { CommandJob, CommandType, DeadLetterJob } from '@points/contracts';
-import { insertCommand } from '@points/db';
-import { createCommandQueue, createDeadLetterQueue, createNotificationQueue, createRedis, enqueueCommand } from '@points/queue';
-import { AppProcess, createTestDatabase, startAppProcess, testQueuePrefix, testRedisUrl } from '@points/testing';
+import { CommandType, DeadLetterJob } from '@points/contracts';
+import { createCommandQueues, createDeadLetterQueue, createNotificationQueue, createRedis, enqueueCommand } from '@points/queue';
+import { AppProcess, createTestDatabase, insertCommand, startAppProcess, testQueuePrefix, testRedisUrl } from '@points/testing';
 import { RelayHooks, startOutboxRelay } from '../src/outbox/outbox-relay';
 import { startNotificationWorker } from '../src/notifications/notification-worker';
 
@@ -30,7 +29,7 @@ export async function notificationWorld() {
     connections.push(r);
     return r;
   };
-  const commandQueue: Queue<CommandJob> = createCommandQueue(connect(), prefix);
+  const commandQueues = createCommandQueues(connect(), prefix);
   const notifications = createNotificationQueue(connect(), prefix);
   const deadLetters: Queue<DeadLetterJob> = createDeadLetterQueue(connect(), prefix);
   const ledger: AppProcess = await startAppProcess('ledger-worker', { DATABASE_URL: db.url, REDIS_URL: testRedisUrl(), QUEUE_PREFIX: prefix, LEDGER_WORKER_PORT: '0' }, 'ledger worker started');
@@ -46,7 +45,7 @@ export async function notificationWorld() {
     env: { DATABASE_URL: db.url, REDIS_URL: testRedisUrl(), QUEUE_PREFIX: prefix },
     async submit(type: CommandType, issuer: { id: string; tenantId: string | null }, payload: unknown) {
       const id = await insertCommand(em, { type, tenantId: issuer.tenantId, issuerId: issuer.id, payload });
-      await enqueueCommand(commandQueue, { id, type, tenantId: issuer.tenantId, payload }, 5);
+      await enqueueCommand(commandQueues, { id, type, tenantId: issuer.tenantId, payload }, 5);
       return id;
     },
     startRelay(hooks?: RelayHooks) {
@@ -80,7 +79,7 @@ export async function notificationWorld() {
     async close() {
       await this.stopInProcess();
       await ledger.stop();
-      for (const q of [commandQueue, notifications, deadLetters]) {
+      for (const q of [...Object.values(commandQueues), notifications, deadLetters]) {
         await q.obliterate({ force: true }).catch(() => undefined);
         await q.close();
       }

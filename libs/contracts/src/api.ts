@@ -178,18 +178,6 @@ export const AuditEntryView = z.object({
 
 export const PlatformAuditQuery = ListQuery.extend({ tenantId: z.uuid().optional() }).strict();
 
-/** Bulk awards: rows are checked one by one by the job, so a bad row is a per-row error, not a 400. */
-export const MAX_BULK_ROWS = 100_000;
-export const BulkAwardRow = z.object({
-  userId: z.string().max(254).optional(),
-  email: z.string().max(254).optional(),
-  amount: z.union([z.string().max(40), z.number()]).optional(),
-  description: z.string().max(500).optional(),
-});
-export const BulkAwardBody = z
-  .object({ description: z.string().trim().min(1).max(500).optional(), items: z.array(BulkAwardRow.passthrough()).min(1).max(MAX_BULK_ROWS) })
-  .strict();
-
 export const BulkAwardRowError = z.object({ row: z.number().int(), field: z.string(), message: z.string() });
 export const BULK_STATUSES = ['queued', 'validating', 'applying', 'succeeded', 'rejected', 'failed'] as const;
 export const BulkAwardView = z.object({

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { Decimal } from './money';
-import { AwardResult, BalanceChange, CommandTypeSchema, SourceType } from './commands';
+import { BalanceChange, CommandTypeSchema, SourceChange } from './commands';
 import { ERROR_CODES } from './errors';
 import { Role } from './roles';
 
@@ -46,7 +46,7 @@ export const PointsDelegated = z.object({
   leadId: Id,
   amount: Decimal,
   description: z.string().nullable(),
-  source: BalanceChange.extend({ type: SourceType }),
+  source: SourceChange,
   leadBudget: BalanceChange,
 });
 
@@ -57,7 +57,7 @@ export const PointsAwarded = z.object({
   recipientId: Id,
   amount: Decimal,
   description: z.string().nullable(),
-  source: AwardResult.shape.source,
+  source: SourceChange,
   wallet: BalanceChange,
 });
 
@@ -69,7 +69,7 @@ export const RecognitionCreated = z.object({
   recipientId: Id,
   points: Decimal,
   message: z.string(),
-  source: AwardResult.shape.source.nullable(),
+  source: SourceChange.nullable(),
   wallet: BalanceChange.nullable(),
 });
 
@@ -98,7 +98,7 @@ export const BulkAwardCompleted = z.object({
   recipients: z.number().int().positive(),
   totalAmount: Decimal,
   description: z.string().nullable(),
-  source: AwardResult.shape.source,
+  source: SourceChange,
 });
 
 export const LedgerEvent = z.discriminatedUnion('type', [

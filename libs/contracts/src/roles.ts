@@ -4,15 +4,23 @@ export const ROLES = ['platform_admin', 'tenant_manager', 'hr_admin', 'lead', 'e
 export const Role = z.enum(ROLES);
 export type Role = z.infer<typeof Role>;
 
-/** Roles that spend from the tenant pool. */
-export const POOL_SPENDERS: readonly Role[] = ['tenant_manager', 'hr_admin'];
-/** Roles a tenant user may be created with (platform admins have no tenant). */
+/** Roles a tenant user may have (platform admins have no tenant). */
 export const TENANT_ROLES = ['tenant_manager', 'hr_admin', 'lead', 'employee'] as const;
 export const TenantRole = z.enum(TENANT_ROLES);
 
-/** Roles that award points to colleagues: from the pool, or (leads) from their own budget. */
-export const AWARDERS: readonly Role[] = ['tenant_manager', 'hr_admin', 'lead'];
+/**
+ * Tenant managers and HR admins: they run the tenant's pool and its people, and
+ * what they award comes from the pool (a lead's comes from their own budget).
+ * Which commands each role may issue is the command catalog's to say.
+ */
+export const MANAGER_ROLES = ['tenant_manager', 'hr_admin'] as const;
 
-export function isPoolSpender(role: Role): boolean {
-  return POOL_SPENDERS.includes(role);
+export function isManager(role: Role): boolean {
+  return (MANAGER_ROLES as readonly Role[]).includes(role);
+}
+
+/** Who is acting, as far as a rule about roles and tenants needs to know. */
+export interface Actor {
+  role: Role;
+  tenantId: string | null;
 }

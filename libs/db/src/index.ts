@@ -3,4 +3,5 @@ export * from './orm';
 export * from './database-url';
 export * from './command-store';
 export * from './bound-query';
+export * from './iso-timestamp';
 export * from './transient-errors';

@@ -1,7 +1,7 @@
 import { parse } from 'csv-parse/sync';
+import { z } from 'zod';
 import { AppError, BulkAwardBody, MAX_BULK_ROWS } from '@points/contracts';
 import { NewBulkAwardRow } from '@points/db';
-import { validate } from '../http/validate';
 
 export interface BulkUpload {
   description: string | null;
@@ -11,14 +11,12 @@ export interface BulkUpload {
 /**
  * Turns an upload into rows as given. Only the envelope is checked here (a
  * header we can read, 1–100,000 rows); each row's user and amount are checked
- * by the job, which reports every bad row with its number.
+ * by the ledger, which reports every bad row with its number.
  */
-export function parseBulkUpload(contentType: string | undefined, body: unknown, description?: string): BulkUpload {
-  if (contentType?.startsWith('text/csv')) return parseCsv(typeof body === 'string' ? body : '', description);
-  const parsed = validate(BulkAwardBody, body, 'body');
+export function fromJson(body: z.output<typeof BulkAwardBody>): BulkUpload {
   return {
-    description: parsed.description ?? null,
-    rows: parsed.items.map((item) => ({
+    description: body.description ?? null,
+    rows: body.items.map((item) => ({
       userRef: String(item.userId ?? item.email ?? ''),
       amountText: amountText(item.amount),
       description: item.description ?? null,
@@ -26,7 +24,7 @@ export function parseBulkUpload(contentType: string | undefined, body: unknown, 
   };
 }
 
-function parseCsv(text: string, description?: string): BulkUpload {
+export function fromCsv(text: string, description: string | undefined): BulkUpload {
   let records: Record<string, string>[];
   try {
     records = parse(text, { columns: (header: string[]) => header.map((h) => h.trim()), skip_empty_lines: true, trim: true, bom: true });
@@ -41,12 +39,12 @@ function parseCsv(text: string, description?: string): BulkUpload {
     throw new AppError('VALIDATION_FAILED', `a bulk award has 1 to ${MAX_BULK_ROWS} rows`, [{ field: 'rows', message: `got ${records.length}` }]);
   }
   return {
-    description: description?.trim() || null,
+    description: description ?? null,
     rows: records.map((r) => ({ userRef: r.userId || r.email || '', amountText: r.amount ?? '', description: r.description || null })),
   };
 }
 
-/** Numbers keep their shortest decimal rendering, so 0.1 + 0.2 still fails the job's 2-places rule. */
+/** Numbers keep their shortest decimal rendering, so 0.1 + 0.2 still fails the ledger's 2-places rule. */
 function amountText(amount: unknown): string {
   return typeof amount === 'number' ? amount.toString() : typeof amount === 'string' ? amount.trim() : '';
 }

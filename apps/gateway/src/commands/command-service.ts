@@ -1,124 +1,107 @@
-import { createHash, randomUUID } from 'node:crypto';
-import { Queue } from 'bullmq';
+import { createHash } from 'node:crypto';
+import { EntityManager } from '@mikro-orm/postgresql';
 import { Redis } from 'ioredis';
-import { AppError, CommandJob, CommandResource, CommandType, ErrorBody, FINAL_STATUSES, StoredCommandType } from '@points/contracts';
-import { Orm } from '@points/db';
-import { enqueueCommand } from '@points/queue';
+import { AppError, CommandResource, CommandType, isFinal, isManager } from '@points/contracts';
+import { Orm, StoredCommand, findCommand, storeCommand, withdrawCommand } from '@points/db';
+import { CommandQueues, enqueueCommand } from '@points/queue';
 import { Caller } from '../http/request-context';
 
 export interface CommandServiceDeps {
   orm: Orm;
   redis: Redis;
-  queue: Queue<CommandJob>;
+  queues: CommandQueues;
   maxAttempts: number;
 }
 
-interface CommandRow {
-  id: string;
-  type: StoredCommandType;
-  tenant_id: string | null;
-  issuer_id: string;
-  status: CommandResource['status'];
-  result: Record<string, unknown> | null;
-  error: ErrorBody | null;
-  request_hash: string | null;
-  created_at: string;
-  completed_at: string | null;
+export interface Submission {
+  type: CommandType;
+  caller: Caller;
+  /** The payload as stored and re-validated by the ledger. */
+  payload: unknown;
+  /** What makes a retry "the same request" under an Idempotency-Key, when more than the payload (a bulk upload's rows). */
+  fingerprint?: unknown;
+  idempotencyKey?: string;
+  requestId?: string;
+  /** Companion rows stored in the same transaction as the command (a bulk upload's rows). */
+  attach?: (tx: EntityManager, commandId: string) => Promise<void>;
 }
 
-const COMMAND_COLUMNS = `id, type, tenant_id, issuer_id, status, result, error, request_hash,
-  to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS created_at,
-  to_char(completed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS completed_at`;
-const SELECT_COMMAND = `SELECT ${COMMAND_COLUMNS} FROM commands`;
-
 /**
- * Accepting a command: store it in PostgreSQL (the record of what was accepted),
- * then hand its id to the queue. If the queue cannot take it, the stored row is
- * withdrawn and the client gets 503 — never "accepted" and then dropped.
+ * Accepting a command: store it in PostgreSQL (the record of what was accepted,
+ * through the command store), then hand its id to its queue. If the queue cannot
+ * take it, the stored command is withdrawn and the client gets 503 — never
+ * "accepted" and then dropped. Every state-changing route goes through here.
  */
 export class CommandService {
   constructor(private readonly deps: CommandServiceDeps) {}
 
-  async submit(input: { type: CommandType; caller: Caller; payload: unknown; idempotencyKey?: string; requestId?: string }): Promise<CommandRow> {
+  async submit(submission: Submission): Promise<StoredCommand> {
     const { orm, redis } = this.deps;
     if (redis.status !== 'ready') throw unavailable();
-    const requestHash = input.idempotencyKey ? hashRequest(input.type, input.payload) : null;
-    const id = randomUUID();
-    const inserted = await orm.em.fork().execute<CommandRow[]>(
-      `INSERT INTO commands (id, type, tenant_id, issuer_id, payload, idempotency_key, request_hash, request_id)
-       VALUES (?, ?, ?, ?, ?::jsonb, ?, ?, ?)
-       ON CONFLICT (issuer_id, idempotency_key) DO NOTHING
-       RETURNING ${COMMAND_COLUMNS}`,
-      [id, input.type, input.caller.tenantId, input.caller.userId, JSON.stringify(input.payload), input.idempotencyKey ?? null, requestHash, input.requestId ?? null],
+    const { type, caller, payload, idempotencyKey } = submission;
+    const requestHash = idempotencyKey ? hashRequest(type, submission.fingerprint ?? payload) : null;
+    const { command, created } = await storeCommand(
+      orm.em,
+      { type, tenantId: caller.tenantId, issuerId: caller.userId, payload, idempotencyKey, requestHash, requestId: submission.requestId },
+      submission.attach,
     );
-    if (inserted.length === 0) return this.replay(input.caller.userId, input.idempotencyKey as string, requestHash as string);
-
-    try {
-      await withTimeout(enqueueCommand(this.deps.queue, { id, type: input.type, tenantId: input.caller.tenantId, payload: input.payload }, this.deps.maxAttempts), 3_000);
-    } catch {
-      const withdrawn = await orm.em.fork().execute(`DELETE FROM commands WHERE id = ? AND status = 'queued'`, [id], 'run');
-      // If a worker already took it, the enqueue did reach Redis: the command stands.
-      if ((withdrawn as { affectedRows?: number }).affectedRows !== 0) throw unavailable();
+    // The command a retried key names was withdrawn meanwhile (its queue was down): nothing stands.
+    if (!command) throw unavailable();
+    if (!created) {
+      // Same key, same request: the same command. Same key, another request: 409.
+      if (command.requestHash !== requestHash) throw idempotencyKeyReused(command.id);
+      return command;
     }
-    return inserted[0];
+    try {
+      await withTimeout(enqueueCommand(this.deps.queues, { ...command, payload }, this.deps.maxAttempts), 3_000);
+    } catch {
+      // If a worker already took it, the enqueue did reach Redis: the command stands.
+      if (await withdrawCommand(orm.em, command.id)) throw unavailable();
+    }
+    return command;
   }
 
-  /** Same key, same body: the same command. Same key, another body: 409. */
-  private async replay(issuerId: string, key: string, requestHash: string): Promise<CommandRow> {
-    const [existing] = await this.deps.orm.em.fork().execute<CommandRow[]>(`${SELECT_COMMAND} WHERE issuer_id = ? AND idempotency_key = ?`, [issuerId, key]);
-    if (!existing) throw unavailable();
-    if (existing.request_hash !== requestHash) throw idempotencyKeyReused(existing.id);
-    return existing;
+  find(id: string): Promise<StoredCommand | undefined> {
+    return findCommand(this.deps.orm.em, id);
   }
 
-  async find(id: string): Promise<CommandRow | undefined> {
-    const [row] = await this.deps.orm.em.fork().execute<CommandRow[]>(`${SELECT_COMMAND} WHERE id = ?`, [id]);
-    return row;
-  }
-
-  private async mustFind(id: string): Promise<CommandRow> {
-    const row = await this.find(id);
-    if (!row) throw new Error(`command ${id} vanished`);
-    return row;
-  }
-
-  /** Polls until the command is final or the wait is over; returns the latest row. */
-  async waitForOutcome(row: CommandRow, waitSeconds: number): Promise<CommandRow> {
+  /** Polls until the command is final or the wait is over; returns the latest state. */
+  async waitForOutcome(command: StoredCommand, waitSeconds: number): Promise<StoredCommand> {
     const deadline = Date.now() + waitSeconds * 1000;
-    let current = row;
+    let current = command;
     let delay = 20;
-    while (!FINAL_STATUSES.includes(current.status) && Date.now() < deadline) {
+    while (!isFinal(current.status) && Date.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, Math.min(delay, Math.max(0, deadline - Date.now()))));
       delay = Math.min(delay * 2, 250);
-      current = await this.mustFind(current.id);
+      const latest = await this.find(current.id);
+      if (!latest) throw new Error(`command ${current.id} vanished`);
+      current = latest;
     }
     return current;
   }
 }
 
 /** Who may read a command: its issuer, a platform admin, or the managers of its tenant. */
-export function canRead(caller: Caller, row: CommandRow): boolean {
-  if (caller.role === 'platform_admin' || row.issuer_id === caller.userId) return true;
-  return (caller.role === 'tenant_manager' || caller.role === 'hr_admin') && row.tenant_id !== null && row.tenant_id === caller.tenantId;
+export function canRead(caller: Caller, command: StoredCommand): boolean {
+  if (caller.role === 'platform_admin' || command.issuerId === caller.userId) return true;
+  return isManager(caller.role) && command.tenantId !== null && command.tenantId === caller.tenantId;
 }
 
-export function toResource(row: CommandRow): CommandResource {
+export function toResource(command: StoredCommand): CommandResource {
   return {
-    commandId: row.id,
-    type: row.type,
-    status: row.status,
-    ...(row.result ? { result: row.result } : {}),
-    ...(row.error ? { error: row.error as CommandResource['error'] } : {}),
-    createdAt: row.created_at,
-    completedAt: row.completed_at,
+    commandId: command.id,
+    type: command.type,
+    status: command.status,
+    ...(command.result ? { result: command.result } : {}),
+    ...(command.error ? { error: command.error as CommandResource['error'] } : {}),
+    createdAt: command.createdAt,
+    completedAt: command.completedAt,
   };
 }
 
-export type { CommandRow };
-
-/** What makes two requests "the same" for an Idempotency-Key: the command type and its normalised payload. */
-export function hashRequest(type: StoredCommandType, payload: unknown): string {
-  return createHash('sha256').update(`${type}:${canonicalJson(payload)}`).digest('hex');
+/** What makes two requests "the same" for an Idempotency-Key: the command type and its normalised content. */
+export function hashRequest(type: CommandType, content: unknown): string {
+  return createHash('sha256').update(`${type}:${canonicalJson(content)}`).digest('hex');
 }
 
 function canonicalJson(value: unknown): string {
@@ -132,7 +115,7 @@ function canonicalJson(value: unknown): string {
   return JSON.stringify(value);
 }
 
-export function idempotencyKeyReused(commandId: string): AppError {
+function idempotencyKeyReused(commandId: string): AppError {
   return new AppError('IDEMPOTENCY_KEY_REUSED', 'this Idempotency-Key was already used with a different request', [
     { field: 'Idempotency-Key', message: 'reused with another body', commandId },
   ]);

@@ -1,27 +1,32 @@
-import { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
+import { OpenAPIRegistry, ResponseConfig } from '@asteasolutions/zod-to-openapi';
 import { Request, RequestHandler, Response, Router } from 'express';
 import { z } from 'zod';
-import { ErrorResponse, Role } from '@points/contracts';
+import { ErrorCode, ROLES, Role, httpStatusOf } from '@points/contracts';
 import { requireRole } from '../auth/require-role';
 import { Caller, callerOf } from '../http/request-context';
 import { validate } from '../http/validate';
+import { errorResponses } from './responses';
 
 type ZodObjectLike = z.ZodObject<z.ZodRawShape>;
 
-export interface RouteContext<B, Q, P> {
+export interface RouteContext<B, Q, P, H> {
   req: Request;
   res: Response;
   caller: Caller;
   body: B;
   query: Q;
   params: P;
+  headers: H;
 }
 
-export interface RouteSpec<B extends z.ZodType, Q extends ZodObjectLike, P extends ZodObjectLike> {
+export interface RouteSpec<B extends z.ZodType, Q extends ZodObjectLike, P extends ZodObjectLike, H extends ZodObjectLike> {
   method: 'get' | 'post';
   /** Express path, e.g. `/api/platform/allocations/history/:tenantId`. */
   path: string;
+  operationId: string;
   summary: string;
+  /** More for the API reference, e.g. rules that depend on the caller's role. */
+  description?: string;
   tag: string;
   /** Roles allowed in; everyone else gets 403. */
   roles: readonly Role[];
@@ -30,25 +35,24 @@ export interface RouteSpec<B extends z.ZodType, Q extends ZodObjectLike, P exten
   alternativeBodies?: Record<string, z.ZodType>;
   query?: Q;
   params?: P;
-  headers?: ZodObjectLike;
-  responses: Record<number, { description: string; schema?: z.ZodType }>;
-  handler: (ctx: RouteContext<z.output<B>, z.output<Q>, z.output<P>>) => Promise<void>;
+  /** Request headers the route reads; validated like the rest (unknown headers pass). */
+  headers?: H;
+  responses: Record<number, ResponseConfig>;
+  /**
+   * Error codes the handler itself may answer with. Authentication, role, rate
+   * limit, validation (when the route validates anything) and outage codes are
+   * added by the router.
+   */
+  errors?: readonly ErrorCode[];
+  handler: (ctx: RouteContext<z.output<B>, z.output<Q>, z.output<P>, z.output<H>>) => Promise<void>;
 }
-
-const ERROR_STATUSES: Record<number, string> = {
-  400: 'Invalid request (VALIDATION_FAILED), with the field and reason in details',
-  401: 'Missing, expired or forged token (UNAUTHENTICATED)',
-  403: 'Role not allowed (FORBIDDEN)',
-  404: 'Not found, or belongs to another tenant (NOT_FOUND)',
-  429: 'Too many requests (RATE_LIMITED); see Retry-After',
-  503: 'A backing service is down (SERVICE_UNAVAILABLE)',
-};
 
 /**
  * Mounts a route and documents it in the same call, so the OpenAPI document
  * lists exactly the routes the gateway serves, with the very schemas it
- * validates with. Authentication, role checks and validation happen here, before
- * any handler runs.
+ * validates with. Authentication, role checks and validation of params, query,
+ * headers and body all happen here, before any handler runs, which receives
+ * them typed.
  */
 export class ApiRouter {
   readonly router = Router();
@@ -60,15 +64,18 @@ export class ApiRouter {
     private readonly afterAuth: RequestHandler[] = [],
   ) {}
 
-  route<B extends z.ZodType = z.ZodUndefined, Q extends ZodObjectLike = ZodObjectLike, P extends ZodObjectLike = ZodObjectLike>(spec: RouteSpec<B, Q, P>): void {
+  route<B extends z.ZodType = z.ZodUndefined, Q extends ZodObjectLike = ZodObjectLike, P extends ZodObjectLike = ZodObjectLike, H extends ZodObjectLike = ZodObjectLike>(
+    spec: RouteSpec<B, Q, P, H>,
+  ): void {
     const handler: RequestHandler = async (req, res, next) => {
       try {
         const params = spec.params ? validate(spec.params, req.params, 'params') : {};
         const query = spec.query ? validate(spec.query, req.query, 'query') : {};
+        const headers = spec.headers ? validate(spec.headers, headersNamedIn(spec.headers, req), 'header') : {};
         const contentType = req.headers['content-type'] ?? '';
         const alternative = Object.keys(spec.alternativeBodies ?? {}).some((type) => contentType.startsWith(type));
         const body = spec.body && !alternative ? validate(spec.body, req.body, 'body') : req.body;
-        await spec.handler({ req, res, caller: callerOf(req), body, query, params } as RouteContext<z.output<B>, z.output<Q>, z.output<P>>);
+        await spec.handler({ req, res, caller: callerOf(req), body, query, params, headers } as RouteContext<z.output<B>, z.output<Q>, z.output<P>, z.output<H>>);
       } catch (error) {
         next(error);
       }
@@ -78,19 +85,25 @@ export class ApiRouter {
     this.document(spec);
   }
 
-  private document<B extends z.ZodType, Q extends ZodObjectLike, P extends ZodObjectLike>(spec: RouteSpec<B, Q, P>): void {
-    const responses: Record<number, { description: string; content?: Record<string, { schema: z.ZodType }> }> = {};
-    for (const [status, response] of Object.entries(spec.responses)) {
-      responses[Number(status)] = response.schema ? { description: response.description, content: { 'application/json': { schema: response.schema } } } : { description: response.description };
-    }
-    for (const [status, description] of Object.entries(ERROR_STATUSES)) {
-      responses[Number(status)] ??= { description, content: { 'application/json': { schema: ErrorResponse } } };
-    }
+  private document<B extends z.ZodType, Q extends ZodObjectLike, P extends ZodObjectLike, H extends ZodObjectLike>(spec: RouteSpec<B, Q, P, H>): void {
+    const validates = Boolean(spec.body || spec.query || spec.params || spec.headers);
+    const codes: ErrorCode[] = [
+      'UNAUTHENTICATED',
+      ...(spec.roles.length < ROLES.length ? (['FORBIDDEN'] as const) : []),
+      ...(validates ? (['VALIDATION_FAILED'] as const) : []),
+      ...(spec.errors ?? []),
+      'RATE_LIMITED',
+      'SERVICE_UNAVAILABLE',
+      'INTERNAL',
+    ];
+    const documented = new Set(Object.keys(spec.responses).map(Number));
+    const responses = { ...errorResponses(codes.filter((code) => !documented.has(httpStatusOf(code)))), ...spec.responses };
     this.registry.registerPath({
       method: spec.method,
       path: toOpenApiPath(spec.path),
+      operationId: spec.operationId,
       summary: spec.summary,
-      description: `Roles: ${spec.roles.join(', ')}`,
+      description: [spec.description, `Roles: ${spec.roles.join(', ')}.`].filter(Boolean).join('\n\n'),
       tags: [spec.tag],
       security: [{ bearerAuth: [] }],
       request: {
@@ -110,6 +123,11 @@ export class ApiRouter {
       responses,
     });
   }
+}
+
+/** The headers a schema names, read from the request (Express keeps their names lower-case). */
+function headersNamedIn(schema: ZodObjectLike, req: Request): Record<string, string | undefined> {
+  return Object.fromEntries(Object.keys(schema.shape).map((name) => [name, req.header(name)]));
 }
 
 export function toOpenApiPath(expressPath: string): string {

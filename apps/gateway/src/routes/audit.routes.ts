@@ -1,6 +1,7 @@
-import { AuditEntryView, ListQuery, PlatformAuditQuery, page } from '@points/contracts';
+import { AuditEntryView, ListQuery, MANAGER_ROLES, PlatformAuditQuery, page } from '@points/contracts';
 import { Orm } from '@points/db';
 import { ApiRouter } from '../openapi/api-router';
+import { jsonResponse } from '../openapi/responses';
 import { tenantOf } from '../http/request-context';
 import { iso, timeKeyset, toPage } from './keyset';
 
@@ -38,11 +39,12 @@ export function auditRoutes(api: ApiRouter, orm: Orm): void {
   api.route({
     method: 'get',
     path: '/api/platform/audit',
+    operationId: 'listPlatformAudit',
     summary: 'The audit trail, newest first; optionally one tenant',
     tag: 'audit',
     roles: ['platform_admin'],
     query: PlatformAuditQuery,
-    responses: { 200: { description: 'A page of audit entries', schema: page(AuditEntryView) } },
+    responses: { 200: jsonResponse('A page of audit entries', page(AuditEntryView)) },
     handler: async ({ res, query }) => {
       res.json(await list(query.tenantId, query.limit, query.cursor));
     },
@@ -51,11 +53,12 @@ export function auditRoutes(api: ApiRouter, orm: Orm): void {
   api.route({
     method: 'get',
     path: '/api/audit',
+    operationId: 'listTenantAudit',
     summary: "The caller's tenant's audit trail, newest first",
     tag: 'audit',
-    roles: ['tenant_manager', 'hr_admin'],
+    roles: MANAGER_ROLES,
     query: ListQuery,
-    responses: { 200: { description: 'A page of audit entries', schema: page(AuditEntryView) } },
+    responses: { 200: jsonResponse('A page of audit entries', page(AuditEntryView)) },
     handler: async ({ req, res, query }) => {
       res.json(await list(tenantOf(req), query.limit, query.cursor));
     },

@@ -3,8 +3,9 @@ import { z } from 'zod';
 import { AllocationLogView, AllocationStats, AppError, CreateTenantBody, ListQuery, TenantAllocationSummary, TenantView, page } from '@points/contracts';
 import { Orm } from '@points/db';
 import { ApiRouter } from '../openapi/api-router';
+import { jsonResponse } from '../openapi/responses';
 import { CommandService } from '../commands/command-service';
-import { commandRoute } from './command-route';
+import { commandRoute } from '../commands/command-route';
 import { iso, timeKeyset, toPage, versionKeyset } from './keyset';
 
 const ADMIN = ['platform_admin'] as const;
@@ -18,11 +19,12 @@ export function platformRoutes(api: ApiRouter, orm: Orm, commands: CommandServic
   api.route({
     method: 'post',
     path: '/api/platform/tenants',
+    operationId: 'createTenant',
     summary: 'Create a tenant (its pool starts at 0.00)',
     tag: TAG,
     roles: ADMIN,
     body: CreateTenantBody,
-    responses: { 201: { description: 'Created', schema: TenantView } },
+    responses: { 201: jsonResponse('Created', TenantView) },
     handler: async ({ res, body }) => {
       const [row] = await db().execute<TenantRow[]>(
         `INSERT INTO tenants (id, name, slug) VALUES (?, ?, ?) ON CONFLICT (slug) DO NOTHING
@@ -37,11 +39,12 @@ export function platformRoutes(api: ApiRouter, orm: Orm, commands: CommandServic
   api.route({
     method: 'get',
     path: '/api/platform/tenants',
+    operationId: 'listTenants',
     summary: 'List tenants with their pool balances',
     tag: TAG,
     roles: ADMIN,
     query: ListQuery,
-    responses: { 200: { description: 'A page of tenants', schema: page(TenantView) } },
+    responses: { 200: jsonResponse('A page of tenants', page(TenantView)) },
     handler: async ({ res, query }) => {
       const keyset = timeKeyset('t', query.cursor, 'asc');
       const rows = await db().execute<TenantRow[]>(
@@ -53,31 +56,20 @@ export function platformRoutes(api: ApiRouter, orm: Orm, commands: CommandServic
     },
   });
 
-  commandRoute(api, commands, {
-    type: 'allocate',
-    path: '/api/platform/allocations/allocate',
-    summary: "Allocate points to a tenant's pool (writes a billing record)",
-    tag: TAG,
-    roles: ADMIN,
-  });
-
-  commandRoute(api, commands, {
-    type: 'clawback',
-    path: '/api/platform/allocations/clawback',
-    summary: "Take unspent points back out of a tenant's pool",
-    tag: TAG,
-    roles: ADMIN,
-  });
+  commandRoute(api, commands, 'allocate');
+  commandRoute(api, commands, 'clawback');
 
   api.route({
     method: 'get',
     path: '/api/platform/allocations/history/:tenantId',
+    operationId: 'getTenantAllocationHistory',
     summary: "A tenant's allocation log, newest first",
     tag: TAG,
     roles: ADMIN,
     params: TenantParams,
     query: ListQuery,
-    responses: { 200: { description: 'A page of allocation log entries', schema: page(AllocationLogView) } },
+    responses: { 200: jsonResponse('A page of allocation log entries', page(AllocationLogView)) },
+    errors: ['NOT_FOUND'],
     handler: async ({ res, params, query }) => {
       await ensureTenant(orm, params.tenantId);
       const keyset = versionKeyset('a', query.cursor);
@@ -116,11 +108,13 @@ export function platformRoutes(api: ApiRouter, orm: Orm, commands: CommandServic
   api.route({
     method: 'get',
     path: '/api/platform/allocations/stats/:tenantId',
+    operationId: 'getTenantAllocationStats',
     summary: "A tenant's totals and an accounting check computed from the journals",
     tag: TAG,
     roles: ADMIN,
     params: TenantParams,
-    responses: { 200: { description: 'Totals and the accounting check', schema: AllocationStats } },
+    responses: { 200: jsonResponse('Totals and the accounting check', AllocationStats) },
+    errors: ['NOT_FOUND'],
     handler: async ({ res, params }) => {
       const [row] = await db().execute<Record<string, string | boolean>[]>(
         `WITH s AS (
@@ -168,11 +162,12 @@ export function platformRoutes(api: ApiRouter, orm: Orm, commands: CommandServic
   api.route({
     method: 'get',
     path: '/api/platform/allocations/all',
+    operationId: 'listTenantAllocationSummaries',
     summary: "Every tenant's allocation summary",
     tag: TAG,
     roles: ADMIN,
     query: ListQuery,
-    responses: { 200: { description: 'A page of tenant summaries', schema: page(TenantAllocationSummary) } },
+    responses: { 200: jsonResponse('A page of tenant summaries', page(TenantAllocationSummary)) },
     handler: async ({ res, query }) => {
       const keyset = timeKeyset('t', query.cursor, 'asc');
       const rows = await db().execute<Record<string, string>[]>(

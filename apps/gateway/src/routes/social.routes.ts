@@ -1,6 +1,7 @@
 import { FeedEntryView, ListQuery, TENANT_ROLES, WalletLedgerView, page } from '@points/contracts';
 import { Orm } from '@points/db';
 import { ApiRouter } from '../openapi/api-router';
+import { jsonResponse } from '../openapi/responses';
 import { tenantOf } from '../http/request-context';
 import { iso, timeKeyset, toPage, versionKeyset } from './keyset';
 
@@ -12,11 +13,12 @@ export function socialRoutes(api: ApiRouter, orm: Orm): void {
   api.route({
     method: 'get',
     path: '/api/feed',
+    operationId: 'listFeed',
     summary: "The tenant's recognition feed, newest first",
     tag: 'feed',
     roles: TENANT_ROLES,
     query: ListQuery,
-    responses: { 200: { description: 'A page of feed entries', schema: page(FeedEntryView) } },
+    responses: { 200: jsonResponse('A page of feed entries', page(FeedEntryView)) },
     handler: async ({ req, res, query }) => {
       const keyset = timeKeyset('f', query.cursor);
       const rows = await db().execute<Record<string, string | null>[]>(
@@ -49,11 +51,12 @@ export function socialRoutes(api: ApiRouter, orm: Orm): void {
   api.route({
     method: 'get',
     path: '/api/wallets/me/ledger',
+    operationId: 'listWalletLedger',
     summary: "The caller's wallet history, newest first",
     tag: 'wallets',
     roles: TENANT_ROLES,
     query: ListQuery,
-    responses: { 200: { description: 'A page of wallet ledger entries', schema: page(WalletLedgerView) } },
+    responses: { 200: jsonResponse('A page of wallet ledger entries', page(WalletLedgerView)) },
     handler: async ({ res, caller, query }) => {
       const keyset = versionKeyset('l', query.cursor);
       const rows = await db().execute<Record<string, string>[]>(

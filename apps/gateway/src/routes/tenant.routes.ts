@@ -1,9 +1,10 @@
-import { AWARDERS, AppError, DistributionView, ListQuery, MeView, POOL_SPENDERS, PoolView, ROLES, TENANT_ROLES, UserView, fromCents, page, toCents } from '@points/contracts';
+import { COMMAND_CATALOG, DistributionView, ListQuery, MANAGER_ROLES, MeView, PoolView, ROLES, UserView, fromCents, page, toCents } from '@points/contracts';
 import { Orm } from '@points/db';
 import { ApiRouter } from '../openapi/api-router';
+import { jsonResponse } from '../openapi/responses';
 import { CommandService } from '../commands/command-service';
 import { tenantOf } from '../http/request-context';
-import { commandRoute } from './command-route';
+import { commandRoute } from '../commands/command-route';
 import { iso, timeKeyset, toPage } from './keyset';
 
 
@@ -11,30 +12,17 @@ import { iso, timeKeyset, toPage } from './keyset';
 export function tenantRoutes(api: ApiRouter, orm: Orm, commands: CommandService): void {
   const db = () => orm.em.fork();
 
-  commandRoute(api, commands, {
-    type: 'create_user',
-    path: '/api/users',
-    summary: 'Create a user (with a wallet, and a budget for a lead); a platform admin names the tenant',
-    tag: 'users',
-    roles: ['platform_admin', ...POOL_SPENDERS],
-    check: ({ caller, body }) => {
-      if (caller.role === 'platform_admin' && !body.tenantId) {
-        throw new AppError('VALIDATION_FAILED', 'the request body is invalid', [{ field: 'tenantId', message: 'required for a platform admin' }]);
-      }
-      if (caller.role !== 'platform_admin' && body.tenantId !== undefined) {
-        throw new AppError('VALIDATION_FAILED', 'the request body is invalid', [{ field: 'tenantId', message: 'is not an accepted field: users are created in your own tenant' }]);
-      }
-    },
-  });
+  commandRoute(api, commands, 'create_user');
 
   api.route({
     method: 'get',
     path: '/api/users',
+    operationId: 'listUsers',
     summary: "The tenant's users",
     tag: 'users',
-    roles: POOL_SPENDERS,
+    roles: MANAGER_ROLES,
     query: ListQuery,
-    responses: { 200: { description: 'A page of users', schema: page(UserView) } },
+    responses: { 200: jsonResponse('A page of users', page(UserView)) },
     handler: async ({ req, res, query }) => {
       const keyset = timeKeyset('u', query.cursor, 'asc');
       const rows = await db().execute<UserRow[]>(
@@ -49,10 +37,11 @@ export function tenantRoutes(api: ApiRouter, orm: Orm, commands: CommandService)
   api.route({
     method: 'get',
     path: '/api/me',
+    operationId: 'getMe',
     summary: 'The caller, their wallet and their lead budget if any',
     tag: 'users',
     roles: ROLES,
-    responses: { 200: { description: 'You', schema: MeView } },
+    responses: { 200: jsonResponse('You', MeView) },
     handler: async ({ res, caller }) => {
       const [row] = await db().execute<(UserRow & { balance: string | null; lifetime_earned: string | null; budget: string | null })[]>(
         `SELECT u.id, u.tenant_id, u.email, u.display_name, u.role, u.active, ${iso('u.created_at')} AS created_at,
@@ -72,10 +61,11 @@ export function tenantRoutes(api: ApiRouter, orm: Orm, commands: CommandService)
   api.route({
     method: 'get',
     path: '/api/allocations/pool',
+    operationId: 'getPool',
     summary: "The tenant pool's balance and a short status message",
     tag: 'allocations',
-    roles: POOL_SPENDERS,
-    responses: { 200: { description: 'The pool', schema: PoolView } },
+    roles: MANAGER_ROLES,
+    responses: { 200: jsonResponse('The pool', PoolView) },
     handler: async ({ req, res }) => {
       const tenantId = tenantOf(req);
       const [row] = await db().execute<{ balance: string }[]>('SELECT points_allocation_balance AS balance FROM tenants WHERE id = ?', [tenantId]);
@@ -83,44 +73,21 @@ export function tenantRoutes(api: ApiRouter, orm: Orm, commands: CommandService)
     },
   });
 
-  commandRoute(api, commands, {
-    type: 'delegate',
-    path: '/api/allocations/distribute-to-lead',
-    summary: "Move points from the tenant pool to a lead's budget",
-    tag: 'allocations',
-    roles: POOL_SPENDERS,
-  });
-
-  commandRoute(api, commands, {
-    type: 'award',
-    path: '/api/allocations/award-points',
-    summary: "Award points to a colleague's wallet: managers from the pool, leads from their own budget",
-    tag: 'allocations',
-    roles: AWARDERS,
-  });
-
-  commandRoute(api, commands, {
-    type: 'recognition',
-    path: '/api/recognitions',
-    summary: 'Recognise a colleague publicly; points come from the giver’s source (employees give 0-point kudos)',
-    tag: 'recognitions',
-    roles: TENANT_ROLES,
-    check: ({ caller, body }) => {
-      if (caller.role === 'employee' && toCents(body.points) > 0n) {
-        throw new AppError('FORBIDDEN', 'employees may only give 0-point kudos', [{ field: 'points', message: 'must be 0 for an employee' }]);
-      }
-    },
-  });
+  commandRoute(api, commands, 'delegate');
+  commandRoute(api, commands, 'award');
+  commandRoute(api, commands, 'recognition');
 
   const distributions = (scope: 'own' | 'tenant') =>
     api.route({
       method: 'get',
       path: scope === 'own' ? '/api/allocations/history' : '/api/allocations/history/tenant',
+      operationId: scope === 'own' ? 'listOwnDistributions' : 'listTenantDistributions',
       summary: scope === 'own' ? 'Distributions the caller made, newest first' : "All of the tenant's distributions, newest first",
       tag: 'allocations',
-      roles: scope === 'own' ? AWARDERS : POOL_SPENDERS,
+      // Anyone who may award has a history of their own; managers see the whole tenant's.
+      roles: scope === 'own' ? COMMAND_CATALOG.award.roles : MANAGER_ROLES,
       query: ListQuery,
-      responses: { 200: { description: 'A page of distributions', schema: page(DistributionView) } },
+      responses: { 200: jsonResponse('A page of distributions', page(DistributionView)) },
       handler: async ({ req, res, caller, query }) => {
         const keyset = timeKeyset('d', query.cursor);
         const own = scope === 'own' ? 'AND d.from_user_id = ?' : '';

@@ -16,9 +16,6 @@ interface Waiting {
   reject(error: unknown): void;
 }
 
-/** Commands whose tenant is not known (jobs enqueued before jobs carried it) share one lane. */
-const UNKNOWN_TENANT = 'unknown';
-
 /**
  * Group commit for the ledger. Commands that arrive while transactions are
  * running wait and go into the next transaction together, so under load one
@@ -49,9 +46,10 @@ export class CommandBatcher {
     this.maxInFlight = options.maxInFlight ?? 2;
   }
 
-  submit(commandId: string, tenantId: string | null | undefined): Promise<CommandOutcome> {
+  /** `tenantId` is the tenant the command acts on (null only for a malformed command, which the ledger rejects). */
+  submit(commandId: string, tenantId: string | null): Promise<CommandOutcome> {
     return new Promise<CommandOutcome>((resolve, reject) => {
-      const lane = tenantId ?? UNKNOWN_TENANT;
+      const lane = tenantId ?? '';
       const waiting = this.lanes.get(lane) ?? [];
       waiting.push({ commandId, resolve, reject });
       this.lanes.set(lane, waiting);

@@ -1,6 +1,7 @@
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Queue } from 'bullmq';
 import { Logger } from '@points/config';
+import { claimUnpublishedEvents, markEventsPublished } from '@points/db';
 
 export interface RelayHooks {
   /** Test seams for crash injection: called with the batch in hand. */
@@ -20,23 +21,19 @@ export interface RelayHooks {
  */
 export async function relayOutboxBatch(em: EntityManager, queue: Queue<unknown>, batchSize: number, hooks: RelayHooks = {}): Promise<number> {
   return em.fork().transactional(async (tx) => {
-    const rows = await tx.execute<{ id: string; event_type: string; payload: unknown }[]>(
-      `SELECT id, event_type, payload FROM outbox WHERE published_at IS NULL
-        ORDER BY created_at, id LIMIT ? FOR UPDATE SKIP LOCKED`,
-      [batchSize],
-    );
+    const rows = await claimUnpublishedEvents(tx, batchSize);
     if (rows.length === 0) return 0;
     const ids = rows.map((r) => r.id);
     await hooks.beforePublish?.(ids);
     await queue.addBulk(
       rows.map((row) => ({
-        name: row.event_type,
+        name: row.eventType,
         data: row.payload,
         opts: { jobId: row.id, attempts: 10, backoff: { type: 'exponential', delay: 500 }, removeOnComplete: { age: 3600, count: 10_000 }, removeOnFail: { age: 7 * 24 * 3600 } },
       })),
     );
     await hooks.afterPublish?.(ids);
-    await tx.execute(`UPDATE outbox SET published_at = now() WHERE id IN (SELECT jsonb_array_elements_text(?::jsonb)::uuid)`, [JSON.stringify(ids)], 'run');
+    await markEventsPublished(tx, ids);
     return rows.length;
   });
 }

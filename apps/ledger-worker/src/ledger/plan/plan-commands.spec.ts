@@ -1,6 +1,6 @@
 import { Command, toCents } from '@points/contracts';
-import { emptyLedgerState, LedgerState, UserRow } from './ledger-state';
-import { planCommands } from './planner';
+import { emptyLedgerState, LedgerState, UserRow } from '../state/ledger-state';
+import { planCommands } from './plan-commands';
 
 let seq = 0;
 const id = () => `00000000-0000-4000-8000-${(++seq).toString().padStart(12, '0')}`;

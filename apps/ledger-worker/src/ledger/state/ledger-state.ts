@@ -1,6 +1,7 @@
 import { Cents, Role } from '@points/contracts';
+import { BulkAwardRowError } from '@points/db';
 
-/** The locked accounts and the users a batch of commands refers to, in memory. */
+/** The users a batch of commands refers to and the accounts it locked, in memory. */
 export interface UserRow {
   id: string;
   tenantId: string | null;
@@ -33,6 +34,19 @@ export interface WalletAccount {
   version: bigint;
 }
 
+/**
+ * What the ledger knows of a bulk award's rows, read in its transaction with
+ * the recipients' wallets locked: the rows stay in PostgreSQL, only these facts
+ * come into memory.
+ */
+export interface BulkAwardFacts {
+  rows: number;
+  total: Cents;
+  /** Rows with at least one error (every row error is listed up to a cap). */
+  failedRows: number;
+  rowErrors: BulkAwardRowError[];
+}
+
 export interface LedgerState {
   users: Map<string, UserRow>;
   /** Keyed by tenant id. */
@@ -43,8 +57,10 @@ export interface LedgerState {
   wallets: Map<string, WalletAccount>;
   /** Lower-cased emails already in use. */
   takenEmails: Set<string>;
+  /** Keyed by the bulk award's (command) id. */
+  bulkAwards: Map<string, BulkAwardFacts>;
 }
 
 export function emptyLedgerState(): LedgerState {
-  return { users: new Map(), pools: new Map(), leadBudgets: new Map(), wallets: new Map(), takenEmails: new Set() };
+  return { users: new Map(), pools: new Map(), leadBudgets: new Map(), wallets: new Map(), takenEmails: new Set(), bulkAwards: new Map() };
 }

@@ -1,4 +1,4 @@
-import { targetTenantOf } from './commands';
+import { targetTenantOf } from './command';
 
 const tenant = '7f1c8a52-0c0e-4f4e-9a53-4d1f0a3c2b11';
 const named = '0b6f2f1e-5d7a-4c83-8e1b-93a2d7c4f5e6';

@@ -1,0 +1,162 @@
+import { AppError, BalanceChange, Cents, Command, CommandResult, LedgerEvent, SourceChange, fromCents, isManager } from '@points/contracts';
+import { BulkAwardFacts, LeadBudgetAccount, LedgerState, PoolAccount, UserRow, WalletAccount } from '../state/ledger-state';
+import { JournalRow, LedgerWrites, TransactionType, emptyLedgerWrites } from '../write/ledger-writes';
+
+/** One balance change of one command, as its journal rows describe it. */
+export interface JournalEntry<K extends TransactionType = TransactionType> {
+  command: Command;
+  transactionType: K;
+  /** What the entry points at: the command itself, or what it created (a recognition, a bulk award). */
+  referenceType: string;
+  referenceId: string;
+}
+
+export function entryFor<K extends TransactionType>(command: Command, transactionType: K, reference?: { type: string; id: string }): JournalEntry<K> {
+  return { command, transactionType, referenceType: reference?.type ?? 'command', referenceId: reference?.id ?? command.id };
+}
+
+/** Where a giver's points come from: managers spend the tenant pool, a lead their own budget. */
+export type Source = { type: 'tenant_pool'; account: PoolAccount } | { type: 'lead_budget'; account: LeadBudgetAccount };
+
+export interface SourceDebit {
+  change: SourceChange;
+  /** The source account's version after the debit. */
+  version: bigint;
+}
+
+type EventEnvelope = 'eventId' | 'commandId' | 'actorId' | 'occurredAt' | 'requestId' | 'tenantId';
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+export type EventBody = DistributiveOmit<LedgerEvent, EventEnvelope> & { tenantId?: string | null };
+
+/**
+ * The primitives every command rule is written with: find accounts, move
+ * balances (each move writes exactly one journal row for its account, chained by
+ * version), record distributions, outcomes and events. Works on the locked,
+ * in-memory state; the rows it collects are written by write-ledger.ts.
+ */
+export class LedgerBook {
+  readonly writes: LedgerWrites = emptyLedgerWrites();
+
+  constructor(
+    readonly state: LedgerState,
+    readonly newId: () => string,
+    private readonly occurredAt: Date,
+  ) {}
+
+  pool(tenantId: string): PoolAccount {
+    const pool = this.state.pools.get(tenantId);
+    if (!pool) throw new AppError('NOT_FOUND', 'tenant not found', [{ field: 'tenantId', message: 'no such tenant' }]);
+    return pool;
+  }
+
+  /** An active user of the command's tenant; another tenant's user is reported exactly like a missing one. */
+  tenantUser(userId: string, command: Command, field: string): UserRow {
+    const user = this.state.users.get(userId);
+    if (!user || !user.active || user.tenantId === null || user.tenantId !== command.tenantId) {
+      throw new AppError('NOT_FOUND', 'user not found', [{ field, message: 'no such user in this tenant' }]);
+    }
+    return user;
+  }
+
+  sourceOf(issuer: UserRow): Source {
+    if (isManager(issuer.role)) return { type: 'tenant_pool', account: this.pool(issuer.tenantId as string) };
+    const budget = this.state.leadBudgets.get(issuer.id);
+    if (issuer.role === 'lead' && budget) return { type: 'lead_budget', account: budget };
+    throw new AppError('FORBIDDEN', 'you have no points to give');
+  }
+
+  bulkAward(bulkId: string): BulkAwardFacts {
+    const facts = this.state.bulkAwards.get(bulkId);
+    if (!facts) throw new Error(`bulk award ${bulkId} was not loaded`);
+    return facts;
+  }
+
+  movePool(pool: PoolAccount, amount: Cents, entry: JournalEntry): BalanceChange {
+    const previous = pool.balance;
+    pool.balance += amount;
+    pool.version += 1n;
+    this.writes.touchedPools.add(pool);
+    this.writes.poolLedger.push(this.journalRow(pool.tenantId, amount, previous, pool.balance, pool.version, entry));
+    return change(previous, pool.balance);
+  }
+
+  /** Moves a lead budget or a wallet, and records its one journal row for this change. */
+  moveAccount(account: LeadBudgetAccount | WalletAccount, amount: Cents, entry: JournalEntry): BalanceChange {
+    const previous = account.balance;
+    account.balance += amount;
+    account.version += 1n;
+    const row = this.journalRow(account.tenantId, amount, previous, account.balance, account.version, entry);
+    if ('lifetimeEarned' in account) {
+      this.writes.touchedWallets.add(account);
+      this.writes.walletLedger.push({ ...row, wallet_id: account.id });
+    } else {
+      this.writes.touchedLeadBudgets.add(account);
+      this.writes.leadBudgetLedger.push({ ...row, lead_budget_id: account.id });
+    }
+    return change(previous, account.balance);
+  }
+
+  debitSource(source: Source, amount: Cents, entry: JournalEntry): SourceDebit {
+    const moved = source.type === 'tenant_pool' ? this.movePool(source.account, -amount, entry) : this.moveAccount(source.account, -amount, entry);
+    return { change: { type: source.type, ...moved }, version: source.account.version };
+  }
+
+  /** The business record of points given: who gave how much to whom, from which source. */
+  distribute(move: { entry: JournalEntry<'delegation' | 'award' | 'recognition'>; issuer: UserRow; toUserId: string; amount: string; source: SourceDebit; description: string | null }): void {
+    const { entry, source } = move;
+    this.writes.distributionLogs.push({
+      id: this.newId(),
+      tenant_id: move.issuer.tenantId as string,
+      from_user_id: move.issuer.id,
+      to_user_id: move.toUserId,
+      amount: move.amount,
+      transaction_type: entry.transactionType,
+      reference_type: entry.referenceType,
+      reference_id: entry.referenceId,
+      description: move.description,
+      source_type: source.change.type,
+      previous_pool_balance: source.change.previousBalance,
+      new_pool_balance: source.change.newBalance,
+      source_version: source.version.toString(),
+      command_id: entry.command.id,
+    });
+  }
+
+  succeed(command: Command, result: CommandResult): void {
+    this.writes.outcomes.set(command.id, { status: 'succeeded', result });
+  }
+
+  reject(command: Command, error: AppError): void {
+    this.writes.outcomes.set(command.id, { status: 'rejected', error: error.toBody() });
+    this.emit(command, { type: 'command.rejected', commandType: command.type, error: { code: error.code, message: error.message } });
+  }
+
+  emit(command: Command, event: EventBody): void {
+    this.writes.events.push({
+      eventId: this.newId(),
+      commandId: command.id,
+      actorId: command.issuerId,
+      occurredAt: this.occurredAt.toISOString(),
+      requestId: command.requestId,
+      ...event,
+      tenantId: event.tenantId ?? command.tenantId,
+    } as LedgerEvent);
+  }
+
+  private journalRow(tenantId: string, amount: Cents, previous: Cents, next: Cents, version: bigint, entry: JournalEntry): JournalRow {
+    return {
+      id: this.newId(),
+      tenant_id: tenantId,
+      amount: fromCents(amount),
+      transaction_type: entry.transactionType,
+      reference_type: entry.referenceType,
+      reference_id: entry.referenceId,
+      previous_balance: fromCents(previous),
+      new_balance: fromCents(next),
+      version: version.toString(),
+      command_id: entry.command.id,
+    };
+  }
+}
+
+const change = (previous: Cents, next: Cents): BalanceChange => ({ previousBalance: fromCents(previous), newBalance: fromCents(next) });

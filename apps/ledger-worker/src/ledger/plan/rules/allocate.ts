@@ -1,0 +1,13 @@
+import { CommandRule } from './command-rule';
+import { changePool } from './pool-change';
+
+/** A platform admin sells or grants points to a tenant: the pool grows. */
+export const allocate: CommandRule<'allocate'> = {
+  accounts: (command, keys) => keys.tenantIds.push(command.payload.tenantId),
+  plan: (book, command) => {
+    const { payload } = command;
+    const invoiceNumber = payload.invoiceNumber ?? null;
+    const { pool } = changePool(book, command, { kind: 'allocation', ...payload, invoiceNumber });
+    book.emit(command, { type: 'points.allocated', tenantId: payload.tenantId, amount: payload.amount, currency: payload.currency, referenceNote: payload.referenceNote, invoiceNumber, pool });
+  },
+};

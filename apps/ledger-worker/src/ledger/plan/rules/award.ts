@@ -1,0 +1,60 @@
+import { AppError, AwardResult, Command, toCents } from '@points/contracts';
+import { UserRow } from '../../state/ledger-state';
+import { LedgerBook, entryFor } from '../ledger-book';
+import { ensureCovers, ensureFits, selfAward } from '../checks';
+import { CommandRule } from './command-rule';
+
+/** A manager awards from the pool, a lead from their own budget, into a colleague's wallet. */
+export const award: CommandRule<'award'> = {
+  accounts: (command, keys) => {
+    keys.userIds.push(command.payload.userId);
+    keys.leadBudgetUserIds.push(command.issuerId);
+    keys.walletUserIds.push(command.payload.userId);
+  },
+  plan: (book, command, issuer) => {
+    const { payload } = command;
+    const description = payload.description ?? null;
+    const transfer = awardTransfer(book, { command, issuer, recipientId: payload.userId, field: 'userId', amount: payload.amount, description, transactionType: 'award' });
+    book.succeed(command, transfer);
+    book.emit(command, { type: 'points.awarded', tenantId: issuer.tenantId as string, recipientId: transfer.recipientId, amount: payload.amount, description, source: transfer.source, wallet: transfer.wallet });
+  },
+};
+
+/**
+ * Moves points from the issuer's source (pool or own budget) to a colleague's
+ * wallet: the source's journal row, the wallet's, and the distribution record.
+ * Awards and recognitions are written with it.
+ */
+export function awardTransfer(
+  book: LedgerBook,
+  transfer: {
+    command: Command;
+    issuer: UserRow;
+    recipientId: string;
+    /** The payload field that names the recipient, for error details. */
+    field: string;
+    amount: string;
+    description: string | null;
+    transactionType: 'award' | 'recognition';
+    /** What the journal rows point at, when not the command (a recognition). */
+    reference?: { type: string; id: string };
+  },
+): AwardResult {
+  const { command, issuer, field } = transfer;
+  const recipient = book.tenantUser(transfer.recipientId, command, field);
+  if (recipient.id === issuer.id) throw selfAward(field);
+  const wallet = book.state.wallets.get(recipient.id);
+  if (!wallet) throw new AppError('NOT_FOUND', 'recipient has no wallet', [{ field, message: 'no wallet' }]);
+  const amount = toCents(transfer.amount);
+  const source = book.sourceOf(issuer);
+  ensureCovers(source.account.balance, amount, source.type === 'tenant_pool' ? 'the tenant pool' : 'your lead budget');
+  ensureFits(wallet.balance + amount, field, "the recipient's wallet");
+  ensureFits(wallet.lifetimeEarned + amount, field, "the recipient's lifetime total");
+
+  const entry = entryFor(command, transfer.transactionType, transfer.reference);
+  const debit = book.debitSource(source, amount, entry);
+  const walletChange = book.moveAccount(wallet, amount, entry);
+  wallet.lifetimeEarned += amount;
+  book.distribute({ entry, issuer, toUserId: recipient.id, amount: transfer.amount, source: debit, description: transfer.description });
+  return { amount: transfer.amount, recipientId: recipient.id, source: debit.change, wallet: walletChange };
+}

@@ -1,0 +1,26 @@
+import { CommandOf, CommandType } from '@points/contracts';
+import { allocate } from './allocate';
+import { award } from './award';
+import { bulkAward } from './bulk-award';
+import { clawback } from './clawback';
+import { CommandRule } from './command-rule';
+import { createUser } from './create-user';
+import { delegate } from './delegate';
+import { recognition } from './recognition';
+
+/** One rule per command type of the catalog: a type without a rule does not compile. */
+const RULES: { [T in CommandType]: CommandRule<T> } = {
+  allocate,
+  clawback,
+  delegate,
+  award,
+  recognition,
+  create_user: createUser,
+  bulk_award: bulkAward,
+};
+
+export function ruleFor<T extends CommandType>(command: CommandOf<T>): CommandRule<T> {
+  return RULES[command.type];
+}
+
+export type { CommandRule };

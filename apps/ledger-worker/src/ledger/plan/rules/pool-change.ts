@@ -1,0 +1,26 @@
+import { Command, toCents } from '@points/contracts';
+import { LedgerBook, entryFor } from '../ledger-book';
+import { ensureCovers, ensureFits } from '../checks';
+
+/**
+ * Allocation and clawback: a platform admin moves a tenant's pool, with an
+ * allocation log row (the pool's before/after and version) and a billing record.
+ */
+export function changePool(
+  book: LedgerBook,
+  command: Command,
+  change: { kind: 'allocation' | 'clawback'; tenantId: string; amount: string; referenceNote: string; currency: string | null; invoiceNumber: string | null },
+) {
+  const pool = book.pool(change.tenantId);
+  const cents = toCents(change.amount);
+  if (change.kind === 'allocation') ensureFits(pool.balance + cents, 'amount', 'the tenant pool');
+  else ensureCovers(pool.balance, cents, 'the tenant pool');
+
+  const moved = book.movePool(pool, change.kind === 'allocation' ? cents : -cents, entryFor(command, change.kind));
+  const record = { tenant_id: pool.tenantId, admin_id: command.issuerId, amount: change.amount, currency: change.currency, reference_note: change.referenceNote, transaction_type: change.kind, command_id: command.id };
+  book.writes.allocationLogs.push({ id: book.newId(), ...record, previous_balance: moved.previousBalance, new_balance: moved.newBalance, version: pool.version.toString() });
+  book.writes.billingLogs.push({ id: book.newId(), ...record, invoice_number: change.invoiceNumber });
+  const result = { tenantId: pool.tenantId, amount: change.amount, ...moved };
+  book.succeed(command, result);
+  return { pool: moved };
+}

@@ -1,0 +1,67 @@
+import { EntityManager } from '@mikro-orm/postgresql';
+import { BulkAwardRowError } from '@points/db';
+import { BulkAwardFacts } from './ledger-state';
+
+/**
+ * A bulk award's rows stay in PostgreSQL (up to 100,000 of them): the ledger
+ * checks them with set-based statements inside its transaction and brings only
+ * the facts into memory. Its rows were resolved to users and amounts before the
+ * transaction (bulk/resolve-bulk-rows.ts).
+ */
+export const MAX_REPORTED_ERRORS = 1000;
+const MAX_BALANCE = '9999999999999.99';
+
+/** Locks every recipient's wallet, sorted by id; only a count comes back, not 100,000 rows. */
+export async function lockBulkAwardWallets(tx: EntityManager, bulkId: string): Promise<void> {
+  await tx.execute(
+    `SELECT count(*) FROM (
+       SELECT 1 FROM wallets WHERE user_id IN (SELECT user_id FROM bulk_award_items WHERE bulk_award_id = ?) ORDER BY id FOR NO KEY UPDATE
+     ) locked`,
+    [bulkId],
+  );
+}
+
+/**
+ * Every row problem, each with its row number: a recipient who is not (or no
+ * longer) an active user of the tenant, a bad amount, a self-award, a duplicate
+ * recipient, a missing wallet, a wallet that would overflow — and the total.
+ */
+export async function readBulkAwardFacts(tx: EntityManager, bulkId: string): Promise<BulkAwardFacts> {
+  const errors = await tx.execute<(BulkAwardRowError & { failed_rows: number })[]>(
+    `WITH bulk AS (SELECT id, tenant_id, issuer_id FROM bulk_awards WHERE id = ?),
+     items AS (
+       SELECT i.row_number, i.user_id, i.amount, i.user_id = bulk.issuer_id AS self, (u.active AND u.tenant_id = bulk.tenant_id) IS TRUE AS member
+         FROM bulk JOIN bulk_award_items i ON i.bulk_award_id = bulk.id LEFT JOIN users u ON u.id = i.user_id),
+     errors AS (
+       SELECT row_number, 'userId' AS field, 'no such user in this tenant' AS message FROM items WHERE NOT member
+       UNION ALL
+       SELECT row_number, 'amount', 'must be a decimal greater than 0 with at most 2 places, at most ${MAX_BALANCE}' FROM items WHERE amount IS NULL
+       UNION ALL
+       SELECT row_number, 'userId', 'you cannot award yourself' FROM items WHERE self
+       UNION ALL
+       SELECT row_number, 'userId', 'duplicate recipient: also on row ' || first_row FROM (
+         SELECT row_number, min(row_number) OVER (PARTITION BY user_id) AS first_row FROM items WHERE user_id IS NOT NULL
+       ) d WHERE row_number <> first_row
+       UNION ALL
+       SELECT i.row_number, 'userId', 'the recipient has no wallet' FROM items i
+        WHERE i.user_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM wallets w WHERE w.user_id = i.user_id)
+       UNION ALL
+       SELECT i.row_number, 'amount', 'the recipient''s wallet would exceed ${MAX_BALANCE}' FROM items i JOIN wallets w ON w.user_id = i.user_id
+        WHERE i.amount IS NOT NULL AND w.lifetime_earned + i.amount > ${MAX_BALANCE}
+     )
+     SELECT row_number AS row, field, message, (SELECT count(DISTINCT row_number) FROM errors)::int AS failed_rows
+       FROM errors ORDER BY row_number, field LIMIT ${MAX_REPORTED_ERRORS}`,
+    [bulkId],
+  );
+  // In cents, as a whole number: 100,000 rows can sum past what NUMERIC(15,2) and a bigint hold.
+  const [sum] = await tx.execute<{ rows: number; total_cents: string }[]>(
+    `SELECT count(*)::int AS rows, (COALESCE(sum(amount), 0) * 100)::numeric(30, 0)::text AS total_cents FROM bulk_award_items WHERE bulk_award_id = ?`,
+    [bulkId],
+  );
+  return {
+    rows: sum.rows,
+    total: BigInt(sum.total_cents),
+    failedRows: errors[0]?.failed_rows ?? 0,
+    rowErrors: errors.map(({ row, field, message }) => ({ row, field, message })),
+  };
+}

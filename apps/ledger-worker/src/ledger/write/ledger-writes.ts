@@ -1,0 +1,175 @@
+import { CommandOutcome, LedgerEvent, Role, SourceType } from '@points/contracts';
+import { BulkAwardEnd } from '@points/db';
+import { LeadBudgetAccount, PoolAccount, WalletAccount } from '../state/ledger-state';
+
+/**
+ * Everything one batch of commands writes, as rows named by their columns. The
+ * planner fills it; the writer writes each list with one set-based statement.
+ * Amounts are canonical decimal strings, versions bigint strings.
+ */
+export interface JournalRow {
+  id: string;
+  tenant_id: string;
+  /** Signed: + credit, − debit. */
+  amount: string;
+  transaction_type: TransactionType;
+  reference_type: string;
+  reference_id: string;
+  previous_balance: string;
+  new_balance: string;
+  version: string;
+  command_id: string;
+}
+export type PoolLedgerRow = JournalRow;
+export interface LeadBudgetLedgerRow extends JournalRow {
+  lead_budget_id: string;
+}
+export interface WalletLedgerRow extends JournalRow {
+  wallet_id: string;
+}
+
+export type TransactionType = 'allocation' | 'clawback' | 'delegation' | 'award' | 'recognition' | 'bulk_award';
+
+export interface AllocationLogRow {
+  id: string;
+  tenant_id: string;
+  admin_id: string;
+  amount: string;
+  currency: string | null;
+  reference_note: string;
+  transaction_type: 'allocation' | 'clawback';
+  previous_balance: string;
+  new_balance: string;
+  version: string;
+  command_id: string;
+}
+
+export interface BillingLogRow {
+  id: string;
+  admin_id: string;
+  tenant_id: string;
+  amount: string;
+  currency: string | null;
+  reference_note: string;
+  transaction_type: 'allocation' | 'clawback';
+  invoice_number: string | null;
+  command_id: string;
+}
+
+/** "pool" columns describe the source the points came from (source_type says which). */
+export interface DistributionLogRow {
+  id: string;
+  tenant_id: string;
+  from_user_id: string;
+  to_user_id: string;
+  /** Always positive; transaction_type says what kind of move it was. */
+  amount: string;
+  transaction_type: 'delegation' | 'award' | 'recognition';
+  reference_type: string;
+  reference_id: string;
+  description: string | null;
+  source_type: SourceType;
+  previous_pool_balance: string;
+  new_pool_balance: string;
+  source_version: string;
+  command_id: string;
+}
+
+export interface RecognitionRow {
+  id: string;
+  tenant_id: string;
+  giver_id: string;
+  recipient_id: string;
+  points: string;
+  message: string;
+  command_id: string;
+}
+
+export interface NewUserRow {
+  id: string;
+  tenant_id: string;
+  email: string;
+  display_name: string;
+  role: Role;
+  active: boolean;
+}
+
+/** A new wallet or lead budget: it starts at zero, version 0. */
+export interface NewAccountRow {
+  id: string;
+  user_id: string;
+  tenant_id: string;
+}
+
+/**
+ * A bulk award's credits: one per row of `bulk_award_items`, written set-based
+ * in chunks (see bulk-credits.ts) after its single debit of the source.
+ */
+export interface BulkCredit {
+  bulkId: string;
+  tenantId: string;
+  issuerId: string;
+  description: string | null;
+  rows: number;
+  sourceType: SourceType;
+  /** The source's balance before the bulk award's debit, and its version after it. */
+  sourceBalanceBefore: string;
+  sourceVersion: string;
+}
+
+/** Each table the planner writes, with its row type. */
+export interface LedgerTables {
+  users: NewUserRow;
+  wallets: NewAccountRow;
+  lead_budgets: NewAccountRow;
+  recognitions: RecognitionRow;
+  allocation_logs: AllocationLogRow;
+  platform_billing_logs: BillingLogRow;
+  distribution_logs: DistributionLogRow;
+  pool_ledger: PoolLedgerRow;
+  lead_budget_ledger: LeadBudgetLedgerRow;
+  wallet_ledger: WalletLedgerRow;
+}
+
+export interface LedgerWrites {
+  outcomes: Map<string, CommandOutcome>;
+  newUsers: NewUserRow[];
+  newWallets: NewAccountRow[];
+  newLeadBudgets: NewAccountRow[];
+  recognitions: RecognitionRow[];
+  allocationLogs: AllocationLogRow[];
+  billingLogs: BillingLogRow[];
+  distributionLogs: DistributionLogRow[];
+  poolLedger: PoolLedgerRow[];
+  leadBudgetLedger: LeadBudgetLedgerRow[];
+  walletLedger: WalletLedgerRow[];
+  bulkCredits: BulkCredit[];
+  bulkAwardEnds: BulkAwardEnd[];
+  events: LedgerEvent[];
+  /** Accounts whose balance changed; their final balance and version are written once. */
+  touchedPools: Set<PoolAccount>;
+  touchedLeadBudgets: Set<LeadBudgetAccount>;
+  touchedWallets: Set<WalletAccount>;
+}
+
+export function emptyLedgerWrites(): LedgerWrites {
+  return {
+    outcomes: new Map(),
+    newUsers: [],
+    newWallets: [],
+    newLeadBudgets: [],
+    recognitions: [],
+    allocationLogs: [],
+    billingLogs: [],
+    distributionLogs: [],
+    poolLedger: [],
+    leadBudgetLedger: [],
+    walletLedger: [],
+    bulkCredits: [],
+    bulkAwardEnds: [],
+    events: [],
+    touchedPools: new Set(),
+    touchedLeadBudgets: new Set(),
+    touchedWallets: new Set(),
+  };
+}

@@ -1,0 +1,74 @@
+import { EntityManager } from '@mikro-orm/postgresql';
+import { fromCents } from '@points/contracts';
+import { appendEvents, finishBulkAwards, recordOutcomes } from '@points/db';
+import { BulkWriteOptions, writeBulkCredits } from './bulk-credits';
+import { LedgerTables, LedgerWrites } from './ledger-writes';
+
+/**
+ * Writes a planned batch in one pass, each list with one statement, so a batch
+ * of any size costs the same few round-trips: new accounts first (journals
+ * reference them), then balances, journals and business records, a bulk award's
+ * credits, and last the outcomes and events (through the command store).
+ *
+ * Set-based SQL on purpose: rows travel as one JSON parameter typed by the
+ * target table's own row type, which an ORM unit of work cannot match for cost.
+ */
+export async function writeLedger(tx: EntityManager, writes: LedgerWrites, bulk: BulkWriteOptions): Promise<void> {
+  await insertRows(tx, 'users', writes.newUsers);
+  await insertRows(tx, 'wallets', writes.newWallets);
+  await insertRows(tx, 'lead_budgets', writes.newLeadBudgets);
+
+  await updateRows(
+    tx,
+    'tenants',
+    { points_allocation_balance: 'numeric', pool_version: 'bigint' },
+    [...writes.touchedPools].map((pool) => ({ id: pool.tenantId, points_allocation_balance: fromCents(pool.balance), pool_version: pool.version.toString() })),
+  );
+  await updateRows(
+    tx,
+    'lead_budgets',
+    { balance: 'numeric', version: 'bigint' },
+    [...writes.touchedLeadBudgets].map((budget) => ({ id: budget.id, balance: fromCents(budget.balance), version: budget.version.toString() })),
+  );
+  await updateRows(
+    tx,
+    'wallets',
+    { balance: 'numeric', lifetime_earned: 'numeric', version: 'bigint' },
+    [...writes.touchedWallets].map((wallet) => ({ id: wallet.id, balance: fromCents(wallet.balance), lifetime_earned: fromCents(wallet.lifetimeEarned), version: wallet.version.toString() })),
+  );
+
+  await insertRows(tx, 'recognitions', writes.recognitions);
+  await insertRows(tx, 'allocation_logs', writes.allocationLogs);
+  await insertRows(tx, 'platform_billing_logs', writes.billingLogs);
+  await insertRows(tx, 'distribution_logs', writes.distributionLogs);
+  await insertRows(tx, 'pool_ledger', writes.poolLedger);
+  await insertRows(tx, 'lead_budget_ledger', writes.leadBudgetLedger);
+  await insertRows(tx, 'wallet_ledger', writes.walletLedger);
+  for (const credit of writes.bulkCredits) await writeBulkCredits(tx, credit, bulk);
+
+  await finishBulkAwards(tx, writes.bulkAwardEnds);
+  await recordOutcomes(tx, writes.outcomes);
+  await appendEvents(tx, writes.events);
+}
+
+/** One INSERT for a whole list; columns are matched by name through the table's row type. */
+async function insertRows<T extends keyof LedgerTables>(tx: EntityManager, table: T, rows: LedgerTables[T][]): Promise<void> {
+  if (rows.length === 0) return;
+  const columns = Object.keys(rows[0])
+    .map((column) => `"${column}"`)
+    .join(', ');
+  await tx.execute(`INSERT INTO ${table} (${columns}) SELECT ${columns} FROM jsonb_populate_recordset(NULL::${table}, ?::jsonb)`, [JSON.stringify(rows)], 'run');
+}
+
+/** One UPDATE for a whole list of rows keyed by id, setting the named columns. */
+async function updateRows(tx: EntityManager, table: string, columns: Record<string, 'numeric' | 'bigint'>, rows: ({ id: string } & Record<string, string>)[]): Promise<void> {
+  if (rows.length === 0) return;
+  const names = Object.keys(columns);
+  await tx.execute(
+    `UPDATE ${table} t SET ${names.map((name) => `${name} = v.${name}::${columns[name]}`).join(', ')}
+       FROM jsonb_to_recordset(?::jsonb) AS v(id uuid, ${names.map((name) => `${name} text`).join(', ')})
+      WHERE t.id = v.id`,
+    [JSON.stringify(rows)],
+    'run',
+  );
+}

@@ -1,0 +1,162 @@
+import { z } from 'zod';
+import { AppError, ErrorCode } from '../errors';
+import { toCents } from '../money';
+import { CommandQueueKey } from '../queue-names';
+import { Actor, MANAGER_ROLES, Role, TENANT_ROLES } from '../roles';
+import { AwardResult, BulkAwardResult, CreateUserResult, DelegationResult, PoolChangeResult, RecognitionResult } from './results';
+import { AllocatePayload, AwardPayload, BulkAwardPayload, ClawbackPayload, CreateUserPayload, DelegatePayload, RecognitionPayload } from './payloads';
+
+/**
+ * One entry per command type: everything the system knows about a command
+ * that is not the ledger's rule itself. The gateway mounts and documents its
+ * route from it, the CLI builds its sub-command from it, the ledger worker
+ * re-validates the stored payload and checks the issuer's role with it, and the
+ * queue library picks the queue from it. A command missing any of these cannot
+ * compile; nothing else lists roles per command.
+ */
+export interface CommandSpec<P extends z.ZodType> {
+  /** The payload as stored and re-validated by the ledger (for most commands, also the HTTP body). */
+  payload: P;
+  /** Roles that may issue it; the ledger re-checks against the issuer as stored in `users`. */
+  roles: readonly Role[];
+  /**
+   * A rule about who may send which value, run by the gateway before storing
+   * (so a 400/403 changes nothing) and by the ledger again when it applies.
+   */
+  check?: (issuer: Actor, payload: z.output<P>) => void;
+  /** What a succeeded command reports (the command resource's `result`). */
+  result: z.ZodType;
+  /** Codes the ledger may reject it with (the outcome's `error.code`). */
+  rejects: readonly ErrorCode[];
+  route: {
+    path: string;
+    operationId: string;
+    summary: string;
+    tag: string;
+    /** Rules that depend on the caller's role, for the API reference. */
+    notes?: string;
+  };
+  /** `npm run cli -- <name>`; flags map payload fields to option names (`--user` for `userId`). */
+  cli: { name: string; flags: { [K in keyof z.output<P> & string]?: string | { flag: string; default: string } } };
+  queue: CommandQueueKey;
+}
+
+const command = <P extends z.ZodType>(spec: CommandSpec<P>) => spec;
+
+const AWARD_ROLES = [...MANAGER_ROLES, 'lead'] as const;
+
+export const COMMAND_CATALOG = {
+  allocate: command({
+    payload: AllocatePayload,
+    roles: ['platform_admin'],
+    result: PoolChangeResult,
+    rejects: ['FORBIDDEN', 'NOT_FOUND', 'VALIDATION_FAILED'],
+    route: { path: '/api/platform/allocations/allocate', operationId: 'allocatePoints', summary: "Allocate points to a tenant's pool (writes a billing record)", tag: 'platform' },
+    cli: { name: 'allocate', flags: { tenantId: 'tenant', amount: 'amount', currency: { flag: 'currency', default: 'USD' }, referenceNote: 'note', invoiceNumber: 'invoice' } },
+    queue: 'commands',
+  }),
+  clawback: command({
+    payload: ClawbackPayload,
+    roles: ['platform_admin'],
+    result: PoolChangeResult,
+    rejects: ['FORBIDDEN', 'NOT_FOUND', 'INSUFFICIENT_BALANCE'],
+    route: { path: '/api/platform/allocations/clawback', operationId: 'clawBackPoints', summary: "Take unspent points back out of a tenant's pool", tag: 'platform' },
+    cli: { name: 'clawback', flags: { tenantId: 'tenant', amount: 'amount', referenceNote: 'note' } },
+    queue: 'commands',
+  }),
+  delegate: command({
+    payload: DelegatePayload,
+    roles: MANAGER_ROLES,
+    result: DelegationResult,
+    rejects: ['FORBIDDEN', 'NOT_FOUND', 'VALIDATION_FAILED', 'INSUFFICIENT_BALANCE'],
+    route: { path: '/api/allocations/distribute-to-lead', operationId: 'delegateToLead', summary: "Move points from the tenant pool to a lead's budget", tag: 'allocations' },
+    cli: { name: 'delegate', flags: { leadId: 'lead', amount: 'amount', description: 'description' } },
+    queue: 'commands',
+  }),
+  award: command({
+    payload: AwardPayload,
+    roles: AWARD_ROLES,
+    result: AwardResult,
+    rejects: ['FORBIDDEN', 'NOT_FOUND', 'VALIDATION_FAILED', 'INSUFFICIENT_BALANCE'],
+    route: {
+      path: '/api/allocations/award-points',
+      operationId: 'awardPoints',
+      summary: "Award points to a colleague's wallet: managers from the pool, leads from their own budget",
+      tag: 'allocations',
+      notes: 'Managers and HR admins award from the tenant pool; a lead awards from their own budget. Nobody may award themselves.',
+    },
+    cli: { name: 'award', flags: { userId: 'user', amount: 'amount', description: 'description' } },
+    queue: 'commands',
+  }),
+  recognition: command({
+    payload: RecognitionPayload,
+    roles: TENANT_ROLES,
+    result: RecognitionResult,
+    check: (issuer, payload) => {
+      if (issuer.role === 'employee' && toCents(payload.points) > 0n) {
+        throw new AppError('FORBIDDEN', 'employees may only give 0-point kudos', [{ field: 'points', message: 'must be 0 for an employee' }]);
+      }
+    },
+    rejects: ['FORBIDDEN', 'NOT_FOUND', 'VALIDATION_FAILED', 'INSUFFICIENT_BALANCE'],
+    route: {
+      path: '/api/recognitions',
+      operationId: 'recogniseColleague',
+      summary: 'Recognise a colleague publicly; points come from the giver’s source (employees give 0-point kudos)',
+      tag: 'recognitions',
+      notes: 'Points come from the pool for managers and HR admins, from their own budget for a lead; an employee may only give 0 points (403 otherwise).',
+    },
+    cli: { name: 'recognise', flags: { recipientId: 'user', points: 'points', message: 'message' } },
+    queue: 'commands',
+  }),
+  create_user: command({
+    payload: CreateUserPayload,
+    roles: ['platform_admin', ...MANAGER_ROLES],
+    result: CreateUserResult,
+    check: (issuer, payload) => {
+      if (issuer.role === 'platform_admin' && !payload.tenantId) {
+        throw new AppError('VALIDATION_FAILED', 'the request body is invalid', [{ field: 'tenantId', message: 'required for a platform admin' }]);
+      }
+      if (issuer.role !== 'platform_admin' && payload.tenantId !== undefined) {
+        throw new AppError('VALIDATION_FAILED', 'the request body is invalid', [{ field: 'tenantId', message: 'is not an accepted field: users are created in your own tenant' }]);
+      }
+    },
+    rejects: ['FORBIDDEN', 'NOT_FOUND', 'VALIDATION_FAILED'],
+    route: {
+      path: '/api/users',
+      operationId: 'createUser',
+      summary: 'Create a user (with a wallet, and a budget for a lead); a platform admin names the tenant',
+      tag: 'users',
+      notes: 'A platform admin must give tenantId; a tenant manager or HR admin must not (the user joins their own tenant).',
+    },
+    cli: { name: 'create-user', flags: { email: 'email-address', displayName: 'name', role: 'role', tenantId: 'tenant' } },
+    queue: 'commands',
+  }),
+  bulk_award: command({
+    payload: BulkAwardPayload,
+    roles: AWARD_ROLES,
+    result: BulkAwardResult,
+    rejects: ['FORBIDDEN', 'VALIDATION_FAILED', 'INSUFFICIENT_BALANCE'],
+    route: {
+      path: '/api/allocations/bulk-awards',
+      operationId: 'createBulkAward',
+      summary: 'Award many colleagues at once (up to 100,000 rows), as JSON or text/csv (userId|email,amount,description); all or nothing',
+      tag: 'allocations',
+      notes:
+        'Managers and HR admins award from the tenant pool; a lead from their own budget. Every row is checked before anything moves. ' +
+        'The body is JSON (BulkAwardBody) or text/csv; the stored command carries only the description and the row count.',
+    },
+    cli: { name: 'bulk-award', flags: { description: 'description' } },
+    queue: 'bulkAwards',
+  }),
+};
+
+export type CommandCatalog = typeof COMMAND_CATALOG;
+export type CommandType = keyof CommandCatalog;
+export const COMMAND_TYPES = Object.keys(COMMAND_CATALOG) as CommandType[];
+export const CommandTypeSchema = z.enum(COMMAND_TYPES as [CommandType, ...CommandType[]]);
+export type CommandPayload<T extends CommandType> = z.output<CommandCatalog[T]['payload']>;
+
+/** The catalog entry of a command type, typed for callers that handle any command. */
+export function commandSpec<T extends CommandType>(type: T): CommandSpec<CommandCatalog[T]['payload']> {
+  return COMMAND_CATALOG[type] as CommandSpec<CommandCatalog[T]['payload']>;
+}

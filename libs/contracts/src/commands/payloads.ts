@@ -1,0 +1,53 @@
+import { z } from 'zod';
+import { Amount, AmountOrZero } from '../money';
+import { TenantRole } from '../roles';
+
+/**
+ * Command payloads. Each schema is both the HTTP request body the gateway
+ * validates and the payload the ledger worker re-validates when it applies the
+ * command. `.strict()` refuses unknown fields, so a client cannot smuggle in a
+ * `tenantId`, `role` or balance the route does not take.
+ */
+const Id = z.uuid();
+const Note = (max: number) => z.string().trim().min(1).max(max);
+
+export const AllocatePayload = z
+  .object({
+    tenantId: Id,
+    amount: Amount,
+    currency: z.string().regex(/^[A-Z]{3}$/, 'must be a 3-letter ISO 4217 code such as USD'),
+    referenceNote: Note(500),
+    invoiceNumber: Note(100).optional(),
+  })
+  .strict();
+
+export const ClawbackPayload = z.object({ tenantId: Id, amount: Amount, referenceNote: Note(500) }).strict();
+
+export const DelegatePayload = z.object({ leadId: Id, amount: Amount, description: Note(500).optional() }).strict();
+
+export const AwardPayload = z.object({ userId: Id, amount: Amount, description: Note(500).optional() }).strict();
+
+export const RecognitionPayload = z.object({ recipientId: Id, points: AmountOrZero, message: Note(1000) }).strict();
+
+export const CreateUserPayload = z
+  .object({
+    email: z.email().max(254).transform((email) => email.toLowerCase()),
+    displayName: Note(200),
+    role: TenantRole,
+    tenantId: Id.optional().describe('required for a platform admin; tenant users create users in their own tenant'),
+  })
+  .strict();
+
+/**
+ * A bulk award as stored: its rows live in `bulk_award_items`, so the command
+ * carries only the description and how many rows there are.
+ */
+export const BulkAwardPayload = z.object({ description: z.string().nullable(), rows: z.number().int().positive() }).strict();
+
+export type AllocatePayload = z.output<typeof AllocatePayload>;
+export type ClawbackPayload = z.output<typeof ClawbackPayload>;
+export type DelegatePayload = z.output<typeof DelegatePayload>;
+export type AwardPayload = z.output<typeof AwardPayload>;
+export type RecognitionPayload = z.output<typeof RecognitionPayload>;
+export type CreateUserPayload = z.output<typeof CreateUserPayload>;
+export type BulkAwardPayload = z.output<typeof BulkAwardPayload>;

@@ -1,0 +1,57 @@
+import { z } from 'zod';
+import { Decimal } from '../money';
+
+/** What a succeeded command reports: the balances it moved, before and after. */
+const Id = z.uuid();
+
+export const BalanceChange = z.object({ previousBalance: Decimal, newBalance: Decimal });
+export type BalanceChange = z.infer<typeof BalanceChange>;
+
+export const SOURCE_TYPES = ['tenant_pool', 'lead_budget'] as const;
+export const SourceType = z.enum(SOURCE_TYPES);
+export type SourceType = z.infer<typeof SourceType>;
+
+/** The account points were taken from: the tenant pool (managers) or the giver's lead budget (leads). */
+export const SourceChange = BalanceChange.extend({ type: SourceType });
+export type SourceChange = z.infer<typeof SourceChange>;
+
+export const PoolChangeResult = z.object({
+  tenantId: Id,
+  amount: Decimal,
+  previousBalance: Decimal,
+  newBalance: Decimal,
+});
+export const DelegationResult = z.object({
+  amount: Decimal,
+  leadId: Id,
+  source: SourceChange,
+  leadBudget: BalanceChange,
+});
+export const AwardResult = z.object({
+  amount: Decimal,
+  recipientId: Id,
+  source: SourceChange,
+  wallet: BalanceChange,
+});
+/** A 0-point kudos moves nothing, so its source and wallet are null. */
+export const RecognitionResult = AwardResult.extend({
+  recognitionId: Id,
+  source: SourceChange.nullable(),
+  wallet: BalanceChange.nullable(),
+});
+export const CreateUserResult = z.object({ userId: Id });
+export const BulkAwardResult = z.object({
+  bulkId: Id,
+  recipients: z.number().int().positive(),
+  totalAmount: Decimal,
+  source: SourceChange,
+});
+export const CommandResult = z.union([PoolChangeResult, DelegationResult, RecognitionResult, AwardResult, CreateUserResult, BulkAwardResult]);
+
+export type PoolChangeResult = z.infer<typeof PoolChangeResult>;
+export type DelegationResult = z.infer<typeof DelegationResult>;
+export type AwardResult = z.infer<typeof AwardResult>;
+export type RecognitionResult = z.infer<typeof RecognitionResult>;
+export type CreateUserResult = z.infer<typeof CreateUserResult>;
+export type BulkAwardResult = z.infer<typeof BulkAwardResult>;
+export type CommandResult = z.infer<typeof CommandResult>;

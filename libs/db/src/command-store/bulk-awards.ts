@@ -1,0 +1,109 @@
+import { EntityManager } from '@mikro-orm/postgresql';
+import { BULK_STATUSES, BulkAwardView } from '@points/contracts';
+import { queryBound } from '../bound-query';
+import { isoTimestamp } from '../iso-timestamp';
+
+/**
+ * A bulk award is a command of type `bulk_award` whose rows are stored apart:
+ * `bulk_awards` holds its progress and row errors, `bulk_award_items` its rows
+ * as uploaded. Written with the command (stored, withdrawn, finished), and for
+ * progress through a connection of its own while the ledger's transaction runs.
+ */
+export interface NewBulkAwardRow {
+  /** A user id or an email, as uploaded. */
+  userRef: string;
+  amountText: string;
+  description: string | null;
+}
+
+export type BulkStatus = (typeof BULK_STATUSES)[number];
+
+const INSERT_CHUNK = 20_000;
+const FINAL = `('succeeded', 'rejected', 'failed')`;
+
+/** The bulk award's progress row and every uploaded row, in the transaction that stores its command. */
+export async function insertBulkAwardRows(
+  tx: EntityManager,
+  bulkId: string,
+  bulk: { tenantId: string; issuerId: string; description: string | null; rows: NewBulkAwardRow[] },
+): Promise<void> {
+  await tx.execute('INSERT INTO bulk_awards (id, tenant_id, issuer_id, description, total) VALUES (?, ?, ?, ?, ?)', [bulkId, bulk.tenantId, bulk.issuerId, bulk.description, bulk.rows.length], 'run');
+  for (let start = 0; start < bulk.rows.length; start += INSERT_CHUNK) {
+    const chunk = bulk.rows.slice(start, start + INSERT_CHUNK).map((row, i) => ({
+      bulk_award_id: bulkId,
+      row_number: start + i + 1,
+      user_ref: row.userRef,
+      amount_text: row.amountText,
+      description: row.description,
+    }));
+    // Megabytes of rows: bound by the server, not inlined into the SQL text (see queryBound).
+    await queryBound(
+      tx,
+      `INSERT INTO bulk_award_items (bulk_award_id, row_number, user_ref, amount_text, description)
+       SELECT bulk_award_id, row_number, user_ref, amount_text, description FROM jsonb_populate_recordset(NULL::bulk_award_items, ?::jsonb)`,
+      [JSON.stringify(chunk)],
+    );
+  }
+}
+
+export async function deleteBulkAwardRows(tx: EntityManager, bulkId: string): Promise<void> {
+  await tx.execute('DELETE FROM bulk_award_items WHERE bulk_award_id = ?', [bulkId], 'run');
+  await tx.execute('DELETE FROM bulk_awards WHERE id = ?', [bulkId], 'run');
+}
+
+/** Progress of record, visible to readers while the apply transaction is still open. Never moves a finished award. */
+export async function recordBulkProgress(em: EntityManager, bulkId: string, status: 'validating' | 'applying', processed: number): Promise<void> {
+  await em.fork().execute(`UPDATE bulk_awards SET status = ?, processed = ?, updated_at = now() WHERE id = ? AND status NOT IN ${FINAL}`, [status, processed, bulkId], 'run');
+}
+
+export interface BulkAwardRowError {
+  row: number;
+  field: string;
+  message: string;
+}
+
+/** How a bulk award ended, written in the ledger transaction that decided it. */
+export type BulkAwardEnd =
+  | { bulkId: string; status: 'succeeded'; recipients: number; totalAmount: string }
+  | { bulkId: string; status: 'rejected'; failedRows: number; errors: BulkAwardRowError[] };
+
+export async function finishBulkAwards(tx: EntityManager, ends: BulkAwardEnd[]): Promise<void> {
+  if (ends.length === 0) return;
+  const rows = ends.map((end) =>
+    end.status === 'succeeded'
+      ? { id: end.bulkId, status: end.status, processed: end.recipients, succeeded: end.recipients, failed: 0, total_amount: end.totalAmount, errors: [] }
+      : { id: end.bulkId, status: end.status, processed: null, succeeded: 0, failed: end.failedRows, total_amount: null, errors: end.errors },
+  );
+  await tx.execute(
+    `UPDATE bulk_awards b
+        SET status = v.status, processed = COALESCE(v.processed, b.processed), succeeded = v.succeeded, failed = v.failed,
+            total_amount = v.total_amount, errors = v.errors, updated_at = now(), completed_at = now()
+       FROM jsonb_to_recordset(?::jsonb) AS v(id uuid, status text, processed int, succeeded int, failed int, total_amount numeric, errors jsonb)
+      WHERE b.id = v.id`,
+    [JSON.stringify(rows)],
+    'run',
+  );
+}
+
+/** Mirrors a command marked failed onto its bulk award (a no-op for other commands). */
+export async function markBulkAwardsFailed(tx: EntityManager, ids: string[]): Promise<void> {
+  if (ids.length === 0) return;
+  await tx.execute(
+    `UPDATE bulk_awards SET status = 'failed', updated_at = now(), completed_at = now()
+      WHERE id IN (SELECT jsonb_array_elements_text(?::jsonb)::uuid) AND status NOT IN ${FINAL}`,
+    [JSON.stringify(ids)],
+    'run',
+  );
+}
+
+export type BulkAwardRecord = Omit<BulkAwardView, 'bulkId' | 'statusUrl'> & { id: string; tenantId: string; issuerId: string };
+
+export async function findBulkAward(em: EntityManager, bulkId: string): Promise<BulkAwardRecord | undefined> {
+  const [row] = await em.fork().execute<BulkAwardRecord[]>(
+    `SELECT id, tenant_id AS "tenantId", issuer_id AS "issuerId", status, total, processed, succeeded, failed, total_amount AS "totalAmount", errors,
+            ${isoTimestamp('created_at')} AS "createdAt", ${isoTimestamp('completed_at')} AS "completedAt"
+       FROM bulk_awards WHERE id = ?`,
+    [bulkId],
+  );
+  return row;
+}

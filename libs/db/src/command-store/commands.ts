@@ -1,0 +1,169 @@
+import { randomUUID } from 'node:crypto';
+import { EntityManager } from '@mikro-orm/postgresql';
+import { COMMAND_FAILED, CommandOutcome, CommandStatus, CommandType, ErrorBody, UNFINISHED_STATUSES } from '@points/contracts';
+import { isoTimestamp } from '../iso-timestamp';
+import { deleteBulkAwardRows, markBulkAwardsFailed } from './bulk-awards';
+
+/**
+ * The one owner of the `commands` table. The gateway stores a command (or finds
+ * the one a retry names), withdraws it if the queue never took it; the ledger
+ * worker marks it processing, records its outcome in the same transaction as its
+ * effect, or marks it failed when it can never be applied. No other code writes
+ * this table, so every rule about a command's lifecycle is written here once.
+ */
+const UNFINISHED = `status IN (${UNFINISHED_STATUSES.map((status) => `'${status}'`).join(', ')})`;
+const json = (value: unknown) => JSON.stringify(value);
+
+export interface NewCommand {
+  id?: string;
+  type: CommandType;
+  tenantId: string | null;
+  issuerId: string;
+  payload: unknown;
+  idempotencyKey?: string | null;
+  /** What makes a retry under the same Idempotency-Key "the same request". */
+  requestHash?: string | null;
+  requestId?: string | null;
+}
+
+/** A command as its issuer sees it (timestamps as ISO 8601 with microseconds). */
+export interface StoredCommand {
+  id: string;
+  type: CommandType;
+  tenantId: string | null;
+  issuerId: string;
+  status: CommandStatus;
+  result: Record<string, unknown> | null;
+  error: ErrorBody | null;
+  requestHash: string | null;
+  createdAt: string;
+  completedAt: string | null;
+}
+
+const STORED_COLUMNS = `id, type, tenant_id AS "tenantId", issuer_id AS "issuerId", status, result, error, request_hash AS "requestHash",
+  ${isoTimestamp('created_at')} AS "createdAt", ${isoTimestamp('completed_at')} AS "completedAt"`;
+
+/**
+ * Stores an accepted command as `queued`, with `attach` writing its companion
+ * rows (a bulk award's uploaded rows) in the same transaction. A retry under an
+ * Idempotency-Key the issuer already used stores nothing and returns the command
+ * that key names (`created: false`) — or null if that command was withdrawn
+ * meanwhile.
+ */
+export async function storeCommand(
+  em: EntityManager,
+  command: NewCommand,
+  attach?: (tx: EntityManager, commandId: string) => Promise<void>,
+): Promise<{ command: StoredCommand | null; created: boolean }> {
+  const id = command.id ?? randomUUID();
+  const store = async (db: EntityManager) => {
+    const [inserted] = await db.execute<StoredCommand[]>(
+      `INSERT INTO commands (id, type, tenant_id, issuer_id, payload, idempotency_key, request_hash, request_id)
+       VALUES (?, ?, ?, ?, ?::jsonb, ?, ?, ?)
+       ON CONFLICT (issuer_id, idempotency_key) DO NOTHING
+       RETURNING ${STORED_COLUMNS}`,
+      [id, command.type, command.tenantId, command.issuerId, json(command.payload), command.idempotencyKey ?? null, command.requestHash ?? null, command.requestId ?? null],
+    );
+    if (!inserted) {
+      const [existing] = await db.execute<StoredCommand[]>(`SELECT ${STORED_COLUMNS} FROM commands WHERE issuer_id = ? AND idempotency_key = ?`, [command.issuerId, command.idempotencyKey]);
+      return { command: existing ?? null, created: false };
+    }
+    await attach?.(db, id);
+    return { command: inserted, created: true };
+  };
+  // A lone INSERT needs no transaction of its own; companion rows must commit with it.
+  return attach ? em.fork().transactional(store) : store(em.fork());
+}
+
+/** Takes back a command the queue never saw, as if it had never been sent. False if a worker already took it. */
+export async function withdrawCommand(em: EntityManager, id: string): Promise<boolean> {
+  return em.fork().transactional(async (tx) => {
+    const [queued] = await tx.execute<{ id: string }[]>(`SELECT id FROM commands WHERE id = ? AND status = 'queued' FOR UPDATE`, [id]);
+    if (!queued) return false;
+    await deleteBulkAwardRows(tx, id);
+    await tx.execute('DELETE FROM commands WHERE id = ?', [id], 'run');
+    return true;
+  });
+}
+
+export async function findCommand(em: EntityManager, id: string): Promise<StoredCommand | undefined> {
+  const [row] = await em.fork().execute<StoredCommand[]>(`SELECT ${STORED_COLUMNS} FROM commands WHERE id = ?`, [id]);
+  return row;
+}
+
+/** A command as the ledger applies it: locked, with the payload to re-validate. */
+export interface LockedCommand {
+  id: string;
+  type: string;
+  tenantId: string | null;
+  issuerId: string;
+  payload: unknown;
+  status: CommandStatus;
+  result: unknown;
+  error: ErrorBody | null;
+  requestId: string | null;
+}
+
+/** Locks the commands (sorted by id, like every lock the ledger takes) for the caller's transaction. */
+export async function lockCommands(tx: EntityManager, ids: string[]): Promise<LockedCommand[]> {
+  return tx.execute<LockedCommand[]>(
+    `SELECT id, type, tenant_id AS "tenantId", issuer_id AS "issuerId", payload, status, result, error, request_id AS "requestId"
+       FROM commands
+      WHERE id IN (SELECT jsonb_array_elements_text(?::jsonb)::uuid)
+      ORDER BY id
+        FOR NO KEY UPDATE`,
+    [json(ids)],
+  );
+}
+
+/** A worker has taken these commands; `attempts` counts every try the ledger makes. */
+export async function markProcessing(em: EntityManager, ids: string[]): Promise<void> {
+  await em.fork().execute(
+    `UPDATE commands SET status = 'processing', attempts = attempts + 1, updated_at = now()
+      WHERE id IN (SELECT jsonb_array_elements_text(?::jsonb)::uuid) AND ${UNFINISHED}`,
+    [json(ids)],
+    'run',
+  );
+}
+
+/** Moves commands to their final status; a command already final never changes. Returns the ids that did. */
+export async function recordOutcomes(tx: EntityManager, outcomes: Map<string, CommandOutcome>): Promise<string[]> {
+  if (outcomes.size === 0) return [];
+  const rows = [...outcomes].map(([id, outcome]) => ({
+    id,
+    status: outcome.status,
+    result: outcome.status === 'succeeded' ? outcome.result : null,
+    error: outcome.status === 'succeeded' ? null : outcome.error,
+  }));
+  const changed = await tx.execute<{ id: string }[]>(
+    `UPDATE commands c
+        SET status = v.status, result = v.result, error = v.error, updated_at = now(), completed_at = now()
+       FROM jsonb_to_recordset(?::jsonb) AS v(id uuid, status text, result jsonb, error jsonb)
+      WHERE c.id = v.id AND c.${UNFINISHED}
+  RETURNING c.id`,
+    [json(rows)],
+  );
+  return changed.map((row) => row.id);
+}
+
+/** The ledger will never apply this command (its attempts are used up): `failed`, so no client waits forever. */
+export async function markFailed(em: EntityManager, id: string): Promise<void> {
+  await em.fork().transactional(async (tx) => {
+    const changed = await recordOutcomes(tx, new Map([[id, { status: 'failed', error: COMMAND_FAILED }]]));
+    await markBulkAwardsFailed(tx, changed);
+  });
+}
+
+/** Commands accepted but not finished for a while: their job may have been lost (see the sweeper). */
+export async function findUnfinishedCommands(
+  em: EntityManager,
+  olderThanMs: number,
+  limit = 1000,
+): Promise<{ id: string; type: CommandType; tenantId: string | null; payload: unknown }[]> {
+  return em.fork().execute(
+    `SELECT id, type, tenant_id AS "tenantId", payload FROM commands
+      WHERE ${UNFINISHED} AND updated_at < now() - make_interval(secs => ?)
+      ORDER BY updated_at LIMIT ?`,
+    [olderThanMs / 1000, limit],
+  );
+}

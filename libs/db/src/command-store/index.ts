@@ -1,0 +1,3 @@
+export * from './commands';
+export * from './outbox';
+export * from './bulk-awards';
