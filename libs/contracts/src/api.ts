@@ -146,6 +146,7 @@ export const FeedEntryView = z.object({
   referenceId: Id.nullable(),
   createdAt: Timestamp,
 });
+export type FeedEntryView = z.infer<typeof FeedEntryView>;
 
 export const WalletLedgerView = z.object({
   id: Id,

@@ -1,10 +1,10 @@
+import { EntityManager } from '@mikro-orm/postgresql';
 import { FeedEntryView, ListQuery, TENANT_ROLES, WalletLedgerView, page } from '@points/contracts';
-import { Orm } from '@points/db';
+import { FeedEntry, FeedEntrySchema, Orm, UserSchema, WalletLedgerEntrySchema, WalletSchema } from '@points/db';
 import { ApiRouter } from '../openapi/api-router';
 import { jsonResponse } from '../openapi/responses';
 import { tenantOf } from '../http/request-context';
-import { iso, timeKeyset, toPage, versionKeyset } from './keyset';
-
+import { keysetPage, viewOf } from './keyset-page';
 
 /** The tenant feed and the caller's own wallet history. */
 export function socialRoutes(api: ApiRouter, orm: Orm): void {
@@ -20,31 +20,9 @@ export function socialRoutes(api: ApiRouter, orm: Orm): void {
     query: ListQuery,
     responses: { 200: jsonResponse('A page of feed entries', page(FeedEntryView)) },
     handler: async ({ req, res, query }) => {
-      const keyset = timeKeyset('f', query.cursor);
-      const rows = await db().execute<Record<string, string | null>[]>(
-        `SELECT f.id, f.type, f.points, f.message, f.reference_id, ${iso('f.created_at')} AS created_at,
-                a.id AS actor_id, a.display_name AS actor_name, t.id AS target_id, t.display_name AS target_name
-           FROM feed f JOIN users a ON a.id = f.actor_id LEFT JOIN users t ON t.id = f.target_user_id
-          WHERE f.tenant_id = ? AND ${keyset.where} ORDER BY ${keyset.order} LIMIT ?`,
-        [tenantOf(req), ...keyset.params, query.limit + 1],
-      );
-      res.json(
-        toPage(
-          rows,
-          query.limit,
-          (r) => ({
-            id: r.id,
-            type: r.type,
-            actor: { id: r.actor_id, displayName: r.actor_name },
-            target: r.target_id ? { id: r.target_id, displayName: r.target_name } : null,
-            points: r.points,
-            message: r.message,
-            referenceId: r.reference_id,
-            createdAt: r.created_at,
-          }),
-          (r) => ({ t: r.created_at, id: r.id }),
-        ),
-      );
+      const em = db();
+      const entries = em.createQueryBuilder(FeedEntrySchema, 'f').where({ tenantId: tenantOf(req) });
+      res.json(await keysetPage(entries, 'newest first', query, (page) => withPeople(em, page)));
     },
   });
 
@@ -58,32 +36,19 @@ export function socialRoutes(api: ApiRouter, orm: Orm): void {
     query: ListQuery,
     responses: { 200: jsonResponse('A page of wallet ledger entries', page(WalletLedgerView)) },
     handler: async ({ res, caller, query }) => {
-      const keyset = versionKeyset('l', query.cursor);
-      const rows = await db().execute<Record<string, string>[]>(
-        `SELECT l.id, l.amount, l.transaction_type, l.reference_type, l.reference_id, l.previous_balance, l.new_balance, l.version,
-                ${iso('l.created_at')} AS created_at
-           FROM wallet_ledger l JOIN wallets w ON w.id = l.wallet_id
-          WHERE w.user_id = ? AND ${keyset.where} ORDER BY ${keyset.order} LIMIT ?`,
-        [caller.userId, ...keyset.params, query.limit + 1],
-      );
-      res.json(
-        toPage(
-          rows,
-          query.limit,
-          (r) => ({
-            id: r.id,
-            amount: r.amount,
-            transactionType: r.transaction_type,
-            referenceType: r.reference_type,
-            referenceId: r.reference_id,
-            previousBalance: r.previous_balance,
-            newBalance: r.new_balance,
-            version: r.version,
-            createdAt: r.created_at,
-          }),
-          (r) => ({ v: r.version }),
-        ),
-      );
+      const em = db();
+      const wallet = await em.findOne(WalletSchema, { userId: caller.userId }, { fields: ['id'] });
+      const entries = em.createQueryBuilder(WalletLedgerEntrySchema, 'l').where({ walletId: wallet?.id ?? null });
+      res.json(await keysetPage(entries, 'highest version first', query, viewOf(WalletLedgerView)));
     },
   });
+}
+
+/** Feed entries name their actor and target by display name: one lookup for the whole page. */
+async function withPeople(em: EntityManager, entries: FeedEntry[]): Promise<FeedEntryView[]> {
+  const ids = [...new Set(entries.flatMap((entry) => [entry.actorId, entry.targetUserId ?? []].flat()))];
+  const people = new Map((await em.find(UserSchema, { id: { $in: ids } }, { fields: ['id', 'displayName'] })).map((user) => [user.id, { id: user.id, displayName: user.displayName }]));
+  return entries.map((entry) =>
+    FeedEntryView.parse({ ...entry, actor: people.get(entry.actorId), target: entry.targetUserId ? (people.get(entry.targetUserId) ?? null) : null }),
+  );
 }
