@@ -18,7 +18,7 @@ export const ErrorResponse = z.object({
     message: z.string(),
     details: z.array(z.object({ field: z.string().optional(), message: z.string() }).passthrough()).optional(),
   }),
-});
+}).meta({ id: 'ErrorResponse' });
 
 export const ListQuery = z
   .object({
@@ -36,7 +36,7 @@ export const CommandAccepted = z.object({
   commandId: Id,
   status: CommandStatus,
   statusUrl: z.string(),
-});
+}).meta({ id: 'CommandAccepted' });
 
 export const CommandResource = z.object({
   commandId: Id,
@@ -46,7 +46,7 @@ export const CommandResource = z.object({
   error: ErrorResponse.shape.error.optional(),
   createdAt: Timestamp,
   completedAt: Timestamp.nullable(),
-});
+}).meta({ id: 'CommandResource' });
 export type CommandResource = z.infer<typeof CommandResource>;
 
 export const CreateTenantBody = z
@@ -56,7 +56,7 @@ export const CreateTenantBody = z
   })
   .strict();
 
-export const TenantView = z.object({ id: Id, name: z.string(), slug: z.string(), poolBalance: Decimal, createdAt: Timestamp });
+export const TenantView = z.object({ id: Id, name: z.string(), slug: z.string(), poolBalance: Decimal, createdAt: Timestamp }).meta({ id: 'TenantView' });
 
 export const AllocationLogView = z.object({
   id: Id,
@@ -72,7 +72,7 @@ export const AllocationLogView = z.object({
   version: z.string(),
   commandId: Id,
   createdAt: Timestamp,
-});
+}).meta({ id: 'AllocationLogView' });
 
 export const AllocationStats = z.object({
   tenantId: Id,
@@ -90,7 +90,7 @@ export const AllocationStats = z.object({
     heldPerBalances: Decimal,
     journals: z.object({ pool: Decimal, leadBudgets: Decimal, wallets: Decimal }),
   }),
-});
+}).meta({ id: 'AllocationStats' });
 
 export const TenantAllocationSummary = z.object({
   tenantId: Id,
@@ -101,7 +101,7 @@ export const TenantAllocationSummary = z.object({
   totalClawedBack: Decimal,
   netAllocated: Decimal,
   allocationCount: z.number().int(),
-});
+}).meta({ id: 'TenantAllocationSummary' });
 
 export const UserView = z.object({
   id: Id,
@@ -111,15 +111,15 @@ export const UserView = z.object({
   role: Role,
   active: z.boolean(),
   createdAt: Timestamp,
-});
+}).meta({ id: 'UserView' });
 
 export const MeView = z.object({
   user: UserView,
   wallet: z.object({ balance: Decimal, lifetimeEarned: Decimal }).nullable(),
   leadBudget: z.object({ balance: Decimal }).nullable(),
-});
+}).meta({ id: 'MeView' });
 
-export const PoolView = z.object({ tenantId: Id, balance: Decimal, message: z.string() });
+export const PoolView = z.object({ tenantId: Id, balance: Decimal, message: z.string() }).meta({ id: 'PoolView' });
 
 export const DistributionView = z.object({
   id: Id,
@@ -133,7 +133,7 @@ export const DistributionView = z.object({
   newPoolBalance: Decimal,
   commandId: Id,
   createdAt: Timestamp,
-});
+}).meta({ id: 'DistributionView' });
 
 const Person = z.object({ id: Id, displayName: z.string() });
 export const FeedEntryView = z.object({
@@ -145,7 +145,7 @@ export const FeedEntryView = z.object({
   message: z.string().nullable(),
   referenceId: Id.nullable(),
   createdAt: Timestamp,
-});
+}).meta({ id: 'FeedEntryView' });
 export type FeedEntryView = z.infer<typeof FeedEntryView>;
 
 export const WalletLedgerView = z.object({
@@ -158,7 +158,7 @@ export const WalletLedgerView = z.object({
   newBalance: Decimal,
   version: z.string(),
   createdAt: Timestamp,
-});
+}).meta({ id: 'WalletLedgerView' });
 
 export const HealthView = z.object({ status: z.literal('ok') });
 export const ReadinessView = z.object({ ready: z.boolean(), checks: z.record(z.string(), z.object({ ok: z.boolean(), error: z.string().optional() })) });
@@ -175,11 +175,11 @@ export const AuditEntryView = z.object({
   after: z.unknown().nullable(),
   requestId: z.string().nullable(),
   createdAt: Timestamp,
-});
+}).meta({ id: 'AuditEntryView' });
 
 export const PlatformAuditQuery = ListQuery.extend({ tenantId: z.uuid().optional() }).strict();
 
-export const BulkAwardRowError = z.object({ row: z.number().int(), field: z.string(), message: z.string() });
+export const BulkAwardRowError = z.object({ row: z.number().int(), field: z.string(), message: z.string() }).meta({ id: 'BulkAwardRowError' });
 export const BULK_STATUSES = ['queued', 'validating', 'applying', 'succeeded', 'rejected', 'failed'] as const;
 export const BulkAwardView = z.object({
   bulkId: Id,
@@ -193,5 +193,5 @@ export const BulkAwardView = z.object({
   statusUrl: z.string(),
   createdAt: Timestamp,
   completedAt: Timestamp.nullable(),
-});
+}).meta({ id: 'BulkAwardView' });
 export type BulkAwardView = z.infer<typeof BulkAwardView>;

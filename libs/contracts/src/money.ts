@@ -42,8 +42,13 @@ export function normaliseAmount(value: string | number): string {
  * rather than silently rounded.
  */
 function amountSchema(options: { allowZero: boolean }) {
+  const smallest = options.allowZero ? '0' : '0.01';
   return z
-    .union([z.string(), z.number()])
+    .union([
+      z.string().meta({ pattern: DECIMAL.source, example: '1000.00' }),
+      z.number().meta({ minimum: Number(smallest), maximum: Number(MAX_AMOUNT), multipleOf: 0.01, example: 1000 }),
+    ])
+    .meta({ description: `a decimal amount, from ${smallest} to ${MAX_AMOUNT} with at most 2 places: a string such as "1000.00" (or a JSON number)` })
     .transform((raw, ctx) => {
       const text = typeof raw === 'number' ? numberToPlainString(raw) : raw.trim();
       if (text === null || !DECIMAL.test(text)) {
@@ -73,4 +78,7 @@ export const Amount = amountSchema({ allowZero: false });
 /** Zero or positive amount (recognitions may be plain 0-point kudos). */
 export const AmountOrZero = amountSchema({ allowZero: true });
 /** A stored, canonical decimal string as it appears in responses and events. */
-export const Decimal = z.string().regex(/^-?\d{1,13}\.\d{2}$/);
+export const Decimal = z
+  .string()
+  .regex(/^-?\d{1,13}\.\d{2}$/)
+  .meta({ description: 'a decimal amount as a string with exactly 2 places', example: '1000.00' });

@@ -2,7 +2,7 @@ import { RequestHandler, Router } from 'express';
 import express from 'express';
 import { SignJWT, jwtVerify } from 'jose';
 import { AppError } from '@points/contracts';
-import { Orm } from '@points/db';
+import { Orm, UserSchema } from '@points/db';
 import { authenticate } from '../auth/authenticate';
 
 const COOKIE = 'points_admin_session';
@@ -54,7 +54,7 @@ export function requirePlatformAdmin(orm: Orm, jwtSecret: string): RequestHandle
     if (!req.headers.authorization && cookie) {
       try {
         const { payload } = await jwtVerify(cookie, key, { algorithms: ['HS256'], audience: AUDIENCE, requiredClaims: ['exp', 'sub'] });
-        const [user] = await orm.em.fork().execute<{ role: string; active: boolean }[]>('SELECT role, active FROM users WHERE id = ?', [payload.sub]);
+        const user = payload.sub ? await orm.em.fork().findOne(UserSchema, payload.sub, { fields: ['role', 'active'] }) : null;
         if (user?.active && user.role === 'platform_admin') return next();
       } catch {
         // fall through to 401

@@ -1,13 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Cents, LedgerEvent, assertUnreachable, fromCents, toCents } from '@points/contracts';
 
-/**
- * What one ledger event becomes: at most one feed entry (awards and
- * recognitions are social; allocations and delegations are not), one audit row,
- * and a low-pool alert when the event took the tenant pool below its threshold.
- * Pure, so every mapping is unit tested; ids derive from the event id, so
- * writing the same event twice writes nothing new.
- */
+/** A `feed` row, named by its columns. */
 export interface FeedRow {
   id: string;
   event_id: string;
@@ -21,6 +15,7 @@ export interface FeedRow {
   created_at: string;
 }
 
+/** An `audit_log` row, named by its columns. */
 export interface AuditRow {
   id: string;
   event_id: string;
@@ -41,6 +36,13 @@ export interface NotificationRows {
   lowPool: { tenantId: string; balance: string; threshold: string } | null;
 }
 
+/**
+ * What one ledger event becomes: at most one feed entry (awards and
+ * recognitions are social; allocations and delegations are not), one audit row,
+ * and a low-pool alert when the event took the tenant pool below its threshold.
+ * Pure, so every mapping is unit tested; ids derive from the event id, so
+ * writing the same event twice writes nothing new.
+ */
 export function notificationRows(event: LedgerEvent, lowPoolThreshold: (tenantId: string) => Cents): NotificationRows {
   const audit = (entityType: string, entityId: string, before: unknown, after: unknown): AuditRow => ({
     id: derivedId(event.eventId, 'audit'),

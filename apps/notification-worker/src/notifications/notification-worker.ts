@@ -2,6 +2,7 @@ import { EntityManager } from '@mikro-orm/postgresql';
 import { Job, Queue, Worker } from 'bullmq';
 import { Cents, DeadLetterJob, LedgerEvent, QUEUES, toCents } from '@points/contracts';
 import { Logger } from '@points/config';
+import { TenantSchema } from '@points/db';
 import { WorkerSettings, workerOptions } from '@points/queue';
 import { notificationRows } from './notification-rows';
 import { writeNotifications } from './write-notifications';
@@ -53,6 +54,6 @@ export function startNotificationWorker(options: NotificationWorkerOptions): Wor
 
 async function lowPoolThresholds(em: EntityManager, event: LedgerEvent, fallback: Cents): Promise<Map<string, Cents>> {
   if (!event.tenantId) return new Map();
-  const [row] = await em.fork().execute<{ threshold: string | null }[]>('SELECT low_balance_threshold AS threshold FROM tenants WHERE id = ?', [event.tenantId]);
-  return new Map([[event.tenantId, row?.threshold ? toCents(row.threshold) : fallback]]);
+  const tenant = await em.fork().findOne(TenantSchema, event.tenantId, { fields: ['lowBalanceThreshold'] });
+  return new Map([[event.tenantId, tenant?.lowBalanceThreshold ? toCents(tenant.lowBalanceThreshold) : fallback]]);
 }

@@ -4,7 +4,9 @@ import { NotificationRows } from './notification-rows';
 /**
  * Writes an event's feed entry and audit rows in one transaction. The unique
  * event_id makes a second delivery of the same event a no-op: exactly once is
- * enforced by the database, not by this code remembering anything.
+ * enforced by the database, not by this code remembering anything. Raw SQL on
+ * purpose: ON CONFLICT (event_id) DO NOTHING is the point, and it reports what
+ * was new.
  */
 export async function writeNotifications(em: EntityManager, rows: NotificationRows): Promise<{ feed: number; audit: number }> {
   return em.fork().transactional(async (tx) => {

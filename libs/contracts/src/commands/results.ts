@@ -4,7 +4,7 @@ import { Decimal } from '../money';
 /** What a succeeded command reports: the balances it moved, before and after. */
 const Id = z.uuid();
 
-export const BalanceChange = z.object({ previousBalance: Decimal, newBalance: Decimal });
+export const BalanceChange = z.object({ previousBalance: Decimal, newBalance: Decimal }).meta({ id: 'BalanceChange' });
 export type BalanceChange = z.infer<typeof BalanceChange>;
 
 export const SOURCE_TYPES = ['tenant_pool', 'lead_budget'] as const;
@@ -12,7 +12,7 @@ export const SourceType = z.enum(SOURCE_TYPES);
 export type SourceType = z.infer<typeof SourceType>;
 
 /** The account points were taken from: the tenant pool (managers) or the giver's lead budget (leads). */
-export const SourceChange = BalanceChange.extend({ type: SourceType });
+export const SourceChange = BalanceChange.extend({ type: SourceType }).meta({ id: 'SourceChange' });
 export type SourceChange = z.infer<typeof SourceChange>;
 
 export const PoolChangeResult = z.object({
@@ -20,32 +20,32 @@ export const PoolChangeResult = z.object({
   amount: Decimal,
   previousBalance: Decimal,
   newBalance: Decimal,
-});
+}).meta({ id: 'PoolChangeResult' });
 export const DelegationResult = z.object({
   amount: Decimal,
   leadId: Id,
   source: SourceChange,
   leadBudget: BalanceChange,
-});
+}).meta({ id: 'DelegationResult' });
 export const AwardResult = z.object({
   amount: Decimal,
   recipientId: Id,
   source: SourceChange,
   wallet: BalanceChange,
-});
+}).meta({ id: 'AwardResult' });
 /** A 0-point kudos moves nothing, so its source and wallet are null. */
 export const RecognitionResult = AwardResult.extend({
   recognitionId: Id,
   source: SourceChange.nullable(),
   wallet: BalanceChange.nullable(),
-});
-export const CreateUserResult = z.object({ userId: Id });
+}).meta({ id: 'RecognitionResult' });
+export const CreateUserResult = z.object({ userId: Id }).meta({ id: 'CreateUserResult' });
 export const BulkAwardResult = z.object({
   bulkId: Id,
   recipients: z.number().int().positive(),
   totalAmount: Decimal,
   source: SourceChange,
-});
+}).meta({ id: 'BulkAwardResult' });
 export const CommandResult = z.union([PoolChangeResult, DelegationResult, RecognitionResult, AwardResult, CreateUserResult, BulkAwardResult]);
 
 export type PoolChangeResult = z.infer<typeof PoolChangeResult>;
