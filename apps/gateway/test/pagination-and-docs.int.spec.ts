@@ -1,3 +1,7 @@
+import { spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { TestUser, insertTenantWithStaff, insertUser } from '@points/testing';
 import { toOpenApiPath } from '../src/openapi/api-router';
 import { Stack, call, startStack, tokenFor } from './gateway-harness';
@@ -62,6 +66,28 @@ it('the OpenAPI document lists every route the gateway mounts, and /docs renders
   const docs = await fetch(`${stack.base}/docs/`);
   expect(docs.status).toBe(200);
   expect(await docs.text()).toContain('swagger-ui');
+});
+
+it("the OpenAPI document passes Redocly's recommended and Spectral's oas rulesets with no errors", async () => {
+  const file = join(tmpdir(), `openapi-${process.pid}.json`);
+  writeFileSync(file, JSON.stringify((await call(stack.base, 'GET', '/openapi.json')).body));
+  const lint = spawnSync(process.execPath, ['tools/lint-openapi.mjs', file], { cwd: resolve(__dirname, '../../..'), encoding: 'utf8' });
+  expect({ status: lint.status, output: lint.stdout + lint.stderr }).toEqual({ status: 0, output: expect.stringMatching(/^0 errors/m) });
+}, 60_000);
+
+it('documents each operation with its id and only the error codes it can answer with', async () => {
+  const { body } = await call(stack.base, 'GET', '/openapi.json');
+  const operations = Object.values(body.paths as Record<string, Record<string, { operationId?: string; responses: Record<string, unknown> }>>).flatMap((ops) => Object.values(ops));
+  expect(operations.filter((op) => !op.operationId)).toEqual([]);
+  const codes = (op: { responses: Record<string, { content?: Record<string, { schema: { properties: { error: { properties: { code: { enum: string[] } } } } } }> }> }, status: string) =>
+    op.responses[status]?.content?.['application/json'].schema.properties.error.properties.code.enum;
+  const award = body.paths['/api/allocations/award-points'].post;
+  expect(codes(award, '422')).toEqual(['FORBIDDEN', 'NOT_FOUND', 'VALIDATION_FAILED', 'INSUFFICIENT_BALANCE']);
+  expect(codes(award, '409')).toEqual(['IDEMPOTENCY_KEY_REUSED']);
+  expect(award.responses['200'].content['application/json'].schema.properties.type).toMatchObject({ enum: ['award'] });
+  expect(codes(body.paths['/api/allocations/bulk-awards'].post, '409')).toEqual(['IDEMPOTENCY_KEY_REUSED']);
+  expect(body.paths['/api/me'].get.responses['404']).toBeUndefined();
+  expect(codes(body.paths['/api/commands/{commandId}'].get, '404')).toEqual(['NOT_FOUND']);
 });
 
 async function waitForCount(n: number) {

@@ -2,7 +2,7 @@ import { ResponseConfig } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
 import { CommandAccepted, CommandResource, CommandType, commandSpec } from '@points/contracts';
 import { ApiRouter } from '../openapi/api-router';
-import { errorBodyWith, jsonResponse } from '../openapi/responses';
+import { errorBodyWith, errorExamples, jsonResponse } from '../openapi/responses';
 import { CommandHeaders } from './command-headers';
 import { CommandService } from './command-service';
 import { respondWithCommand } from './respond';
@@ -40,9 +40,16 @@ function commandResponses(type: CommandType): Record<number, ResponseConfig> {
   return {
     202: jsonResponse('Accepted; poll statusUrl (also in the Location header)', CommandAccepted),
     200: jsonResponse('With Prefer: wait — the command succeeded', commandResourceOf(type)),
-    422: jsonResponse(
-      `With Prefer: wait — the ledger rejected the command (${rejects.join(', ')}); nothing changed. The error says why; \`command\` is the command resource.`,
-      errorBodyWith(rejects).extend({ command: commandResourceOf(type) }),
-    ),
+    422: {
+      description: `With Prefer: wait — the ledger rejected the command (${rejects.join(', ')}); nothing changed. The error says why; \`command\` is the command resource.`,
+      content: { 'application/json': { schema: errorBodyWith(rejects).extend({ command: commandResourceOf(type) }), examples: errorExamples(rejects, (error) => ({ command: rejectedExample(type, error) })) } },
+    },
   };
+}
+
+const EXAMPLE_ID = '7f1c8a52-0c0e-4f4e-9a53-4d1f0a3c2b11';
+const EXAMPLE_TIME = '2026-11-24T10:00:00.123456Z';
+
+function rejectedExample(type: CommandType, error: { code: string; message: string }) {
+  return { commandId: EXAMPLE_ID, type, status: 'rejected', error, createdAt: EXAMPLE_TIME, completedAt: EXAMPLE_TIME };
 }

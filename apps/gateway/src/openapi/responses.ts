@@ -40,7 +40,20 @@ export function errorResponses(codes: readonly ErrorCode[]): Record<number, Resp
   const byStatus = new Map<number, ErrorCode[]>();
   for (const code of new Set(codes)) byStatus.set(httpStatusOf(code), [...(byStatus.get(httpStatusOf(code)) ?? []), code]);
   return Object.fromEntries(
-    [...byStatus].map(([status, group]) => [status, { description: group.map(describeError).join('; '), content: { 'application/json': { schema: errorBodyWith(group) } } }]),
+    [...byStatus].map(([status, group]) => [
+      status,
+      { description: group.map(describeError).join('; '), content: { 'application/json': { schema: errorBodyWith(group), examples: errorExamples(group) } } },
+    ]),
+  );
+}
+
+/** One example body per code, so the reference shows each code a response can carry (with what else the body holds). */
+export function errorExamples(codes: readonly ErrorCode[], alongside: (error: { code: ErrorCode; message: string }) => object = () => ({})) {
+  return Object.fromEntries(
+    codes.map((code) => {
+      const error = { code, message: describeError(code).replace(/^[A-Z_]+: /, '') };
+      return [code, { summary: code, value: { error, ...alongside(error) } }];
+    }),
   );
 }
 
