@@ -8,6 +8,28 @@ import { Migration } from '@mikro-orm/migrations';
  * - UNIQUE (issuer_id, idempotency_key) makes a client retry find its command;
  * - triggers refuse UPDATE and DELETE on journals, which are append-only.
  */
+/**
+ * Account journals: one row per account touched by a balance change, signed
+ * amount, chained by version. A balance always equals the sum of its journal.
+ * The three are alike but for the account they belong to.
+ */
+const accountJournal = (table: string, account: { column: string; table: string } | null) => `
+CREATE TABLE ${table} (
+  id uuid PRIMARY KEY,${account ? `\n  ${account.column} uuid NOT NULL REFERENCES ${account.table}(id),` : ''}
+  tenant_id uuid NOT NULL REFERENCES tenants(id),
+  amount NUMERIC(15,2) NOT NULL CHECK (amount <> 0),
+  transaction_type text NOT NULL,
+  reference_type text NOT NULL,
+  reference_id uuid NOT NULL,
+  previous_balance NUMERIC(15,2) NOT NULL CHECK (previous_balance >= 0),
+  new_balance NUMERIC(15,2) NOT NULL CHECK (new_balance >= 0),
+  version bigint NOT NULL CHECK (version > 0),
+  command_id uuid NOT NULL REFERENCES commands(id),
+  created_at timestamptz NOT NULL DEFAULT now(),
+  CONSTRAINT ${table}_chain UNIQUE (${account?.column ?? 'tenant_id'}, version),
+  CONSTRAINT ${table}_arithmetic CHECK (new_balance = previous_balance + amount)
+);`;
+
 export class Migration20261123000000_initial extends Migration {
   override async up(): Promise<void> {
     this.addSql(`
@@ -156,58 +178,11 @@ CREATE INDEX idx_distribution_logs_tenant ON distribution_logs (tenant_id, creat
 CREATE INDEX idx_distribution_logs_from_user ON distribution_logs (from_user_id, created_at DESC);
 CREATE INDEX idx_distribution_logs_to_user ON distribution_logs (to_user_id, created_at DESC);
 
--- Account journals: one row per account touched by a balance change, signed
--- amount, chained by version. A balance always equals the sum of its journal.
-CREATE TABLE pool_ledger (
-  id uuid PRIMARY KEY,
-  tenant_id uuid NOT NULL REFERENCES tenants(id),
-  amount NUMERIC(15,2) NOT NULL CHECK (amount <> 0),
-  transaction_type text NOT NULL,
-  reference_type text NOT NULL,
-  reference_id uuid NOT NULL,
-  previous_balance NUMERIC(15,2) NOT NULL CHECK (previous_balance >= 0),
-  new_balance NUMERIC(15,2) NOT NULL CHECK (new_balance >= 0),
-  version bigint NOT NULL CHECK (version > 0),
-  command_id uuid NOT NULL REFERENCES commands(id),
-  created_at timestamptz NOT NULL DEFAULT now(),
-  CONSTRAINT pool_ledger_chain UNIQUE (tenant_id, version),
-  CONSTRAINT pool_ledger_arithmetic CHECK (new_balance = previous_balance + amount)
-);
-
-CREATE TABLE lead_budget_ledger (
-  id uuid PRIMARY KEY,
-  lead_budget_id uuid NOT NULL REFERENCES lead_budgets(id),
-  tenant_id uuid NOT NULL REFERENCES tenants(id),
-  amount NUMERIC(15,2) NOT NULL CHECK (amount <> 0),
-  transaction_type text NOT NULL,
-  reference_type text NOT NULL,
-  reference_id uuid NOT NULL,
-  previous_balance NUMERIC(15,2) NOT NULL CHECK (previous_balance >= 0),
-  new_balance NUMERIC(15,2) NOT NULL CHECK (new_balance >= 0),
-  version bigint NOT NULL CHECK (version > 0),
-  command_id uuid NOT NULL REFERENCES commands(id),
-  created_at timestamptz NOT NULL DEFAULT now(),
-  CONSTRAINT lead_budget_ledger_chain UNIQUE (lead_budget_id, version),
-  CONSTRAINT lead_budget_ledger_arithmetic CHECK (new_balance = previous_balance + amount)
-);
-
-CREATE TABLE wallet_ledger (
-  id uuid PRIMARY KEY,
-  wallet_id uuid NOT NULL REFERENCES wallets(id),
-  tenant_id uuid NOT NULL REFERENCES tenants(id),
-  amount NUMERIC(15,2) NOT NULL CHECK (amount <> 0),
-  transaction_type text NOT NULL,
-  reference_type text NOT NULL,
-  reference_id uuid NOT NULL,
-  previous_balance NUMERIC(15,2) NOT NULL CHECK (previous_balance >= 0),
-  new_balance NUMERIC(15,2) NOT NULL CHECK (new_balance >= 0),
-  version bigint NOT NULL CHECK (version > 0),
-  command_id uuid NOT NULL REFERENCES commands(id),
-  created_at timestamptz NOT NULL DEFAULT now(),
-  CONSTRAINT wallet_ledger_chain UNIQUE (wallet_id, version),
-  CONSTRAINT wallet_ledger_arithmetic CHECK (new_balance = previous_balance + amount)
-);
-
+`);
+    this.addSql(accountJournal('pool_ledger', null));
+    this.addSql(accountJournal('lead_budget_ledger', { column: 'lead_budget_id', table: 'lead_budgets' }));
+    this.addSql(accountJournal('wallet_ledger', { column: 'wallet_id', table: 'wallets' }));
+    this.addSql(`
 -- Transactional outbox: events written with the balance change, relayed later.
 CREATE TABLE outbox (
   id uuid PRIMARY KEY,
