@@ -5,31 +5,29 @@
 -- else does; every finished command has its event.
 -- Returns one row per problem; no rows means everything matches.
 -- Run: psql "$DATABASE_URL" -f tools/sql/notification-check.sql
-SELECT 'outbox event not relayed yet' AS problem, o.id AS ref, o.event_type AS kind
-  FROM outbox o WHERE o.published_at IS NULL
+WITH social(event_type) AS (VALUES ('points.awarded'), ('recognition.created'), ('bulk_award.completed')),
+-- What each event should have and has: one line per rule below.
+events AS (
+  SELECT o.id, o.event_type, o.published_at,
+         o.event_type IN (SELECT event_type FROM social) AS social,
+         EXISTS (SELECT 1 FROM audit_log a WHERE a.event_id = o.id) AS audited,
+         EXISTS (SELECT 1 FROM feed f WHERE f.event_id = o.id) AS in_feed
+    FROM outbox o)
+SELECT 'outbox event not relayed yet' AS problem, id AS ref, event_type AS kind FROM events WHERE published_at IS NULL
 UNION ALL
-SELECT 'missing audit row', o.id, o.event_type
-  FROM outbox o WHERE NOT EXISTS (SELECT 1 FROM audit_log a WHERE a.event_id = o.id)
+SELECT 'missing audit row', id, event_type FROM events WHERE NOT audited
 UNION ALL
-SELECT 'missing feed entry', o.id, o.event_type
-  FROM outbox o
- WHERE o.event_type IN ('points.awarded', 'recognition.created', 'bulk_award.completed')
-   AND NOT EXISTS (SELECT 1 FROM feed f WHERE f.event_id = o.id)
+SELECT 'missing feed entry', id, event_type FROM events WHERE social AND NOT in_feed
 UNION ALL
-SELECT 'feed entry for a non-social event', o.id, o.event_type
-  FROM outbox o JOIN feed f ON f.event_id = o.id
- WHERE o.event_type NOT IN ('points.awarded', 'recognition.created', 'bulk_award.completed')
+SELECT 'feed entry for a non-social event', id, event_type FROM events WHERE in_feed AND NOT social
 UNION ALL
-SELECT 'feed entry without an event', f.event_id, f.type
-  FROM feed f WHERE NOT EXISTS (SELECT 1 FROM outbox o WHERE o.id = f.event_id)
+SELECT 'feed entry without an event', f.event_id, f.type FROM feed f WHERE NOT EXISTS (SELECT 1 FROM outbox o WHERE o.id = f.event_id)
 UNION ALL
 SELECT 'audit row without an event', a.event_id, a.action
-  FROM audit_log a
- WHERE a.action <> 'pool.low_balance' AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.id = a.event_id)
+  FROM audit_log a WHERE a.action <> 'pool.low_balance' AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.id = a.event_id)
 UNION ALL
 SELECT 'finished command without its event', c.id, c.type
-  FROM commands c
- WHERE c.status IN ('succeeded', 'rejected') AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.command_id = c.id)
+  FROM commands c WHERE c.status IN ('succeeded', 'rejected') AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.command_id = c.id)
 UNION ALL
 SELECT 'award or recognition in the journals without a feed entry', d.id, d.transaction_type
   FROM distribution_logs d

@@ -1,7 +1,7 @@
 import { createLogger, loadConfig } from '@points/config';
 import { createOrm } from '@points/db';
 import { createCommandQueues, createDeadLetterQueue, createNotificationQueue, createRedis, redisReady } from '@points/queue';
-import { createMetricsRegistry, onShutdown } from '@points/ops';
+import { createMetricsRegistry, onShutdown, runService } from '@points/ops';
 import { createGateway } from './app';
 
 async function main(): Promise<void> {
@@ -47,7 +47,4 @@ async function main(): Promise<void> {
   ]);
 }
 
-main().catch((error: unknown) => {
-  createLogger('gateway').fatal({ err: error }, 'gateway failed to start');
-  process.exit(1);
-});
+runService('gateway', main);

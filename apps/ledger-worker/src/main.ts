@@ -1,7 +1,7 @@
 import { createLogger, loadConfig } from '@points/config';
 import { createOrm } from '@points/db';
 import { createCommandQueues, createRedis } from '@points/queue';
-import { createMetricsRegistry, ledgerMetrics, migrationsCheck, onShutdown, postgresCheck, redisCheck, registerQueueGauges, startOpsServer } from '@points/ops';
+import { createMetricsRegistry, ledgerMetrics, onShutdown, registerQueueGauges, runService, startOpsServer, workerReadiness } from '@points/ops';
 import { startCommandWorker } from './worker/command-worker';
 import { startCommandSweeper } from './worker/command-sweeper';
 import { startBulkAwardWorker } from './bulk/bulk-worker';
@@ -26,21 +26,14 @@ async function main(): Promise<void> {
     concurrency: config.LEDGER_CONCURRENCY,
     metrics,
   });
-  const bulkWorker = startBulkAwardWorker({ connection: createRedis(config.REDIS_URL, 'worker'), prefix: config.QUEUE_PREFIX, em: orm.em, logger, metrics });
+  const bulkRedis = createRedis(config.REDIS_URL, 'worker');
+  const bulkWorker = startBulkAwardWorker({ connection: bulkRedis, prefix: config.QUEUE_PREFIX, em: orm.em, logger, metrics });
   const stopSweeper = startCommandSweeper(orm.em, queues, logger, {
     intervalMs: config.COMMAND_SWEEP_INTERVAL_MS,
     stuckAfterMs: config.COMMAND_STUCK_AFTER_MS,
     maxAttempts: config.LEDGER_MAX_ATTEMPTS,
   });
-  const ops = await startOpsServer(config.LEDGER_WORKER_PORT, {
-    postgres: postgresCheck(orm),
-    migrations: migrationsCheck(orm),
-    redis: redisCheck(queueRedis),
-    // Readiness includes the workers' own queue connection, not just a ping.
-    commandQueue: async () => {
-      await queues.commands.getJobCounts('waiting');
-    },
-  }, registry);
+  const ops = await startOpsServer(config.LEDGER_WORKER_PORT, workerReadiness(orm, queueRedis, { commandQueue: queues.commands }), registry);
   logger.info({ port: config.LEDGER_WORKER_PORT, concurrency: config.LEDGER_CONCURRENCY }, 'ledger worker started');
 
   onShutdown(logger, [
@@ -51,13 +44,9 @@ async function main(): Promise<void> {
     () => new Promise((resolve) => ops.close(resolve)),
     () => orm.close(),
     async () => {
-      workerRedis.disconnect();
-      queueRedis.disconnect();
+      for (const redis of [workerRedis, bulkRedis, queueRedis]) redis.disconnect();
     },
   ]);
 }
 
-main().catch((error: unknown) => {
-  createLogger('ledger-worker').fatal({ err: error }, 'ledger worker failed to start');
-  process.exit(1);
-});
+runService('ledger-worker', main);

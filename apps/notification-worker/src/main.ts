@@ -3,7 +3,7 @@ import { createLogger, loadConfig } from '@points/config';
 import { createOrm, outboxBacklog } from '@points/db';
 import { createDeadLetterQueue, createNotificationQueue, createRedis } from '@points/queue';
 import { Gauge } from 'prom-client';
-import { createMetricsRegistry, migrationsCheck, onShutdown, postgresCheck, redisCheck, registerQueueGauges, startOpsServer } from '@points/ops';
+import { createMetricsRegistry, onShutdown, registerQueueGauges, runService, startOpsServer, workerReadiness } from '@points/ops';
 import { startOutboxRelay } from './outbox/outbox-relay';
 import { startNotificationWorker } from './notifications/notification-worker';
 
@@ -46,14 +46,7 @@ async function main(): Promise<void> {
       this.set((await outboxBacklog(em)).unpublished);
     },
   });
-  const ops = await startOpsServer(config.NOTIFICATION_WORKER_PORT, {
-    postgres: postgresCheck(orm),
-    migrations: migrationsCheck(orm),
-    redis: redisCheck(queueRedis),
-    notificationQueue: async () => {
-      await notifications.getJobCounts('waiting');
-    },
-  }, registry);
+  const ops = await startOpsServer(config.NOTIFICATION_WORKER_PORT, workerReadiness(orm, queueRedis, { notificationQueue: notifications }), registry);
   logger.info({ port: config.NOTIFICATION_WORKER_PORT }, 'notification worker started');
 
   onShutdown(logger, [
@@ -70,7 +63,4 @@ async function main(): Promise<void> {
   ]);
 }
 
-main().catch((error: unknown) => {
-  createLogger('notification-worker').fatal({ err: error }, 'notification worker failed to start');
-  process.exit(1);
-});
+runService('notification-worker', main);

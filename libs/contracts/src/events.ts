@@ -1,28 +1,33 @@
 import { z } from 'zod';
 import { Decimal } from './money';
-import { BalanceChange, CommandTypeSchema, SourceChange } from './commands';
+import { BalanceChange, BulkAwardResult, CommandTypeSchema, DelegationResult, AwardResult, SourceChange } from './commands';
 import { ERROR_CODES } from './errors';
 import { Role } from './roles';
 
 /**
  * Events the ledger writes to its outbox in the same transaction as the balance
  * change. The notification worker validates each one with this schema before it
- * writes feed entries and audit rows.
+ * writes feed entries and audit rows. An event that reports a command's result
+ * carries that result's fields, declared once (commands/results.ts).
  */
 const Id = z.uuid();
-const base = {
-  eventId: Id,
-  commandId: Id,
-  tenantId: Id.nullable(),
-  actorId: Id,
-  occurredAt: z.iso.datetime({ offset: true }),
-  requestId: z.string().nullable(),
-};
 
-export const PointsAllocated = z.object({
-  ...base,
-  type: z.literal('points.allocated'),
-  tenantId: Id,
+/** Every event: which command caused it, who acted, when, and in which tenant (`shape` says; none for a platform admin's rejected command). */
+const event = <T extends string, S extends z.ZodRawShape & { tenantId: z.ZodType<string | null> }>(type: T, shape: S) =>
+  z.object({
+    eventId: Id,
+    commandId: Id,
+    actorId: Id,
+    occurredAt: z.iso.datetime({ offset: true }),
+    requestId: z.string().nullable(),
+    type: z.literal(type),
+    ...shape,
+  });
+
+/** An event about one tenant's points or people. */
+const tenantEvent = <T extends string, S extends z.ZodRawShape>(type: T, shape: S) => event(type, { tenantId: Id, ...shape });
+
+export const PointsAllocated = tenantEvent('points.allocated', {
   amount: Decimal,
   currency: z.string(),
   referenceNote: z.string(),
@@ -30,41 +35,13 @@ export const PointsAllocated = z.object({
   pool: BalanceChange,
 });
 
-export const PointsClawedBack = z.object({
-  ...base,
-  type: z.literal('points.clawed_back'),
-  tenantId: Id,
-  amount: Decimal,
-  referenceNote: z.string(),
-  pool: BalanceChange,
-});
+export const PointsClawedBack = tenantEvent('points.clawed_back', { amount: Decimal, referenceNote: z.string(), pool: BalanceChange });
 
-export const PointsDelegated = z.object({
-  ...base,
-  type: z.literal('points.delegated'),
-  tenantId: Id,
-  leadId: Id,
-  amount: Decimal,
-  description: z.string().nullable(),
-  source: SourceChange,
-  leadBudget: BalanceChange,
-});
+export const PointsDelegated = tenantEvent('points.delegated', { ...DelegationResult.shape, description: z.string().nullable() });
 
-export const PointsAwarded = z.object({
-  ...base,
-  type: z.literal('points.awarded'),
-  tenantId: Id,
-  recipientId: Id,
-  amount: Decimal,
-  description: z.string().nullable(),
-  source: SourceChange,
-  wallet: BalanceChange,
-});
+export const PointsAwarded = tenantEvent('points.awarded', { ...AwardResult.shape, description: z.string().nullable() });
 
-export const RecognitionCreated = z.object({
-  ...base,
-  type: z.literal('recognition.created'),
-  tenantId: Id,
+export const RecognitionCreated = tenantEvent('recognition.created', {
   recognitionId: Id,
   recipientId: Id,
   points: Decimal,
@@ -73,33 +50,15 @@ export const RecognitionCreated = z.object({
   wallet: BalanceChange.nullable(),
 });
 
-export const UserCreated = z.object({
-  ...base,
-  type: z.literal('user.created'),
-  tenantId: Id,
-  userId: Id,
-  email: z.string(),
-  displayName: z.string(),
-  role: Role,
-});
+export const UserCreated = tenantEvent('user.created', { userId: Id, email: z.string(), displayName: z.string(), role: Role });
 
-export const CommandRejected = z.object({
-  ...base,
-  type: z.literal('command.rejected'),
+export const CommandRejected = event('command.rejected', {
+  tenantId: Id.nullable(),
   commandType: CommandTypeSchema,
   error: z.object({ code: z.enum(ERROR_CODES), message: z.string() }),
 });
 
-export const BulkAwardCompleted = z.object({
-  ...base,
-  type: z.literal('bulk_award.completed'),
-  tenantId: Id,
-  bulkId: Id,
-  recipients: z.number().int().positive(),
-  totalAmount: Decimal,
-  description: z.string().nullable(),
-  source: SourceChange,
-});
+export const BulkAwardCompleted = tenantEvent('bulk_award.completed', { ...BulkAwardResult.shape, description: z.string().nullable() });
 
 export const LedgerEvent = z.discriminatedUnion('type', [
   BulkAwardCompleted,

@@ -1,3 +1,4 @@
+import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { Orm, pendingMigrations } from '@points/db';
 
@@ -23,6 +24,16 @@ export const redisCheck = (redis: Redis): ReadinessCheck => async () => {
   const answer = await redis.ping();
   if (answer !== 'PONG') throw new Error(`unexpected PING answer ${answer}`);
 };
+
+/**
+ * A worker is ready when PostgreSQL answers with every migration applied, Redis
+ * answers, and each of its queues does — through the queue's own connection, not
+ * just a ping.
+ */
+export function workerReadiness(orm: Orm, redis: Redis, queues: Record<string, Queue>): Record<string, ReadinessCheck> {
+  const queueChecks = Object.entries(queues).map(([name, queue]) => [name, async () => void (await queue.getJobCounts('waiting'))]);
+  return { postgres: postgresCheck(orm), migrations: migrationsCheck(orm), redis: redisCheck(redis), ...Object.fromEntries(queueChecks) };
+}
 
 /** Runs every check concurrently with a short timeout; ready only if all pass. */
 export async function checkReadiness(checks: Record<string, ReadinessCheck>, timeoutMs = 2_000): Promise<ReadinessReport> {

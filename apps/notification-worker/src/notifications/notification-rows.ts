@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { Cents, LedgerEvent, assertUnreachable, fromCents, toCents } from '@points/contracts';
+import { Cents, LedgerEvent, SourceChange, assertUnreachable, fromCents, toCents } from '@points/contracts';
 
 /** A `feed` row, named by its columns. */
 export interface FeedRow {
@@ -101,13 +101,8 @@ export function notificationRows(event: LedgerEvent, lowPoolThreshold: (tenantId
     case 'points.awarded':
       rows = {
         feed: feed('award', event.recipientId, event.amount, event.description, event.commandId),
-        audit: audit(
-          'wallet',
-          event.recipientId,
-          { source: { type: event.source.type, balance: event.source.previousBalance }, wallet: event.wallet.previousBalance },
-          { source: { type: event.source.type, balance: event.source.newBalance }, wallet: event.wallet.newBalance, amount: event.amount },
-        ),
-        pool: event.source.type === 'tenant_pool' ? event.source : null,
+        audit: audit('wallet', event.recipientId, { source: side(event.source, 'previousBalance'), wallet: event.wallet.previousBalance }, { source: side(event.source, 'newBalance'), wallet: event.wallet.newBalance, amount: event.amount }),
+        pool: fromPool(event.source),
       };
       break;
     case 'recognition.created':
@@ -119,19 +114,14 @@ export function notificationRows(event: LedgerEvent, lowPoolThreshold: (tenantId
           event.wallet ? { wallet: event.wallet.previousBalance, source: event.source?.previousBalance } : null,
           { recipientId: event.recipientId, points: event.points, message: event.message, wallet: event.wallet?.newBalance ?? null, source: event.source?.newBalance ?? null },
         ),
-        pool: event.source?.type === 'tenant_pool' ? event.source : null,
+        pool: fromPool(event.source),
       };
       break;
     case 'bulk_award.completed':
       rows = {
         feed: { ...feed('bulk_award', '', event.totalAmount, event.description ?? `${event.recipients} colleagues were awarded`, event.bulkId), target_user_id: null },
-        audit: audit(
-          'bulk_award',
-          event.bulkId,
-          { source: { type: event.source.type, balance: event.source.previousBalance } },
-          { source: { type: event.source.type, balance: event.source.newBalance }, recipients: event.recipients, totalAmount: event.totalAmount },
-        ),
-        pool: event.source.type === 'tenant_pool' ? event.source : null,
+        audit: audit('bulk_award', event.bulkId, { source: side(event.source, 'previousBalance') }, { source: side(event.source, 'newBalance'), recipients: event.recipients, totalAmount: event.totalAmount }),
+        pool: fromPool(event.source),
       };
       break;
     case 'user.created':
@@ -160,6 +150,12 @@ export function notificationRows(event: LedgerEvent, lowPoolThreshold: (tenantId
   }
   return { feed: rows.feed, audit: auditRows, lowPool };
 }
+
+/** The pool's change, when the points came from the pool (the low-pool alert watches only the pool). */
+const fromPool = (source: SourceChange | null) => (source?.type === 'tenant_pool' ? source : null);
+
+/** A source's balance on one side of the change, as the audit row records it. */
+const side = (source: SourceChange, balance: 'previousBalance' | 'newBalance') => ({ type: source.type, balance: source[balance] });
 
 /** An alert fires once, when a change takes the pool from at-or-above to below the threshold. */
 function crossedBelow(tenantId: string, pool: { previousBalance: string; newBalance: string }, threshold: Cents) {

@@ -38,10 +38,12 @@ export interface CommandSpec<P extends z.ZodType> {
   };
   /** `npm run cli -- <name>`; flags map payload fields to option names (`--user` for `userId`). */
   cli: { name: string; flags: { [K in keyof z.output<P> & string]?: string | { flag: string; default: string } } };
+  /** The queue that carries it to the ledger worker. */
   queue: CommandQueueKey;
 }
 
-const command = <P extends z.ZodType>(spec: CommandSpec<P>) => spec;
+/** A catalog entry; most commands travel on the `commands` queue. */
+const command = <P extends z.ZodType>(spec: Omit<CommandSpec<P>, 'queue'> & { queue?: CommandQueueKey }): CommandSpec<P> => ({ queue: 'commands', ...spec });
 
 const AWARD_ROLES = [...MANAGER_ROLES, 'lead'] as const;
 
@@ -53,7 +55,6 @@ export const COMMAND_CATALOG = {
     rejects: ['FORBIDDEN', 'NOT_FOUND', 'VALIDATION_FAILED'],
     route: { path: '/api/platform/allocations/allocate', operationId: 'allocatePoints', summary: "Allocate points to a tenant's pool (writes a billing record)", tag: 'platform' },
     cli: { name: 'allocate', flags: { tenantId: 'tenant', amount: 'amount', currency: { flag: 'currency', default: 'USD' }, referenceNote: 'note', invoiceNumber: 'invoice' } },
-    queue: 'commands',
   }),
   clawback: command({
     payload: ClawbackPayload,
@@ -62,7 +63,6 @@ export const COMMAND_CATALOG = {
     rejects: ['FORBIDDEN', 'NOT_FOUND', 'INSUFFICIENT_BALANCE'],
     route: { path: '/api/platform/allocations/clawback', operationId: 'clawBackPoints', summary: "Take unspent points back out of a tenant's pool", tag: 'platform' },
     cli: { name: 'clawback', flags: { tenantId: 'tenant', amount: 'amount', referenceNote: 'note' } },
-    queue: 'commands',
   }),
   delegate: command({
     payload: DelegatePayload,
@@ -71,7 +71,6 @@ export const COMMAND_CATALOG = {
     rejects: ['FORBIDDEN', 'NOT_FOUND', 'VALIDATION_FAILED', 'INSUFFICIENT_BALANCE'],
     route: { path: '/api/allocations/distribute-to-lead', operationId: 'delegateToLead', summary: "Move points from the tenant pool to a lead's budget", tag: 'allocations' },
     cli: { name: 'delegate', flags: { leadId: 'lead', amount: 'amount', description: 'description' } },
-    queue: 'commands',
   }),
   award: command({
     payload: AwardPayload,
@@ -86,7 +85,6 @@ export const COMMAND_CATALOG = {
       notes: 'Managers and HR admins award from the tenant pool; a lead awards from their own budget. Nobody may award themselves.',
     },
     cli: { name: 'award', flags: { userId: 'user', amount: 'amount', description: 'description' } },
-    queue: 'commands',
   }),
   recognition: command({
     payload: RecognitionPayload,
@@ -106,7 +104,6 @@ export const COMMAND_CATALOG = {
       notes: 'Points come from the pool for managers and HR admins, from their own budget for a lead; an employee may only give 0 points (403 otherwise).',
     },
     cli: { name: 'recognise', flags: { recipientId: 'user', points: 'points', message: 'message' } },
-    queue: 'commands',
   }),
   create_user: command({
     payload: CreateUserPayload,
@@ -129,7 +126,6 @@ export const COMMAND_CATALOG = {
       notes: 'A platform admin must give tenantId; a tenant manager or HR admin must not (the user joins their own tenant).',
     },
     cli: { name: 'create-user', flags: { email: 'email-address', displayName: 'name', role: 'role', tenantId: 'tenant' } },
-    queue: 'commands',
   }),
   bulk_award: command({
     payload: BulkAwardPayload,

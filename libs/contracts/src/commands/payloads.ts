@@ -5,7 +5,7 @@ import { TenantRole } from '../roles';
 /**
  * Command payloads. Each schema is both the HTTP request body the gateway
  * validates and the payload the ledger worker re-validates when it applies the
- * command. `.strict()` refuses unknown fields, so a client cannot smuggle in a
+ * command (their types: `CommandPayload<T>`). `.strict()` refuses unknown fields, so a client cannot smuggle in a
  * `tenantId`, `role` or balance the route does not take.
  */
 const Id = z.uuid();
@@ -43,11 +43,3 @@ export const CreateUserPayload = z
  * carries only the description and how many rows there are.
  */
 export const BulkAwardPayload = z.object({ description: z.string().nullable(), rows: z.number().int().positive() }).strict();
-
-export type AllocatePayload = z.output<typeof AllocatePayload>;
-export type ClawbackPayload = z.output<typeof ClawbackPayload>;
-export type DelegatePayload = z.output<typeof DelegatePayload>;
-export type AwardPayload = z.output<typeof AwardPayload>;
-export type RecognitionPayload = z.output<typeof RecognitionPayload>;
-export type CreateUserPayload = z.output<typeof CreateUserPayload>;
-export type BulkAwardPayload = z.output<typeof BulkAwardPayload>;

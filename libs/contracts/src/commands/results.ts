@@ -15,24 +15,10 @@ export type SourceType = z.infer<typeof SourceType>;
 export const SourceChange = BalanceChange.extend({ type: SourceType }).meta({ id: 'SourceChange' });
 export type SourceChange = z.infer<typeof SourceChange>;
 
-export const PoolChangeResult = z.object({
-  tenantId: Id,
-  amount: Decimal,
-  previousBalance: Decimal,
-  newBalance: Decimal,
-}).meta({ id: 'PoolChangeResult' });
-export const DelegationResult = z.object({
-  amount: Decimal,
-  leadId: Id,
-  source: SourceChange,
-  leadBudget: BalanceChange,
-}).meta({ id: 'DelegationResult' });
-export const AwardResult = z.object({
-  amount: Decimal,
-  recipientId: Id,
-  source: SourceChange,
-  wallet: BalanceChange,
-}).meta({ id: 'AwardResult' });
+export const PoolChangeResult = z.object({ tenantId: Id, amount: Decimal, ...BalanceChange.shape }).meta({ id: 'PoolChangeResult' });
+/** Points moved from a source to another account: how much, to whom, and both balances before and after. */
+export const DelegationResult = z.object({ amount: Decimal, leadId: Id, source: SourceChange, leadBudget: BalanceChange }).meta({ id: 'DelegationResult' });
+export const AwardResult = z.object({ amount: Decimal, recipientId: Id, source: SourceChange, wallet: BalanceChange }).meta({ id: 'AwardResult' });
 /** A 0-point kudos moves nothing, so its source and wallet are null. */
 export const RecognitionResult = AwardResult.extend({
   recognitionId: Id,
@@ -48,10 +34,7 @@ export const BulkAwardResult = z.object({
 }).meta({ id: 'BulkAwardResult' });
 export const CommandResult = z.union([PoolChangeResult, DelegationResult, RecognitionResult, AwardResult, CreateUserResult, BulkAwardResult]);
 
-export type PoolChangeResult = z.infer<typeof PoolChangeResult>;
-export type DelegationResult = z.infer<typeof DelegationResult>;
 export type AwardResult = z.infer<typeof AwardResult>;
 export type RecognitionResult = z.infer<typeof RecognitionResult>;
-export type CreateUserResult = z.infer<typeof CreateUserResult>;
 export type BulkAwardResult = z.infer<typeof BulkAwardResult>;
 export type CommandResult = z.infer<typeof CommandResult>;

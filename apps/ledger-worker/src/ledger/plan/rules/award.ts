@@ -1,4 +1,5 @@
 import { AppError, AwardResult, Command, toCents } from '@points/contracts';
+import { AccountKeys } from '../../state/account-keys';
 import { UserRow } from '../../state/ledger-state';
 import { LedgerBook, entryFor } from '../ledger-book';
 import { ensureCovers, ensureFits, selfAward } from '../checks';
@@ -6,11 +7,7 @@ import { CommandRule } from './command-rule';
 
 /** A manager awards from the pool, a lead from their own budget, into a colleague's wallet. */
 export const award: CommandRule<'award'> = {
-  accounts: (command, keys) => {
-    keys.userIds.push(command.payload.userId);
-    keys.leadBudgetUserIds.push(command.issuerId);
-    keys.walletUserIds.push(command.payload.userId);
-  },
+  accounts: (command, keys) => transferAccounts(command.issuerId, command.payload.userId, keys),
   plan: (book, command, issuer) => {
     const { payload } = command;
     const description = payload.description ?? null;
@@ -19,6 +16,13 @@ export const award: CommandRule<'award'> = {
     book.emit(command, { type: 'points.awarded', tenantId: issuer.tenantId as string, recipientId: transfer.recipientId, amount: payload.amount, description, source: transfer.source, wallet: transfer.wallet });
   },
 };
+
+/** What an award from the issuer's source to a colleague reads and locks: the colleague, the issuer's budget, the colleague's wallet. */
+export function transferAccounts(issuerId: string, recipientId: string, keys: AccountKeys): void {
+  keys.userIds.push(recipientId);
+  keys.leadBudgetUserIds.push(issuerId);
+  keys.walletUserIds.push(recipientId);
+}
 
 /**
  * Moves points from the issuer's source (pool or own budget) to a colleague's

@@ -1,6 +1,6 @@
 import { RecognitionResult, toCents } from '@points/contracts';
 import { selfAward } from '../checks';
-import { awardTransfer } from './award';
+import { awardTransfer, transferAccounts } from './award';
 import { CommandRule } from './command-rule';
 
 /**
@@ -9,11 +9,7 @@ import { CommandRule } from './command-rule';
  * the catalog's check, run before this rule.)
  */
 export const recognition: CommandRule<'recognition'> = {
-  accounts: (command, keys) => {
-    keys.userIds.push(command.payload.recipientId);
-    keys.leadBudgetUserIds.push(command.issuerId);
-    keys.walletUserIds.push(command.payload.recipientId);
-  },
+  accounts: (command, keys) => transferAccounts(command.issuerId, command.payload.recipientId, keys),
   plan: (book, command, issuer) => {
     const { payload } = command;
     const recognitionId = book.newId();
