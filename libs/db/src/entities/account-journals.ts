@@ -1,102 +1,86 @@
-import { EntitySchema, HiddenProps, OptionalProps } from '@mikro-orm/core';
-import { bigint, compositeKey, createdAt, money, references, text, uuid } from './columns';
-import { IsoTimestamp } from './iso-timestamp.type';
+import { InferEntity } from '@mikro-orm/core';
+import { LeadBudgetSchema, WalletSchema } from './accounts';
+import { balanceChange, balanceChangeChecks } from './balance-change';
+import { RelationTarget, compositeKey, money, references, text, uuid } from './columns';
+import { CommandRecordSchema } from './command-record';
+import { table } from './table';
+import { TenantSchema } from './tenant';
 
 /**
  * The three account journals: one row per balance change of one account, with a
  * signed amount, chained by version (UNIQUE (account, version)). A balance always
  * equals the sum of its journal. The tables are append-only (a trigger refuses
  * UPDATE and DELETE), which MikroORM neither sees nor needs to.
+ *
+ * `account` maps the columns that say whose journal a row is in; `chainedBy` names its account id.
  */
-interface JournalEntry {
-  /** Columns with a DEFAULT: optional in em.create. */
-  [OptionalProps]?: 'createdAt';
-  id: string;
-  tenantId: string;
-  amount: string;
-  transactionType: string;
-  referenceType: string;
-  referenceId: string;
-  previousBalance: string;
-  newBalance: string;
-  version: string;
-  commandId: string;
-  createdAt: IsoTimestamp;
-}
-
-const journalColumns = (table: string) => ({
-  amount: money(),
-  transactionType: text(),
-  referenceType: text(),
-  referenceId: uuid(),
-  previousBalance: money(),
-  newBalance: money(),
-  version: bigint(),
-  commandId: references('CommandRecord', 'command_id', `${table}_command_id_fkey`),
-  createdAt: createdAt(),
-});
-
-const journalChecks = (table: string) => [
-  { name: `${table}_amount_check`, expression: 'amount <> 0' },
-  { name: `${table}_previous_balance_check`, expression: 'previous_balance >= 0' },
-  { name: `${table}_new_balance_check`, expression: 'new_balance >= 0' },
-  { name: `${table}_version_check`, expression: 'version > 0' },
-  { name: `${table}_arithmetic`, expression: 'new_balance = previous_balance + amount' },
-];
+const journal = <Account extends Record<string, unknown>>(name: string, tableName: string, account: Account, chainedBy: keyof Account & string) =>
+  table(
+    name,
+    tableName,
+    {
+      ...account,
+      amount: money(),
+      transactionType: text(),
+      referenceType: text(),
+      referenceId: uuid(),
+      ...balanceChange(),
+      commandId: references(CommandRecordSchema, 'command_id', `${tableName}_command_id_fkey`),
+    },
+    {
+      checks: [
+        { name: `${tableName}_amount_check`, expression: 'amount <> 0' },
+        ...balanceChangeChecks(tableName),
+        { name: `${tableName}_arithmetic`, expression: 'new_balance = previous_balance + amount' },
+      ],
+      uniques: [{ name: `${tableName}_chain`, properties: [chainedBy, 'version'] }],
+    },
+  );
 
 /** The tenant pool's journal. */
-export type PoolLedgerEntry = JournalEntry;
+export const PoolLedgerEntrySchema = journal('PoolLedgerEntry', 'pool_ledger', { tenantId: references(TenantSchema, 'tenant_id', 'pool_ledger_tenant_id_fkey') }, 'tenantId');
 
-export const PoolLedgerEntrySchema = new EntitySchema<PoolLedgerEntry>({
-  name: 'PoolLedgerEntry',
-  tableName: 'pool_ledger',
-  properties: {
-    id: uuid({ primary: true }),
-    tenantId: references('Tenant', 'tenant_id', 'pool_ledger_tenant_id_fkey'),
-    ...journalColumns('pool_ledger'),
-  },
-  checks: journalChecks('pool_ledger'),
-  uniques: [{ name: 'pool_ledger_chain', properties: ['tenantId', 'version'] }],
-});
-
-export interface LeadBudgetLedgerEntry extends JournalEntry {
-  [HiddenProps]?: 'budgetOfTenant';
-  leadBudgetId: string;
-  /** Holds the key (leadBudgetId, tenantId) → lead_budgets: the budget belongs to the row's tenant. */
-  budgetOfTenant?: unknown;
+interface TenantAccount<Id extends string, Key extends string> {
+  /** The account's entity: a wallet or a lead budget. */
+  schema: RelationTarget;
+  /** The property of the account id column. */
+  id: Id;
+  /** The (hidden) property that holds the composite key. */
+  key: Key;
+  /** The composite key's constraint name. */
+  keyName: string;
 }
 
-export const LeadBudgetLedgerEntrySchema = new EntitySchema<LeadBudgetLedgerEntry>({
-  name: 'LeadBudgetLedgerEntry',
-  tableName: 'lead_budget_ledger',
-  properties: {
-    id: uuid({ primary: true }),
-    leadBudgetId: uuid(),
-    tenantId: uuid(),
-    ...journalColumns('lead_budget_ledger'),
-    budgetOfTenant: compositeKey<LeadBudgetLedgerEntry>('LeadBudget', 'lead_budget_ledger_budget_of_tenant', ['leadBudgetId', 'tenantId'], ['id', 'tenant_id']),
-  },
-  checks: journalChecks('lead_budget_ledger'),
-  uniques: [{ name: 'lead_budget_ledger_chain', properties: ['leadBudgetId', 'version'] }],
+/** `{ [key]: value }` typed by the key itself (TypeScript types a computed key of a type parameter as a string index). */
+const entry = <K extends string, V>(key: K, value: V) => ({ [key]: value }) as Record<K, V>;
+
+/**
+ * The journal of an account of the row's tenant: the account id and tenant_id are plain
+ * columns, and a composite key (account id, tenant_id) → the account's (id, tenant_id)
+ * makes the database refuse an account of another tenant.
+ */
+const tenantAccountJournal = <Id extends string, Key extends string>(name: string, tableName: string, { schema, id, key, keyName }: TenantAccount<Id, Key>) =>
+  journal(
+    name,
+    tableName,
+    { ...entry(id, uuid()), tenantId: uuid(), ...entry(key, compositeKey(schema, keyName, [id, 'tenantId'], ['id', 'tenant_id'])) },
+    id,
+  );
+
+export const LeadBudgetLedgerEntrySchema = tenantAccountJournal('LeadBudgetLedgerEntry', 'lead_budget_ledger', {
+  schema: LeadBudgetSchema,
+  id: 'leadBudgetId',
+  key: 'budgetOfTenant',
+  keyName: 'lead_budget_ledger_budget_of_tenant',
 });
 
-export interface WalletLedgerEntry extends JournalEntry {
-  [HiddenProps]?: 'walletOfTenant';
-  walletId: string;
-  /** Holds the key (walletId, tenantId) → wallets: the wallet belongs to the row's tenant. */
-  walletOfTenant?: unknown;
-}
-
-export const WalletLedgerEntrySchema = new EntitySchema<WalletLedgerEntry>({
-  name: 'WalletLedgerEntry',
-  tableName: 'wallet_ledger',
-  properties: {
-    id: uuid({ primary: true }),
-    walletId: uuid(),
-    tenantId: uuid(),
-    ...journalColumns('wallet_ledger'),
-    walletOfTenant: compositeKey<WalletLedgerEntry>('Wallet', 'wallet_ledger_wallet_of_tenant', ['walletId', 'tenantId'], ['id', 'tenant_id']),
-  },
-  checks: journalChecks('wallet_ledger'),
-  uniques: [{ name: 'wallet_ledger_chain', properties: ['walletId', 'version'] }],
+export const WalletLedgerEntrySchema = tenantAccountJournal('WalletLedgerEntry', 'wallet_ledger', {
+  schema: WalletSchema,
+  id: 'walletId',
+  key: 'walletOfTenant',
+  keyName: 'wallet_ledger_wallet_of_tenant',
 });
+
+export type PoolLedgerEntry = InferEntity<typeof PoolLedgerEntrySchema>;
+export type LeadBudgetLedgerEntry = InferEntity<typeof LeadBudgetLedgerEntrySchema>;
+export type WalletLedgerEntry = InferEntity<typeof WalletLedgerEntrySchema>;

@@ -1,47 +1,29 @@
-import { EntitySchema, OptionalProps } from '@mikro-orm/core';
-import { createdAt, integer, jsonb, money, oneOf, references, text, timestamp, uuid } from './columns';
-import { IsoTimestamp } from './iso-timestamp.type';
-
-const BULK_AWARD_STATUSES = ['queued', 'validating', 'applying', 'succeeded', 'rejected', 'failed'] as const;
+import { InferEntity, defineEntity } from '@mikro-orm/core';
+import { createdAt, integer, jsonb, money, nullable, oneOf, references, text, timestamp, uuid } from './columns';
+import { CommandRecordSchema } from './command-record';
+import { btreeIndex } from './table';
+import { TenantSchema } from './tenant';
+import { UserSchema } from './user';
 
 /** A bulk award's progress and errors; its id is the id of its `bulk_award` command. */
-export interface BulkAward {
-  /** Columns with a DEFAULT: optional in em.create. */
-  [OptionalProps]?: 'status' | 'processed' | 'succeeded' | 'failed' | 'errors' | 'createdAt' | 'updatedAt';
-  id: string;
-  tenantId: string;
-  issuerId: string;
-  description: string | null;
-  status: (typeof BULK_AWARD_STATUSES)[number];
-  total: number;
-  processed: number;
-  succeeded: number;
-  failed: number;
-  totalAmount: string | null;
-  errors: unknown[];
-  createdAt: IsoTimestamp;
-  updatedAt: IsoTimestamp;
-  completedAt: IsoTimestamp | null;
-}
-
-export const BulkAwardSchema = new EntitySchema<BulkAward>({
+export const BulkAwardSchema = defineEntity({
   name: 'BulkAward',
   tableName: 'bulk_awards',
   properties: {
-    id: references('CommandRecord', 'id', 'bulk_awards_id_fkey', { primary: true }),
-    tenantId: references('Tenant', 'tenant_id', 'bulk_awards_tenant_id_fkey'),
-    issuerId: references('User', 'issuer_id', 'bulk_awards_issuer_id_fkey'),
-    description: text({ nullable: true }),
-    status: oneOf(BULK_AWARD_STATUSES, { defaultRaw: `'queued'` }),
+    id: references(CommandRecordSchema, 'id', 'bulk_awards_id_fkey').primary(),
+    tenantId: references(TenantSchema, 'tenant_id', 'bulk_awards_tenant_id_fkey'),
+    issuerId: references(UserSchema, 'issuer_id', 'bulk_awards_issuer_id_fkey'),
+    description: nullable(text()),
+    status: oneOf(['queued', 'validating', 'applying', 'succeeded', 'rejected', 'failed']).defaultRaw(`'queued'`),
     total: integer(),
-    processed: integer({ defaultRaw: '0' }),
-    succeeded: integer({ defaultRaw: '0' }),
-    failed: integer({ defaultRaw: '0' }),
-    totalAmount: money({ nullable: true }),
-    errors: jsonb({ defaultRaw: `'[]'` }),
+    processed: integer().defaultRaw('0'),
+    succeeded: integer().defaultRaw('0'),
+    failed: integer().defaultRaw('0'),
+    totalAmount: nullable(money()),
+    errors: jsonb<unknown[]>().defaultRaw(`'[]'`),
     createdAt: createdAt(),
-    updatedAt: timestamp({ defaultRaw: 'now()' }),
-    completedAt: timestamp({ nullable: true }),
+    updatedAt: timestamp().defaultRaw('now()'),
+    completedAt: nullable(timestamp()),
   },
   checks: [
     { name: 'bulk_awards_total_check', expression: 'total >= 1 AND total <= 100000' },
@@ -49,34 +31,27 @@ export const BulkAwardSchema = new EntitySchema<BulkAward>({
     { name: 'bulk_awards_succeeded_check', expression: 'succeeded >= 0' },
     { name: 'bulk_awards_failed_check', expression: 'failed >= 0' },
   ],
-  indexes: [{ name: 'bulk_awards_tenant', expression: 'CREATE INDEX bulk_awards_tenant ON public.bulk_awards USING btree (tenant_id, created_at DESC)' }],
+  indexes: [btreeIndex('bulk_awards', 'bulk_awards_tenant', 'tenant_id, created_at DESC')],
 });
+export type BulkAward = InferEntity<typeof BulkAwardSchema>;
 
 /** One uploaded row of a bulk award, as uploaded (`amountText`) and as resolved (`userId`, `amount`). */
-export interface BulkAwardItem {
-  bulkAwardId: string;
-  rowNumber: number;
-  userRef: string;
-  amountText: string;
-  description: string | null;
-  userId: string | null;
-  amount: string | null;
-}
-
-export const BulkAwardItemSchema = new EntitySchema<BulkAwardItem>({
+export const BulkAwardItemSchema = defineEntity({
   name: 'BulkAwardItem',
   tableName: 'bulk_award_items',
   properties: {
-    bulkAwardId: references('BulkAward', 'bulk_award_id', 'bulk_award_items_bulk_award_id_fkey', { primary: true }),
-    rowNumber: integer({ primary: true }),
+    bulkAwardId: references(BulkAwardSchema, 'bulk_award_id', 'bulk_award_items_bulk_award_id_fkey').primary(),
+    rowNumber: integer().primary(),
     userRef: text(),
     amountText: text(),
-    description: text({ nullable: true }),
-    userId: uuid({ nullable: true }),
-    amount: money({ nullable: true }),
+    description: nullable(text()),
+    userId: nullable(uuid()),
+    amount: nullable(money()),
   },
+  primaryKeys: ['bulkAwardId', 'rowNumber'],
   checks: [
     { name: 'bulk_award_items_row_number_check', expression: 'row_number > 0' },
     { name: 'bulk_award_items_amount_check', expression: 'amount > 0' },
   ],
 });
+export type BulkAwardItem = InferEntity<typeof BulkAwardItemSchema>;

@@ -1,38 +1,26 @@
-import { EntitySchema, OptionalProps } from '@mikro-orm/core';
-import { createdAt, money, references, text, uuid } from './columns';
-import { IsoTimestamp } from './iso-timestamp.type';
+import { InferEntity } from '@mikro-orm/core';
+import { money, nullable, references, text, uuid } from './columns';
+import { btreeIndex, table } from './table';
+import { TenantSchema } from './tenant';
+import { UserSchema } from './user';
 
 /** A tenant's activity feed, written by the notification worker once per event. */
-export interface FeedEntry {
-  /** Columns with a DEFAULT: optional in em.create. */
-  [OptionalProps]?: 'points' | 'createdAt';
-  id: string;
-  eventId: string;
-  tenantId: string;
-  actorId: string;
-  targetUserId: string | null;
-  type: string;
-  message: string | null;
-  points: string;
-  referenceId: string | null;
-  createdAt: IsoTimestamp;
-}
-
-export const FeedEntrySchema = new EntitySchema<FeedEntry>({
-  name: 'FeedEntry',
-  tableName: 'feed',
-  properties: {
-    id: uuid({ primary: true }),
-    eventId: uuid({ unique: 'feed_event_id_key' }),
-    tenantId: references('Tenant', 'tenant_id', 'feed_tenant_id_fkey'),
-    actorId: references('User', 'actor_id', 'feed_actor_id_fkey'),
-    targetUserId: references('User', 'target_user_id', 'feed_target_user_id_fkey', { nullable: true }),
+export const FeedEntrySchema = table(
+  'FeedEntry',
+  'feed',
+  {
+    eventId: uuid().unique('feed_event_id_key'),
+    tenantId: references(TenantSchema, 'tenant_id', 'feed_tenant_id_fkey'),
+    actorId: references(UserSchema, 'actor_id', 'feed_actor_id_fkey'),
+    targetUserId: nullable(references(UserSchema, 'target_user_id', 'feed_target_user_id_fkey')),
     type: text(),
-    message: text({ nullable: true }),
-    points: money({ defaultRaw: '0' }),
-    referenceId: uuid({ nullable: true }),
-    createdAt: createdAt(),
+    message: nullable(text()),
+    points: money().defaultRaw('0'),
+    referenceId: nullable(uuid()),
   },
-  checks: [{ name: 'feed_points_check', expression: 'points >= 0' }],
-  indexes: [{ name: 'feed_tenant', expression: 'CREATE INDEX feed_tenant ON public.feed USING btree (tenant_id, created_at DESC, id DESC)' }],
-});
+  {
+    checks: [{ name: 'feed_points_check', expression: 'points >= 0' }],
+    indexes: [btreeIndex('feed', 'feed_tenant', 'tenant_id, created_at DESC, id DESC')],
+  },
+);
+export type FeedEntry = InferEntity<typeof FeedEntrySchema>;

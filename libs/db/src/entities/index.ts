@@ -1,17 +1,15 @@
 import { LeadBudgetLedgerEntrySchema, PoolLedgerEntrySchema, WalletLedgerEntrySchema } from './account-journals';
-import { AllocationLogSchema } from './allocation-log';
+import { LeadBudgetSchema, WalletSchema } from './accounts';
+import { AllocationLogSchema, PlatformBillingLogSchema } from './allocation-logs';
 import { AuditLogEntrySchema } from './audit-log-entry';
 import { BulkAwardItemSchema, BulkAwardSchema } from './bulk-awards';
 import { CommandRecordSchema } from './command-record';
 import { DistributionLogSchema } from './distribution-log';
 import { FeedEntrySchema } from './feed-entry';
-import { LeadBudgetSchema } from './lead-budget';
 import { OutboxEventSchema } from './outbox-event';
-import { PlatformBillingLogSchema } from './platform-billing-log';
 import { RecognitionSchema } from './recognition';
 import { TenantSchema } from './tenant';
 import { UserSchema } from './user';
-import { WalletSchema } from './wallet';
 
 /**
  * Typed descriptions of every table, for reads through MikroORM (`em.find`, the
@@ -22,12 +20,10 @@ import { WalletSchema } from './wallet';
 export * from './iso-timestamp.type';
 export * from './tenant';
 export * from './user';
-export * from './wallet';
-export * from './lead-budget';
+export * from './accounts';
 export * from './command-record';
 export * from './recognition';
-export * from './allocation-log';
-export * from './platform-billing-log';
+export * from './allocation-logs';
 export * from './distribution-log';
 export * from './account-journals';
 export * from './outbox-event';

@@ -1,35 +1,23 @@
-import { EntitySchema, OptionalProps } from '@mikro-orm/core';
-import { createdAt, jsonb, references, text, timestamp, uuid } from './columns';
-import { IsoTimestamp } from './iso-timestamp.type';
+import { InferEntity } from '@mikro-orm/core';
+import { jsonb, nullable, references, text, timestamp, uuid } from './columns';
+import { CommandRecordSchema } from './command-record';
+import { btreeIndex, table } from './table';
 
 /** Transactional outbox: written with the balance change, relayed afterwards. */
-export interface OutboxEvent {
-  /** Columns with a DEFAULT: optional in em.create. */
-  [OptionalProps]?: 'createdAt';
-  id: string;
-  eventType: string;
-  /** No foreign key: a platform-level event may name no tenant. */
-  tenantId: string | null;
-  commandId: string;
-  payload: Record<string, unknown>;
-  createdAt: IsoTimestamp;
-  publishedAt: IsoTimestamp | null;
-}
-
-export const OutboxEventSchema = new EntitySchema<OutboxEvent>({
-  name: 'OutboxEvent',
-  tableName: 'outbox',
-  properties: {
-    id: uuid({ primary: true }),
+export const OutboxEventSchema = table(
+  'OutboxEvent',
+  'outbox',
+  {
     eventType: text(),
-    tenantId: uuid({ nullable: true }),
-    commandId: references('CommandRecord', 'command_id', 'outbox_command_id_fkey'),
+    /** No foreign key: a platform-level event may name no tenant. */
+    tenantId: nullable(uuid()),
+    commandId: references(CommandRecordSchema, 'command_id', 'outbox_command_id_fkey'),
     payload: jsonb(),
-    createdAt: createdAt(),
-    publishedAt: timestamp({ nullable: true }),
+    publishedAt: nullable(timestamp()),
   },
-  indexes: [
+  {
     // The relay's work list, in order: only unpublished events are indexed.
-    { name: 'outbox_unpublished', expression: 'CREATE INDEX outbox_unpublished ON public.outbox USING btree (created_at, id) WHERE (published_at IS NULL)' },
-  ],
-});
+    indexes: [btreeIndex('outbox', 'outbox_unpublished', 'created_at, id', { where: 'published_at IS NULL' })],
+  },
+);
+export type OutboxEvent = InferEntity<typeof OutboxEventSchema>;
