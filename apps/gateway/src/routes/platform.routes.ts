@@ -2,12 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { EntityManager, UniqueConstraintViolationException } from '@mikro-orm/postgresql';
 import { z } from 'zod';
 import { AllocationLog, AllocationLogSchema, Orm, PlatformBillingLogSchema, Tenant, TenantSchema } from '@points/db';
-import { AllocationLogView, AllocationStats, AppError, CreateTenantBody, ListQuery, TenantAllocationSummary, TenantView, page } from '@points/contracts';
+import { AllocationLogView, AllocationStats, AppError, CreateTenantBody, TenantAllocationSummary, TenantView } from '@points/contracts';
 import { ApiRouter } from '../openapi/api-router';
 import { jsonResponse } from '../openapi/responses';
 import { CommandService } from '../commands/command-service';
 import { commandRoute } from '../commands/command-route';
-import { keysetPage } from './keyset-page';
+import { listRoute } from './list-route';
 import { allocationStats, allocationTotals } from './allocation-reports';
 
 const ADMIN = ['platform_admin'] as const;
@@ -40,40 +40,36 @@ export function platformRoutes(api: ApiRouter, orm: Orm, commands: CommandServic
     },
   });
 
-  api.route({
-    method: 'get',
+  listRoute(api, {
     path: '/api/platform/tenants',
     operationId: 'listTenants',
-    summary: 'List tenants with their pool balances',
+    summary: 'Tenants with their pool balances',
     tag: TAG,
     roles: ADMIN,
-    query: ListQuery,
-    responses: { 200: jsonResponse('A page of tenants', page(TenantView)) },
-    handler: async ({ res, query }) => {
-      res.json(await keysetPage(db().createQueryBuilder(TenantSchema, 't'), 'oldest first', query, (tenants) => tenants.map(tenantView)));
-    },
+    rows: () => db().createQueryBuilder(TenantSchema, 't'),
+    order: 'oldest first',
+    item: TenantView,
+    view: (tenants) => tenants.map(tenantView),
   });
 
   commandRoute(api, commands, 'allocate');
   commandRoute(api, commands, 'clawback');
 
-  api.route({
-    method: 'get',
+  listRoute(api, {
     path: '/api/platform/allocations/history/:tenantId',
     operationId: 'getTenantAllocationHistory',
     summary: "A tenant's allocation log, newest first",
     tag: TAG,
     roles: ADMIN,
     params: TenantParams,
-    query: ListQuery,
-    responses: { 200: jsonResponse('A page of allocation log entries', page(AllocationLogView)) },
     errors: ['NOT_FOUND'],
-    handler: async ({ res, params, query }) => {
-      const em = db();
-      if (!(await em.count(TenantSchema, params.tenantId))) throw new AppError('NOT_FOUND', 'tenant not found');
-      const entries = em.createQueryBuilder(AllocationLogSchema, 'a').where({ tenantId: params.tenantId });
-      res.json(await keysetPage(entries, 'highest version first', query, (page) => withInvoices(em, page)));
+    check: async ({ params }) => {
+      if (!(await db().count(TenantSchema, { id: params.tenantId }))) throw new AppError('NOT_FOUND', 'tenant not found');
     },
+    rows: ({ params }) => db().createQueryBuilder(AllocationLogSchema, 'a').where({ tenantId: params.tenantId }),
+    order: 'highest version first',
+    item: AllocationLogView,
+    view: (entries: AllocationLog[]) => withInvoices(db(), entries),
   });
 
   api.route({
@@ -93,23 +89,18 @@ export function platformRoutes(api: ApiRouter, orm: Orm, commands: CommandServic
     },
   });
 
-  api.route({
-    method: 'get',
+  listRoute(api, {
     path: '/api/platform/allocations/all',
     operationId: 'listTenantAllocationSummaries',
     summary: "Every tenant's allocation summary",
     tag: TAG,
     roles: ADMIN,
-    query: ListQuery,
-    responses: { 200: jsonResponse('A page of tenant summaries', page(TenantAllocationSummary)) },
-    handler: async ({ res, query }) => {
-      const em = db();
-      res.json(
-        await keysetPage(em.createQueryBuilder(TenantSchema, 't'), 'oldest first', query, async (tenants) => {
-          const totals = await allocationTotals(em, tenants.map((tenant) => tenant.id));
-          return tenants.map((tenant) => TenantAllocationSummary.parse({ ...tenant, tenantId: tenant.id, poolBalance: tenant.pointsAllocationBalance, ...totals.get(tenant.id) }));
-        }),
-      );
+    rows: () => db().createQueryBuilder(TenantSchema, 't'),
+    order: 'oldest first',
+    item: TenantAllocationSummary,
+    view: async (tenants) => {
+      const totals = await allocationTotals(db(), tenants.map((tenant) => tenant.id));
+      return tenants.map((tenant) => TenantAllocationSummary.parse({ ...tenantView(tenant), tenantId: tenant.id, ...totals.get(tenant.id) }));
     },
   });
 }

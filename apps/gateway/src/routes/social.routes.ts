@@ -1,46 +1,35 @@
 import { EntityManager } from '@mikro-orm/postgresql';
-import { FeedEntryView, ListQuery, TENANT_ROLES, WalletLedgerView, page } from '@points/contracts';
-import { FeedEntry, FeedEntrySchema, Orm, UserSchema, WalletLedgerEntrySchema, WalletSchema } from '@points/db';
+import { FeedEntryView, TENANT_ROLES, WalletLedgerView } from '@points/contracts';
+import { FeedEntry, FeedEntrySchema, Orm, UserSchema, WalletLedgerEntrySchema } from '@points/db';
 import { ApiRouter } from '../openapi/api-router';
-import { jsonResponse } from '../openapi/responses';
 import { tenantOf } from '../http/request-context';
-import { keysetPage, viewOf } from './keyset-page';
+import { listRoute } from './list-route';
 
 /** The tenant feed and the caller's own wallet history. */
 export function socialRoutes(api: ApiRouter, orm: Orm): void {
   const db = () => orm.em.fork();
 
-  api.route({
-    method: 'get',
+  listRoute(api, {
     path: '/api/feed',
     operationId: 'listFeed',
     summary: "The tenant's recognition feed, newest first",
     tag: 'feed',
     roles: TENANT_ROLES,
-    query: ListQuery,
-    responses: { 200: jsonResponse('A page of feed entries', page(FeedEntryView)) },
-    handler: async ({ req, res, query }) => {
-      const em = db();
-      const entries = em.createQueryBuilder(FeedEntrySchema, 'f').where({ tenantId: tenantOf(req) });
-      res.json(await keysetPage(entries, 'newest first', query, (page) => withPeople(em, page)));
-    },
+    rows: ({ req }) => db().createQueryBuilder(FeedEntrySchema, 'f').where({ tenantId: tenantOf(req) }),
+    order: 'newest first',
+    item: FeedEntryView,
+    view: (entries) => withPeople(db(), entries),
   });
 
-  api.route({
-    method: 'get',
+  listRoute(api, {
     path: '/api/wallets/me/ledger',
     operationId: 'listWalletLedger',
     summary: "The caller's wallet history, newest first",
     tag: 'wallets',
     roles: TENANT_ROLES,
-    query: ListQuery,
-    responses: { 200: jsonResponse('A page of wallet ledger entries', page(WalletLedgerView)) },
-    handler: async ({ res, caller, query }) => {
-      const em = db();
-      const wallet = await em.findOne(WalletSchema, { userId: caller.userId }, { fields: ['id'] });
-      const entries = em.createQueryBuilder(WalletLedgerEntrySchema, 'l').where({ walletId: wallet?.id ?? null });
-      res.json(await keysetPage(entries, 'highest version first', query, viewOf(WalletLedgerView)));
-    },
+    rows: ({ caller }) => db().createQueryBuilder(WalletLedgerEntrySchema, 'l').where('l.wallet_id = (SELECT id FROM wallets WHERE user_id = ?)', [caller.userId]),
+    order: 'highest version first',
+    item: WalletLedgerView,
   });
 }
 

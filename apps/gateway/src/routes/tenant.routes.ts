@@ -1,11 +1,11 @@
-import { COMMAND_CATALOG, DistributionView, ListQuery, MANAGER_ROLES, MeView, PoolView, ROLES, UserView, fromCents, page, toCents } from '@points/contracts';
+import { COMMAND_CATALOG, DistributionView, MANAGER_ROLES, MeView, PoolView, ROLES, UserView, fromCents, toCents } from '@points/contracts';
 import { DistributionLogSchema, LeadBudgetSchema, Orm, TenantSchema, UserSchema, WalletSchema } from '@points/db';
 import { ApiRouter } from '../openapi/api-router';
 import { jsonResponse } from '../openapi/responses';
 import { CommandService } from '../commands/command-service';
 import { tenantOf } from '../http/request-context';
 import { commandRoute } from '../commands/command-route';
-import { keysetPage, viewOf } from './keyset-page';
+import { listRoute } from './list-route';
 
 /** Users, the caller's own view, the tenant pool and distributions. Every query is scoped by the caller's tenant. */
 export function tenantRoutes(api: ApiRouter, orm: Orm, commands: CommandService): void {
@@ -13,19 +13,15 @@ export function tenantRoutes(api: ApiRouter, orm: Orm, commands: CommandService)
 
   commandRoute(api, commands, 'create_user');
 
-  api.route({
-    method: 'get',
+  listRoute(api, {
     path: '/api/users',
     operationId: 'listUsers',
     summary: "The tenant's users",
     tag: 'users',
     roles: MANAGER_ROLES,
-    query: ListQuery,
-    responses: { 200: jsonResponse('A page of users', page(UserView)) },
-    handler: async ({ req, res, query }) => {
-      const users = db().createQueryBuilder(UserSchema, 'u').where({ tenantId: tenantOf(req) });
-      res.json(await keysetPage(users, 'oldest first', query, viewOf(UserView)));
-    },
+    rows: ({ req }) => db().createQueryBuilder(UserSchema, 'u').where({ tenantId: tenantOf(req) }),
+    order: 'oldest first',
+    item: UserView,
   });
 
   api.route({
@@ -72,22 +68,19 @@ export function tenantRoutes(api: ApiRouter, orm: Orm, commands: CommandService)
   commandRoute(api, commands, 'recognition');
 
   const distributions = (scope: 'own' | 'tenant') =>
-    api.route({
-      method: 'get',
+    listRoute(api, {
       path: scope === 'own' ? '/api/allocations/history' : '/api/allocations/history/tenant',
       operationId: scope === 'own' ? 'listOwnDistributions' : 'listTenantDistributions',
       summary: scope === 'own' ? 'Distributions the caller made, newest first' : "All of the tenant's distributions, newest first",
       tag: 'allocations',
       // Anyone who may award has a history of their own; managers see the whole tenant's.
       roles: scope === 'own' ? COMMAND_CATALOG.award.roles : MANAGER_ROLES,
-      query: ListQuery,
-      responses: { 200: jsonResponse('A page of distributions', page(DistributionView)) },
-      handler: async ({ req, res, caller, query }) => {
-        const given = db()
+      rows: ({ req, caller }) =>
+        db()
           .createQueryBuilder(DistributionLogSchema, 'd')
-          .where({ tenantId: tenantOf(req), ...(scope === 'own' ? { fromUserId: caller.userId } : {}) });
-        res.json(await keysetPage(given, 'newest first', query, viewOf(DistributionView)));
-      },
+          .where({ tenantId: tenantOf(req), ...(scope === 'own' ? { fromUserId: caller.userId } : {}) }),
+      order: 'newest first',
+      item: DistributionView,
     });
   distributions('own');
   distributions('tenant');
