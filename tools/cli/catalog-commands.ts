@@ -1,0 +1,134 @@
+import { Command, Option } from 'commander';
+import { z } from 'zod';
+import { COMMAND_CATALOG, COMMAND_TYPES, CommandResource, CommandType, commandSpec } from '@points/contracts';
+import { ApiClient } from './api-client';
+import { bulkAwardUpload } from './bulk-award-command';
+import { printJson } from './output';
+import { referenceHint, resolveReference } from './references';
+import { Session, idempotencyHeader, ownOptions, withSession } from './session';
+
+/** A payload field and the option that sets it. */
+interface Flag {
+  field: string;
+  option: Option;
+}
+
+/**
+ * A command whose HTTP body is not its JSON payload (a bulk award uploads a
+ * CSV): it brings its own options and request, and gets the catalog flags'
+ * values to send as it must.
+ */
+export interface Upload {
+  options: Option[];
+  run(session: Session, path: string, fields: Record<string, string>, options: Record<string, unknown>): Promise<number>;
+}
+
+const UPLOADS: { [T in CommandType]?: Upload } = { bulk_award: bulkAwardUpload };
+
+const REQUIRED = 'Required:';
+
+/** One sub-command per command in the catalog: its name, help, options and route all come from there. */
+export function addCatalogCommands(program: Command): void {
+  program.commandsGroup('Commands (from the command catalog):');
+  const taken = new Set(program.options.map((option) => option.long));
+  for (const type of COMMAND_TYPES) {
+    const spec = commandSpec(type);
+    const flags = flagsOf(type);
+    for (const { option } of flags) {
+      // A catalog flag named like a global option would be silently taken by the program.
+      if (taken.has(option.long)) throw new Error(`catalog flag ${option.long} of ${type} clashes with a global option`);
+    }
+    const upload = UPLOADS[type];
+    const command = program
+      .command(spec.cli.name)
+      .summary(spec.route.summary)
+      .description(spec.route.notes ? `${spec.route.summary}.\n\n${spec.route.notes}` : spec.route.summary)
+      .addHelpText('after', `\nPOST ${spec.route.path}, allowed for: ${spec.roles.join(', ')}`);
+    // Required options first, so their help group heads the list (groups show in order of first appearance).
+    const options = [...flags.map((flag) => flag.option), ...(upload?.options ?? [])].sort((a, b) => Number(b.mandatory) - Number(a.mandatory));
+    for (const option of options) command.addOption(option);
+    command.addOption(new Option('--idempotency-key <key>', 'makes a retry safe: the same key with the same values returns the same command'));
+    command.action(
+      withSession(async (session, invoked) => {
+        const options = ownOptions(invoked);
+        const fields = await fieldValues(session.client, flags, options);
+        if (upload) return upload.run(session, spec.route.path, fields, options);
+        const answer = await session.client.request<unknown>('POST', spec.route.path, fields, { prefer: 'wait=30', ...idempotencyHeader(options.idempotencyKey) });
+        return printAnswer(answer.status, answer.body, session.json);
+      }),
+    );
+  }
+}
+
+function flagsOf(type: CommandType): Flag[] {
+  const { payload, cli } = commandSpec(type);
+  if (!(payload instanceof z.ZodObject)) throw new Error(`the payload of ${type} is not an object`);
+  const shape = payload.shape as Record<string, z.ZodType>;
+  const declared: [string, string | { flag: string; default: string } | undefined][] = Object.entries(cli.flags);
+  return declared.flatMap(([field, flag]) => (flag === undefined ? [] : [{ field, option: optionFor(field, flag, shape[field]) }]));
+}
+
+function optionFor(field: string, declared: string | { flag: string; default: string }, schema: z.ZodType): Option {
+  const { flag, fallback } = typeof declared === 'string' ? { flag: declared, fallback: undefined } : { flag: declared.flag, fallback: declared.default };
+  const about = [referenceHint(field), described(schema)].filter(Boolean).join('; ') || words(field);
+  const option = new Option(`--${flag} <${field}>`, about);
+  const inner = layers(schema).at(-1);
+  if (inner instanceof z.ZodEnum) option.choices(inner.options.map(String));
+  if (fallback !== undefined) option.default(fallback);
+  else if (isRequired(schema)) option.makeOptionMandatory().helpGroup(REQUIRED);
+  return option;
+}
+
+/** Null or absent both mean "not given" to a person typing flags (a bulk award's description is stored as null). */
+const isRequired = (schema: z.ZodType) => !schema.safeParse(undefined).success && !schema.safeParse(null).success;
+
+/** A field's schema and every schema it wraps (optional, nullable, default, transform), outermost first. */
+function layers(schema: z.ZodType): z.ZodType[] {
+  if (schema instanceof z.ZodOptional || schema instanceof z.ZodNullable || schema instanceof z.ZodDefault) return [schema, ...layers(schema.unwrap() as z.ZodType)];
+  if (schema instanceof z.ZodPipe) return [schema, ...layers(schema.in as z.ZodType)];
+  return [schema];
+}
+
+/** The outermost description: `.describe()` may sit on any layer (an amount's is under its transform). */
+const described = (schema: z.ZodType) => layers(schema).find((layer) => layer.description)?.description;
+
+/** `referenceNote` → "reference note", for a field the schema does not describe. */
+const words = (field: string) => field.replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase();
+
+async function fieldValues(client: ApiClient, flags: Flag[], options: Record<string, unknown>): Promise<Record<string, string>> {
+  const fields: Record<string, string> = {};
+  for (const { field, option } of flags) {
+    const value = options[option.attributeName()];
+    if (typeof value === 'string') fields[field] = await resolveReference(client, field, value, option.long ?? field);
+  }
+  return fields;
+}
+
+/** What a command route answers, by status: the command (200), the ledger's rejection (422), or "still running" (202). */
+interface Answers {
+  200: CommandResource;
+  422: { error: { code: string; message: string }; command: CommandResource };
+  202: { commandId: string; statusUrl: string };
+}
+
+function printAnswer(status: number, body: unknown, json: boolean): number {
+  if (json) printJson(body);
+  else if (status === 422) {
+    const { error } = body as Answers[422];
+    console.log(`✗ rejected: ${error.code}: ${error.message}`);
+  } else if (status === 202) {
+    const { commandId, statusUrl } = body as Answers[202];
+    console.log(`… still running: ${statusUrl} (follow it with: npm run cli -- command ${commandId})`);
+  } else printCommand(body as Answers[200]);
+  return status === 422 ? 2 : 0;
+}
+
+/** A command resource as a person reads it: its outcome, and the result of a succeeded one. */
+export function printCommand(command: CommandResource): void {
+  const name = COMMAND_CATALOG[command.type].cli.name;
+  if (command.status === 'succeeded') {
+    console.log(`✓ ${name} succeeded`);
+    printJson(command.result);
+  } else if (command.error) console.log(`✗ ${command.status}: ${command.error.code}: ${command.error.message}`);
+  else console.log(`… ${name} is ${command.status}`);
+}

@@ -1,0 +1,101 @@
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { z } from 'zod';
+import { BulkAwardView, CommandResource, DistributionView, FeedEntryView, MeView, PoolView, UserView, WalletLedgerView } from '@points/contracts';
+import { printBulkAward } from './bulk-award-command';
+import { printCommand } from './catalog-commands';
+import { printJson, printTable, shortTime } from './output';
+import { Session, ownOptions, withSession } from './session';
+
+type Row = Record<string, string | number | boolean | null | undefined>;
+type Page<T> = { items: T[]; nextCursor: string | null };
+
+/** The everyday reads (not commands, so not in the catalog): one GET each, a table or the raw JSON. */
+export function addReadCommands(program: Command): void {
+  program.commandsGroup('Reads:');
+
+  read(program, 'pool', "the tenant pool's balance (managers, HR admins)", async ({ client, json }) => {
+    const { body } = await client.request<z.infer<typeof PoolView>>('GET', '/api/allocations/pool');
+    if (json) printJson(body);
+    else console.log(`${body.balance} points — ${body.message}`);
+  });
+
+  read(program, 'me', 'who you are, your wallet and your lead budget if any', async ({ client, json }) => {
+    const { body } = await client.request<z.infer<typeof MeView>>('GET', '/api/me');
+    if (json) return printJson(body);
+    console.log(`${body.user.displayName} <${body.user.email}> — ${body.user.role}`);
+    if (body.wallet) console.log(`wallet: ${body.wallet.balance} points (${body.wallet.lifetimeEarned} earned in all)`);
+    if (body.leadBudget) console.log(`lead budget: ${body.leadBudget.balance} points`);
+  });
+
+  list<z.infer<typeof DistributionView>>(program, 'history', 'distributions you made, newest first (--all: the whole tenant’s, managers only)', {
+    path: (options) => (options.all ? '/api/allocations/history/tenant' : '/api/allocations/history'),
+    row: (d) => ({ when: shortTime(d.createdAt), type: d.transactionType, from: d.sourceType, to: d.toUserId, amount: d.amount, description: d.description }),
+    options: [new Option('--all', "the whole tenant's distributions, not only yours")],
+  });
+
+  list<z.infer<typeof UserView>>(program, 'users', "the tenant's users (managers, HR admins)", {
+    path: () => '/api/users',
+    row: (u) => ({ email: u.email, name: u.displayName, role: u.role, active: u.active ? 'yes' : 'no' }),
+  });
+
+  list<FeedEntryView>(program, 'feed', "the tenant's recognition feed, newest first", {
+    path: () => '/api/feed',
+    row: (f) => ({ when: shortTime(f.createdAt), type: f.type, from: f.actor.displayName, to: f.target?.displayName, points: f.points, message: f.message }),
+  });
+
+  list<z.infer<typeof WalletLedgerView>>(program, 'ledger', 'your wallet history, newest first', {
+    path: () => '/api/wallets/me/ledger',
+    row: (l) => ({ when: shortTime(l.createdAt), type: l.transactionType, amount: l.amount, balance: l.newBalance, reference: l.referenceType }),
+  });
+
+  read(program, 'command <id>', "a command's status and outcome", async ({ client, json }, [id]) => {
+    const { body } = await client.request<CommandResource>('GET', `/api/commands/${encodeURIComponent(id)}`);
+    if (json) printJson(body);
+    else printCommand(body);
+  });
+
+  read(program, 'bulk-status <id>', "a bulk award's progress, outcome and row errors", async ({ client, json }, [id]) => {
+    const { body } = await client.request<BulkAwardView>('GET', `/api/allocations/bulk-awards/${encodeURIComponent(id)}`);
+    printBulkAward(body, json);
+  });
+}
+
+/** A read succeeded when it printed what it found, whatever that says (exit code 0). */
+function read(program: Command, nameAndArgs: string, about: string, show: (session: Session, args: string[], command: Command) => Promise<unknown>): Command {
+  return program
+    .command(nameAndArgs)
+    .description(about)
+    .action(
+      withSession(async (session, command) => {
+        await show(session, command.args, command);
+        return 0;
+      }),
+    );
+}
+
+interface ListSpec<T> {
+  path(options: Record<string, unknown>): string;
+  row(item: T): Row;
+  options?: Option[];
+}
+
+function list<T>(program: Command, name: string, about: string, spec: ListSpec<T>): void {
+  const command = read(program, name, about, async ({ client, json }, _args, invoked) => {
+    const options = ownOptions(invoked);
+    const query = new URLSearchParams({ limit: String(options.limit) });
+    if (typeof options.cursor === 'string') query.set('cursor', options.cursor);
+    const { body } = await client.request<Page<T>>('GET', `${spec.path(options)}?${query}`);
+    if (json) return printJson(body);
+    printTable(body.items.map(spec.row));
+    if (body.nextCursor) console.error(`more: add --cursor ${body.nextCursor}`);
+  });
+  for (const option of spec.options ?? []) command.addOption(option);
+  command.addOption(new Option('--limit <n>', 'how many to show, 1 to 200').default(20).argParser(pageSize));
+  command.addOption(new Option('--cursor <cursor>', 'the next page (printed after a full page)'));
+}
+
+function pageSize(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 200) throw new InvalidArgumentError('must be a whole number from 1 to 200');
+  return n;
+}
