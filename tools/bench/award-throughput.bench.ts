@@ -12,6 +12,7 @@ runBench({ employees: 1_000, env: { RATE_LIMIT_PER_MINUTE: '1000000' } }, async 
   const tokens = await Promise.all(givers.map((giver) => stack.tokenFor(giver)));
   let next = 0;
   const refused: unknown[] = [];
+  const cpuBefore = stack.cpuSeconds();
   const started = performance.now();
   await Promise.all(
     Array.from({ length: CLIENTS }, async () => {
@@ -28,6 +29,11 @@ runBench({ employees: 1_000, env: { RATE_LIMIT_PER_MINUTE: '1000000' } }, async 
   const pending = async () => Number((await em.execute<{ n: string }[]>(`SELECT count(*)::text AS n FROM commands WHERE type = 'award' AND status IN ('queued', 'processing')`))[0].n);
   while ((await pending()) > 0) await new Promise((r) => setTimeout(r, 50));
   const appliedMs = performance.now() - started;
+  const cpuAfter = stack.cpuSeconds();
+  const cpuPerAward = (app: keyof typeof cpuAfter) => {
+    const [before, after] = [cpuBefore[app], cpuAfter[app]];
+    return before === null || after === null ? 'n/a' : `${(((after - before) * 1000) / AWARDS).toFixed(2)} ms`;
+  };
 
   const [stats] = await em.execute<{ succeeded: string; p50: string; p99: string }[]>(
     `SELECT count(*) FILTER (WHERE status = 'succeeded')::text AS succeeded,
@@ -37,7 +43,8 @@ runBench({ employees: 1_000, env: { RATE_LIMIT_PER_MINUTE: '1000000' } }, async 
   );
   console.log(
     `concurrent awards over HTTP: ${AWARDS} from ${CLIENTS} clients accepted (202) in ${seconds(acceptedMs)} = ${Math.round(AWARDS / (acceptedMs / 1000))}/s; ` +
-      `all applied after ${seconds(appliedMs)} = ${Math.round(AWARDS / (appliedMs / 1000))}/s; accept → applied p50 ${seconds(Number(stats.p50) * 1000)}, p99 ${seconds(Number(stats.p99) * 1000)}`,
+      `all applied after ${seconds(appliedMs)} = ${Math.round(AWARDS / (appliedMs / 1000))}/s; accept → applied p50 ${seconds(Number(stats.p50) * 1000)}, p99 ${seconds(Number(stats.p99) * 1000)}; ` +
+      `CPU per award: gateway ${cpuPerAward('gateway')}, ledger worker ${cpuPerAward('ledger-worker')}`,
   );
   if (refused.length > 0 || Number(stats.succeeded) !== AWARDS) {
     console.error(`refused: ${refused.length}, succeeded: ${stats.succeeded} of ${AWARDS}`, JSON.stringify(refused[0] ?? {}));

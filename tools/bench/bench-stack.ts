@@ -1,6 +1,7 @@
 // The real system for an end-to-end benchmark: a scratch database and queue
 // prefix, the ledger worker and the gateway as child processes (as `npm run up`
 // starts them), and a funded tenant. `close()` removes all of it.
+import { readFileSync } from 'node:fs';
 import { Queue } from 'bullmq';
 import { issueToken } from '@points/auth';
 import { QUEUES } from '@points/contracts';
@@ -16,6 +17,8 @@ export interface BenchStack {
   /** A bearer token for one of the tenant's users. */
   tokenFor(user: TestUser): Promise<string>;
   send(method: string, path: string, token: string, body?: string, headers?: Record<string, string>): Promise<{ status: number; body: Record<string, unknown> }>;
+  /** CPU seconds (user + system) each app process has used so far, from /proc (null where there is no /proc). */
+  cpuSeconds(): Record<'gateway' | 'ledger-worker', number | null>;
   close(): Promise<void>;
 }
 
@@ -55,7 +58,9 @@ export async function startBenchStack(options: { employees: number; env?: Record
       prefer: 'wait=30',
     });
     if (funded.status !== 200) throw new Error(`funding the tenant failed: ${JSON.stringify(funded)}`);
-    return { db, tenant, employees, tokenFor, send, close };
+    const [ledger, gateway] = apps;
+    const cpuSeconds = () => ({ gateway: processCpuSeconds(gateway.child.pid), 'ledger-worker': processCpuSeconds(ledger.child.pid) });
+    return { db, tenant, employees, tokenFor, send, cpuSeconds, close };
   } catch (error) {
     await close();
     throw error;
@@ -63,6 +68,16 @@ export async function startBenchStack(options: { employees: number; env?: Record
 }
 
 export const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+
+/** utime + stime of a process, in seconds (fields 14 and 15 of /proc/<pid>/stat, in clock ticks of 1/100 s). */
+function processCpuSeconds(pid: number | undefined): number | null {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return null;
+  }
+}
 
 /** Runs one benchmark on a fresh stack, removes the stack afterwards, and exits non-zero if it throws. */
 export function runBench(options: Parameters<typeof startBenchStack>[0], bench: (stack: BenchStack) => Promise<void>): void {

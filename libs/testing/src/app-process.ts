@@ -14,7 +14,9 @@ export interface AppProcess {
  * without one app importing another.
  */
 export async function startAppProcess(app: 'gateway' | 'ledger-worker' | 'notification-worker', env: Record<string, string>, startedLine: string, timeoutMs = 30_000): Promise<AppProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', `apps/${app}/src/main.ts`], {
+  // PROFILE_DIR=<dir>: each app writes CPU profiles to <dir>/<app> when it exits (open them in Chrome DevTools).
+  const profile = process.env.PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.PROFILE_DIR}/${app}`] : [];
+  const child = spawn(process.execPath, [...profile, '--import', 'tsx', `apps/${app}/src/main.ts`], {
     cwd: ROOT,
     env: { ...process.env, LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
