@@ -2,12 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { wrap } from '@mikro-orm/core';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { TestDatabase, createTestDatabase } from '@points/testing';
-import { CommandRecordSchema, ENTITIES, TenantSchema, WalletLedgerEntrySchema, toIsoTimestamp } from '@points/db';
+import { LedgerEvent } from '@points/contracts';
+import { CommandRecordSchema, ENTITIES, TenantSchema, WalletLedgerEntrySchema, appendEvents, recordOutcomes, storeCommand, toIsoTimestamp } from '@points/db';
 
 let db: TestDatabase;
 beforeAll(async () => {
   db = await createTestDatabase(2);
-  await db.orm.em.fork().transactional((em) => seedOneRowPerTable(em));
+  await seedOneRowPerTable(db.orm.em.fork());
 });
 afterAll(() => db.drop());
 
@@ -35,11 +36,6 @@ async function seedOneRowPerTable(em: EntityManager) {
     ],
     [`INSERT INTO wallets (id, user_id, tenant_id) VALUES (?, ?, ?)`, [wallet, employee, tenant]],
     [`INSERT INTO lead_budgets (id, user_id, tenant_id) VALUES (?, ?, ?)`, [budget, lead, tenant]],
-    [
-      `INSERT INTO commands (id, type, tenant_id, issuer_id, payload, status, result, completed_at) VALUES
-         (?, 'allocate', NULL, ?, '{}', 'succeeded', '{}', now()), (?, 'award', ?, ?, '{}', 'queued', NULL, NULL), (?, 'bulk_award', ?, ?, '{}', 'queued', NULL, NULL)`,
-      [adminCommand, admin, leadCommand, tenant, lead, bulkCommand, tenant, lead],
-    ],
     [`INSERT INTO recognitions (id, tenant_id, giver_id, recipient_id, points, message, command_id) VALUES (?, ?, ?, ?, 5, 'Thanks', ?)`, [randomUUID(), tenant, lead, employee, leadCommand]],
     [
       `INSERT INTO allocation_logs (id, tenant_id, admin_id, amount, transaction_type, previous_balance, new_balance, version, command_id) VALUES (?, ?, ?, 100, 'allocation', 0, 100, 1, ?)`,
@@ -54,14 +50,43 @@ async function seedOneRowPerTable(em: EntityManager) {
     ],
     [`INSERT INTO lead_budget_ledger (id, lead_budget_id, tenant_id, ${journal}) VALUES (?, ?, ?, 10, 'delegation', 'command', ?, 0, 10, 1, ?)`, [randomUUID(), budget, tenant, leadCommand, leadCommand]],
     [`INSERT INTO wallet_ledger (id, wallet_id, tenant_id, ${journal}) VALUES (?, ?, ?, 5, 'award', 'command', ?, 0, 5, 1, ?)`, [randomUUID(), wallet, tenant, leadCommand, leadCommand]],
-    [`INSERT INTO outbox (id, event_type, tenant_id, command_id, payload) VALUES (?, 'points.awarded', ?, ?, '{"n": 1}')`, [randomUUID(), tenant, leadCommand]],
     [`INSERT INTO feed (id, event_id, tenant_id, actor_id, target_user_id, type) VALUES (?, ?, ?, ?, ?, 'award')`, [randomUUID(), randomUUID(), tenant, lead, employee]],
     [`INSERT INTO audit_log (id, event_id, tenant_id, actor_id, action, entity_type) VALUES (?, ?, ?, ?, 'award', 'command')`, [randomUUID(), randomUUID(), tenant, lead]],
     [`INSERT INTO bulk_awards (id, tenant_id, issuer_id, total) VALUES (?, ?, ?, 1)`, [bulkCommand, tenant, lead]],
     [`INSERT INTO bulk_award_items (bulk_award_id, row_number, user_ref, amount_text) VALUES (?, 1, 'e@x.test', '5')`, [bulkCommand]],
   ] as const) {
     await em.execute(sql, [...params]);
+    // Commands and events are written only through the command store, as the gateway and the ledger write them.
+    if (sql.startsWith('INSERT INTO lead_budgets')) await storeCommands(em);
+    if (sql.startsWith('INSERT INTO wallet_ledger')) await appendEvents(em, [awardedEvent()]);
   }
+}
+
+async function storeCommands(em: EntityManager) {
+  const { tenant, admin, lead, adminCommand, leadCommand, bulkCommand } = ids;
+  await storeCommand(em, { id: adminCommand, type: 'allocate', tenantId: null, issuerId: admin, payload: {} });
+  await storeCommand(em, { id: leadCommand, type: 'award', tenantId: tenant, issuerId: lead, payload: {} });
+  await storeCommand(em, { id: bulkCommand, type: 'bulk_award', tenantId: tenant, issuerId: lead, payload: {} });
+  await recordOutcomes(em, new Map([[adminCommand, { status: 'succeeded', result: { tenantId: tenant, amount: '100.00', previousBalance: '0.00', newBalance: '100.00' } }]]));
+}
+
+function awardedEvent(): LedgerEvent {
+  const { tenant, lead, employee, leadCommand } = ids;
+  const source = { type: 'lead_budget' as const, previousBalance: '10.00', newBalance: '5.00' };
+  return {
+    eventId: randomUUID(),
+    commandId: leadCommand,
+    tenantId: tenant,
+    actorId: lead,
+    occurredAt: new Date().toISOString(),
+    requestId: null,
+    type: 'points.awarded',
+    amount: '5.00',
+    recipientId: employee,
+    description: null,
+    source,
+    wallet: { previousBalance: '0.00', newBalance: '5.00' },
+  };
 }
 
 const COMPOSITE_KEYS = ['issuerOfTenant', 'recipientOfTenant', 'givenByCommandIssuer', 'budgetOfTenant', 'walletOfTenant'];

@@ -6,6 +6,8 @@ import { jsonResponse } from '../openapi/responses';
 import { PageOrder, keysetPage, viewOf } from './keyset-page';
 
 type ZodObjectLike = z.ZodObject<z.ZodRawShape>;
+/** A list's query: `limit` and `cursor`, and whatever else the list filters by. */
+type ListQuerySchema = z.ZodObject<typeof ListQuery.shape & z.ZodRawShape>;
 type Keyed = { id: string; createdAt?: string; version?: string };
 
 /**
@@ -13,7 +15,7 @@ type Keyed = { id: string; createdAt?: string; version?: string };
  * how an entity becomes an item. `limit` and `cursor` (or a route's own query
  * extending ListQuery), the page and its documentation are the same for every list.
  */
-export interface ListSpec<E extends Keyed, I extends z.ZodType, Q extends ZodObjectLike, P extends ZodObjectLike> {
+export interface ListSpec<E extends Keyed, I extends z.ZodType, Q extends ListQuerySchema, P extends ZodObjectLike> {
   path: string;
   operationId: string;
   summary: string;
@@ -35,7 +37,7 @@ export interface ListSpec<E extends Keyed, I extends z.ZodType, Q extends ZodObj
   view?: (entities: E[]) => z.output<I>[] | Promise<z.output<I>[]>;
 }
 
-export function listRoute<E extends Keyed, I extends z.ZodType, Q extends ZodObjectLike = typeof ListQuery, P extends ZodObjectLike = ZodObjectLike>(
+export function listRoute<E extends Keyed, I extends z.ZodType, Q extends ListQuerySchema = typeof ListQuery, P extends ZodObjectLike = ZodObjectLike>(
   api: ApiRouter,
   spec: ListSpec<E, I, Q, P>,
 ): void {
@@ -43,11 +45,13 @@ export function listRoute<E extends Keyed, I extends z.ZodType, Q extends ZodObj
   api.route({
     ...route,
     method: 'get',
-    query: spec.query ?? (ListQuery as unknown as Q),
+    query: spec.query ?? ListQuery,
     responses: { 200: jsonResponse(`A page of ${spec.summary.replace(/,.*$/, '').toLowerCase()}`, page(item)) },
     handler: async (ctx) => {
-      await check?.(ctx);
-      ctx.res.json(await keysetPage(rows(ctx), order, ctx.query as ListQuery, view ?? viewOf(item)));
+      // Without a query of its own, a list's query is ListQuery: Q's default.
+      const context = ctx as RouteContext<unknown, z.output<Q>, z.output<P>, object>;
+      await check?.(context);
+      ctx.res.json(await keysetPage(rows(context), order, ctx.query, view ?? viewOf(item)));
     },
   });
 }
