@@ -1,17 +1,19 @@
-import { AppError, Cents, MAX_CENTS, fromCents } from '@points/contracts';
+// Business checks shared by the rules. Each throws a SPEC error; the planner turns it into a rejection.
+import { AppError, Cents, MAX_AMOUNT, MAX_CENTS, fromCents } from '@points/contracts';
 
-/** Business checks shared by the rules. Each throws a SPEC error; the planner turns it into a rejection. */
-export function ensureCovers(balance: Cents, amount: Cents, what: string, field = 'amount'): void {
+/** The source holds at least `amount`; else INSUFFICIENT_BALANCE naming what it holds and what was asked. */
+export function ensureCovers(balance: Cents, amount: Cents, source: { what: string; field?: string; asked?: string; problem?: string }): void {
   if (balance < amount) {
-    throw new AppError('INSUFFICIENT_BALANCE', `${what} holds ${fromCents(balance)}, less than the ${fromCents(amount)} requested`, [
-      { field, message: 'exceeds the available balance', available: fromCents(balance), requested: fromCents(amount) },
+    const { what, field = 'amount', asked = 'requested', problem = 'exceeds the available balance' } = source;
+    throw new AppError('INSUFFICIENT_BALANCE', `${what} holds ${fromCents(balance)}, less than the ${fromCents(amount)} ${asked}`, [
+      { field, message: problem, available: fromCents(balance), requested: fromCents(amount) },
     ]);
   }
 }
 
 export function ensureFits(total: Cents, field: string, what: string): void {
   if (total > MAX_CENTS) {
-    throw new AppError('VALIDATION_FAILED', `${what} would exceed the maximum balance`, [{ field, message: 'balance would exceed 9999999999999.99' }]);
+    throw new AppError('VALIDATION_FAILED', `${what} would exceed the maximum balance`, [{ field, message: `balance would exceed ${MAX_AMOUNT}` }]);
   }
 }
 

@@ -11,12 +11,23 @@ export interface JournalEntry<K extends TransactionType = TransactionType> {
   referenceId: string;
 }
 
-export function entryFor<K extends TransactionType>(command: Command, transactionType: K, reference?: { type: string; id: string }): JournalEntry<K> {
-  return { command, transactionType, referenceType: reference?.type ?? 'command', referenceId: reference?.id ?? command.id };
+/**
+ * A journal entry of one command. What it references is part of the reporting
+ * contract (reporting SQL reads `reference_type`), so every rule names it: the
+ * command itself (`command`), or the award, recognition or bulk award it made.
+ */
+export function entryFor<K extends TransactionType>(command: Command, transactionType: K, reference: { type: string; id: string }): JournalEntry<K> {
+  return { command, transactionType, referenceType: reference.type, referenceId: reference.id };
 }
+
+/** The reference of an entry that points at its command. */
+export const commandReference = (command: Command) => ({ type: 'command', id: command.id });
 
 /** Where a giver's points come from: managers spend the tenant pool, a lead their own budget. */
 export type Source = { type: 'tenant_pool'; account: PoolAccount } | { type: 'lead_budget'; account: LeadBudgetAccount };
+
+/** A source as a rejection names it to its giver. */
+export const sourceName = (source: Source) => (source.type === 'tenant_pool' ? 'the tenant pool' : 'your lead budget');
 
 export interface SourceDebit {
   change: SourceChange;

@@ -151,4 +151,41 @@ describe('planCommands', () => {
     expect(writes.newLeadBudgets).toHaveLength(1);
     expect(writes.outcomes.get(again.id)).toMatchObject({ status: 'rejected', error: { code: 'VALIDATION_FAILED' } });
   });
+
+  it('names what each journal row references: the command (allocation, clawback, delegation), the award, the recognition', () => {
+    const { state, tenant, user } = world();
+    const admin = user('platform_admin', null);
+    const manager = user('tenant_manager');
+    const lead = user('lead');
+    const employee = user('employee');
+    const allocate = cmd({ type: 'allocate', tenantId: null, issuerId: admin.id, payload: { tenantId: tenant, amount: '50.00', currency: 'USD', referenceNote: 'x' } });
+    const clawback = cmd({ type: 'clawback', tenantId: null, issuerId: admin.id, payload: { tenantId: tenant, amount: '10.00', referenceNote: 'x' } });
+    const delegate = cmd({ type: 'delegate', tenantId: tenant, issuerId: manager.id, payload: { leadId: lead.id, amount: '30.00' } });
+    const award = cmd({ type: 'award', tenantId: tenant, issuerId: manager.id, payload: { userId: employee.id, amount: '5.00' } });
+    const recognition = cmd({ type: 'recognition', tenantId: tenant, issuerId: lead.id, payload: { recipientId: employee.id, points: '1.00', message: 'thanks' } });
+    const writes = planCommands([allocate, clawback, delegate, award, recognition], state);
+
+    const recognitionId = (writes.outcomes.get(recognition.id) as { result: { recognitionId: string } }).result.recognitionId;
+    const references = (rows: { transaction_type: string; reference_type: string | null; reference_id: string | null }[]) =>
+      rows.map((row) => [row.transaction_type, row.reference_type, row.reference_id]);
+    expect(references(writes.poolLedger)).toEqual([
+      ['allocation', 'command', allocate.id],
+      ['clawback', 'command', clawback.id],
+      ['delegation', 'command', delegate.id],
+      ['award', 'award', award.id],
+    ]);
+    expect(references(writes.leadBudgetLedger)).toEqual([
+      ['delegation', 'command', delegate.id],
+      ['recognition', 'recognition', recognitionId],
+    ]);
+    expect(references(writes.walletLedger)).toEqual([
+      ['award', 'award', award.id],
+      ['recognition', 'recognition', recognitionId],
+    ]);
+    expect(references(writes.distributionLogs)).toEqual([
+      ['delegation', 'command', delegate.id],
+      ['award', 'award', award.id],
+      ['recognition', 'recognition', recognitionId],
+    ]);
+  });
 });

@@ -38,7 +38,6 @@ export function accountKeysOf(commands: Command[]): AccountKeys {
   const keys = emptyAccountKeys();
   for (const command of commands) {
     keys.userIds.push(command.issuerId);
-    if (command.tenantId) keys.tenantIds.push(command.tenantId);
     ruleFor(command).accounts(command, keys);
   }
   return keys;

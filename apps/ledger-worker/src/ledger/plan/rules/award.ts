@@ -1,7 +1,7 @@
 import { AppError, AwardResult, Command, toCents } from '@points/contracts';
 import { AccountKeys } from '../../state/account-keys';
 import { UserRow } from '../../state/ledger-state';
-import { LedgerBook, entryFor } from '../ledger-book';
+import { LedgerBook, entryFor, sourceName } from '../ledger-book';
 import { ensureCovers, ensureFits, selfAward } from '../checks';
 import { CommandRule } from './command-rule';
 
@@ -11,16 +11,25 @@ export const award: CommandRule<'award'> = {
   plan: (book, command, issuer) => {
     const { payload } = command;
     const description = payload.description ?? null;
-    const transfer = awardTransfer(book, { command, issuer, recipientId: payload.userId, field: 'userId', amount: payload.amount, description, transactionType: 'award' });
+    const transfer = awardTransfer(book, {
+      command,
+      issuer,
+      recipientId: payload.userId,
+      field: 'userId',
+      amount: payload.amount,
+      description,
+      transactionType: 'award',
+      reference: { type: 'award', id: command.id },
+    });
     book.succeed(command, transfer);
     book.emit(command, { type: 'points.awarded', tenantId: issuer.tenantId as string, recipientId: transfer.recipientId, amount: payload.amount, description, source: transfer.source, wallet: transfer.wallet });
   },
 };
 
-/** What an award from the issuer's source to a colleague reads and locks: the colleague, the issuer's budget, the colleague's wallet. */
+/** What an award from the issuer's source to a colleague reads and locks: the colleague, the issuer's source, the colleague's wallet. */
 export function transferAccounts(issuerId: string, recipientId: string, keys: AccountKeys): void {
   keys.userIds.push(recipientId);
-  keys.leadBudgetUserIds.push(issuerId);
+  keys.sourceOwnerIds.push(issuerId);
   keys.walletUserIds.push(recipientId);
 }
 
@@ -40,8 +49,8 @@ export function awardTransfer(
     amount: string;
     description: string | null;
     transactionType: 'award' | 'recognition';
-    /** What the journal rows point at, when not the command (a recognition). */
-    reference?: { type: string; id: string };
+    /** What the journal rows point at: the award (its command), or the recognition. */
+    reference: { type: string; id: string };
   },
 ): AwardResult {
   const { command, issuer, field } = transfer;
@@ -51,7 +60,7 @@ export function awardTransfer(
   if (!wallet) throw new AppError('NOT_FOUND', 'recipient has no wallet', [{ field, message: 'no wallet' }]);
   const amount = toCents(transfer.amount);
   const source = book.sourceOf(issuer);
-  ensureCovers(source.account.balance, amount, source.type === 'tenant_pool' ? 'the tenant pool' : 'your lead budget');
+  ensureCovers(source.account.balance, amount, { what: sourceName(source) });
   ensureFits(wallet.balance + amount, field, "the recipient's wallet");
   ensureFits(wallet.lifetimeEarned + amount, field, "the recipient's lifetime total");
 

@@ -1,6 +1,6 @@
 import { AppError, fromCents } from '@points/contracts';
 import { BulkAwardFacts } from '../../state/ledger-state';
-import { entryFor } from '../ledger-book';
+import { entryFor, sourceName } from '../ledger-book';
 import { ensureCovers } from '../checks';
 import { CommandRule } from './command-rule';
 
@@ -23,14 +23,14 @@ export class InvalidBulkRows extends AppError {
  */
 export const bulkAward: CommandRule<'bulk_award'> = {
   accounts: (command, keys) => {
-    keys.leadBudgetUserIds.push(command.issuerId);
+    keys.sourceOwnerIds.push(command.issuerId);
     keys.bulkAwardIds.push(command.id);
   },
   plan: (book, command, issuer) => {
     const facts = book.bulkAward(command.id);
     if (facts.failedRows > 0) throw new InvalidBulkRows(facts);
     const source = book.sourceOf(issuer);
-    ensureCovers(source.account.balance, facts.total, source.type === 'tenant_pool' ? 'the tenant pool' : 'your lead budget', 'items');
+    ensureCovers(source.account.balance, facts.total, { what: sourceName(source), field: 'items', asked: 'this bulk award needs', problem: 'total exceeds the available balance' });
 
     const debit = book.debitSource(source, facts.total, entryFor(command, 'bulk_award', { type: 'bulk_award', id: command.id }));
     const totalAmount = fromCents(facts.total);

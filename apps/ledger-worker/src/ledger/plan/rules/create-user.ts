@@ -8,7 +8,8 @@ import { CommandRule } from './command-rule';
  */
 export const createUser: CommandRule<'create_user'> = {
   accounts: (command, keys) => {
-    if (command.payload.tenantId) keys.tenantIds.push(command.payload.tenantId);
+    const tenantId = command.payload.tenantId ?? command.tenantId;
+    if (tenantId) keys.tenantIds.push(tenantId);
     keys.emails.push(command.payload.email);
   },
   plan: (book, command) => {

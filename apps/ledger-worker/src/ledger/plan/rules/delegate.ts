@@ -1,11 +1,12 @@
 import { AppError, toCents } from '@points/contracts';
-import { entryFor } from '../ledger-book';
+import { commandReference, entryFor } from '../ledger-book';
 import { ensureCovers, ensureFits } from '../checks';
 import { CommandRule } from './command-rule';
 
 /** A manager moves points from the tenant pool to a lead's budget. */
 export const delegate: CommandRule<'delegate'> = {
   accounts: (command, keys) => {
+    if (command.tenantId) keys.tenantIds.push(command.tenantId);
     keys.userIds.push(command.payload.leadId);
     keys.leadBudgetUserIds.push(command.payload.leadId);
   },
@@ -17,10 +18,10 @@ export const delegate: CommandRule<'delegate'> = {
     if (!budget) throw new AppError('NOT_FOUND', 'lead budget not found', [{ field: 'leadId', message: 'no budget' }]);
     const amount = toCents(payload.amount);
     const pool = book.pool(issuer.tenantId as string);
-    ensureCovers(pool.balance, amount, 'the tenant pool');
+    ensureCovers(pool.balance, amount, { what: 'the tenant pool' });
     ensureFits(budget.balance + amount, 'amount', "the lead's budget");
 
-    const entry = entryFor(command, 'delegation');
+    const entry = entryFor(command, 'delegation', commandReference(command));
     const source = book.debitSource({ type: 'tenant_pool', account: pool }, amount, entry);
     const leadBudget = book.moveAccount(budget, amount, entry);
     const description = payload.description ?? null;

@@ -1,5 +1,5 @@
 import { Command, toCents } from '@points/contracts';
-import { LedgerBook, entryFor } from '../ledger-book';
+import { LedgerBook, commandReference, entryFor } from '../ledger-book';
 import { ensureCovers, ensureFits } from '../checks';
 
 /**
@@ -14,9 +14,9 @@ export function changePool(
   const pool = book.pool(change.tenantId);
   const cents = toCents(change.amount);
   if (change.kind === 'allocation') ensureFits(pool.balance + cents, 'amount', 'the tenant pool');
-  else ensureCovers(pool.balance, cents, 'the tenant pool');
+  else ensureCovers(pool.balance, cents, { what: 'the tenant pool' });
 
-  const moved = book.movePool(pool, change.kind === 'allocation' ? cents : -cents, entryFor(command, change.kind));
+  const moved = book.movePool(pool, change.kind === 'allocation' ? cents : -cents, entryFor(command, change.kind, commandReference(command)));
   const record = { tenant_id: pool.tenantId, admin_id: command.issuerId, amount: change.amount, currency: change.currency, reference_note: change.referenceNote, transaction_type: change.kind, command_id: command.id };
   book.writes.allocationLogs.push({ id: book.newId(), ...record, previous_balance: moved.previousBalance, new_balance: moved.newBalance, version: pool.version.toString() });
   book.writes.billingLogs.push({ id: book.newId(), ...record, invoice_number: change.invoiceNumber });
