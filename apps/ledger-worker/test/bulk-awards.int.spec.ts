@@ -140,3 +140,29 @@ it('a recipient deactivated between validation and the apply transaction rejects
   expect(command).toMatchObject({ status: 'rejected', error: { code: 'VALIDATION_FAILED', details: [{ field: 'items[3].userId', message: 'no such user in this tenant' }] } });
   expect({ balances: await balances(em(), t.tenantId), journals: await journalCounts(em()) }).toEqual(before);
 });
+
+it("a lead's bulk award locks the lead's budget and the recipients' wallets, not the tenant pool (the tenant's other commands go on)", async () => {
+  const t = await tenantWithEmployees('1000.00', 3);
+  await run(em(), 'delegate', t.manager, { leadId: t.lead.id, amount: '100' });
+  const bulkId = (await insertBulkAward(em(), { tenantId: t.tenantId, issuerId: t.lead.id, description: null, rows: t.staff.map((u) => bulkRow(u.id, '1')) })).id;
+  const tryLock = (table: string, column: string, id: string) =>
+    em()
+      .fork()
+      .transactional(async (tx) => {
+        await tx.execute(`SELECT 1 FROM ${table} WHERE ${column} = ? FOR NO KEY UPDATE NOWAIT`, [id]);
+        return 'free';
+      })
+      .catch((error: { code?: string }) => (error.code === '55P03' ? 'locked' : Promise.reject(error)));
+  const seen: Record<string, string> = {};
+
+  const outcome = await processBulkAward(em(), bulkId, {
+    afterChunk: async () => {
+      seen.pool = await tryLock('tenants', 'id', t.tenantId);
+      seen.budget = await tryLock('lead_budgets', 'user_id', t.lead.id);
+      seen.wallet = await tryLock('wallets', 'user_id', t.staff[0].id);
+    },
+  });
+  expect(outcome.status).toBe('succeeded');
+  expect(seen).toEqual({ pool: 'free', budget: 'locked', wallet: 'locked' });
+  expect((await balances(em(), t.tenantId)).budgets[t.lead.id]).toBe('97.00');
+});

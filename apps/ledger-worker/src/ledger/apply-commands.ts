@@ -29,23 +29,30 @@ export async function applyCommands(em: EntityManager, commandIds: string[], opt
     const outcomes = new Map<string, CommandOutcome>();
     const pending: Command[] = [];
     const malformed = new Map<string, CommandOutcome>();
+    const malformedBulks: LockedCommand[] = [];
     for (const row of await lockCommands(tx, commandIds)) {
       const stored = storedOutcome(row);
       if (stored) outcomes.set(row.id, stored);
       else {
         const command = parseCommand(row);
-        if ('error' in command) malformed.set(row.id, { status: 'rejected', error: command.error });
-        else pending.push(command);
+        if ('error' in command) {
+          malformed.set(row.id, { status: 'rejected', error: command.error });
+          if (row.type === 'bulk_award') malformedBulks.push(row);
+        } else pending.push(command);
       }
     }
     // Apply in the order they were given (arrival order), not lock order.
     const position = new Map(commandIds.map((id, index) => [id, index]));
     pending.sort((a, b) => (position.get(a.id) ?? 0) - (position.get(b.id) ?? 0));
+    // Its recipients' wallets are locked by a statement of their own, so nothing else may lock wallets beside it.
+    if (pending.length > 1 && pending.some((command) => command.type === 'bulk_award')) throw new Error('a bulk award is applied in a transaction of its own');
 
     if (pending.length > 0 || malformed.size > 0) {
       const state = await loadLedgerState(tx, accountKeysOf(pending));
       const writes = planCommands(pending, state, options);
       for (const [id, outcome] of malformed) writes.outcomes.set(id, outcome);
+      // A bulk award's progress row ends with its command, whatever ended it.
+      for (const row of malformedBulks) writes.bulkAwardEnds.push({ bulkId: row.id, status: 'rejected', failedRows: 0, errors: [] });
       await writeLedger(tx, writes, { ...options.bulk, progressDb: em });
       for (const [id, outcome] of writes.outcomes) outcomes.set(id, outcome);
     }

@@ -1,7 +1,8 @@
 /**
  * Every user and account a batch of commands may read or change. Each command's
  * rule adds what it needs; the ledger locks all of it up front, in one order.
- * Locking a superset is harmless.
+ * A lock held needlessly holds back the tenant's other commands (a bulk award
+ * holds its locks for seconds), so rules ask only for what they may touch.
  */
 export interface AccountKeys {
   /** Users to read: issuers and the users commands name. */
@@ -10,6 +11,11 @@ export interface AccountKeys {
   tenantIds: string[];
   /** Lead budgets to lock, by their owner. */
   leadBudgetUserIds: string[];
+  /**
+   * Givers whose source is spent: a manager's tenant pool, a lead's own budget.
+   * Which one is known once the users are read, before anything is locked.
+   */
+  sourceOwnerIds: string[];
   /** Wallets to lock, by their owner. */
   walletUserIds: string[];
   /** Emails a new user would take. */
@@ -19,5 +25,5 @@ export interface AccountKeys {
 }
 
 export function emptyAccountKeys(): AccountKeys {
-  return { userIds: [], tenantIds: [], leadBudgetUserIds: [], walletUserIds: [], emails: [], bulkAwardIds: [] };
+  return { userIds: [], tenantIds: [], leadBudgetUserIds: [], sourceOwnerIds: [], walletUserIds: [], emails: [], bulkAwardIds: [] };
 }

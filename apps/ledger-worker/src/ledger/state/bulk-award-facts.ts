@@ -1,15 +1,14 @@
 import { EntityManager } from '@mikro-orm/postgresql';
+import { MAX_AMOUNT } from '@points/contracts';
 import { BulkAwardRowError } from '@points/db';
 import { BulkAwardFacts } from './ledger-state';
 
-/**
- * A bulk award's rows stay in PostgreSQL (up to 100,000 of them): the ledger
- * checks them with set-based statements inside its transaction and brings only
- * the facts into memory. Its rows were resolved to users and amounts before the
- * transaction (bulk/resolve-bulk-rows.ts).
- */
-export const MAX_REPORTED_ERRORS = 1000;
-const MAX_BALANCE = '9999999999999.99';
+// A bulk award's rows stay in PostgreSQL (up to 100,000 of them): the ledger
+// checks them with set-based statements inside its transaction and brings only
+// the facts into memory. Its rows were resolved to users and amounts before the
+// transaction (bulk/resolve-bulk-rows.ts).
+
+const MAX_REPORTED_ERRORS = 1000;
 
 /** Locks every recipient's wallet, sorted by id; only a count comes back, not 100,000 rows. */
 export async function lockBulkAwardWallets(tx: EntityManager, bulkId: string): Promise<void> {
@@ -35,7 +34,7 @@ export async function readBulkAwardFacts(tx: EntityManager, bulkId: string): Pro
      errors AS (
        SELECT row_number, 'userId' AS field, 'no such user in this tenant' AS message FROM items WHERE NOT member
        UNION ALL
-       SELECT row_number, 'amount', 'must be a decimal greater than 0 with at most 2 places, at most ${MAX_BALANCE}' FROM items WHERE amount IS NULL
+       SELECT row_number, 'amount', 'must be a decimal greater than 0 with at most 2 places, at most ${MAX_AMOUNT}' FROM items WHERE amount IS NULL
        UNION ALL
        SELECT row_number, 'userId', 'you cannot award yourself' FROM items WHERE self
        UNION ALL
@@ -46,8 +45,8 @@ export async function readBulkAwardFacts(tx: EntityManager, bulkId: string): Pro
        SELECT i.row_number, 'userId', 'the recipient has no wallet' FROM items i
         WHERE i.user_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM wallets w WHERE w.user_id = i.user_id)
        UNION ALL
-       SELECT i.row_number, 'amount', 'the recipient''s wallet would exceed ${MAX_BALANCE}' FROM items i JOIN wallets w ON w.user_id = i.user_id
-        WHERE i.amount IS NOT NULL AND w.lifetime_earned + i.amount > ${MAX_BALANCE}
+       SELECT i.row_number, 'amount', 'the recipient''s wallet would exceed ${MAX_AMOUNT}' FROM items i JOIN wallets w ON w.user_id = i.user_id
+        WHERE i.amount IS NOT NULL AND w.lifetime_earned + i.amount > ${MAX_AMOUNT}
      )
      SELECT row_number AS row, field, message, (SELECT count(DISTINCT row_number) FROM errors)::int AS failed_rows
        FROM errors ORDER BY row_number, field LIMIT ${MAX_REPORTED_ERRORS}`,
