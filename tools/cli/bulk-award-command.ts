@@ -1,13 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Option } from 'commander';
-import { BulkAwardView } from '@points/contracts';
+import { BulkAwardView, FINAL_STATUSES } from '@points/contracts';
 import type { Upload } from './catalog-commands';
 import { ApiClient, CliError } from './api-client';
 import { printJson, printTable, progressBar } from './output';
 import { idempotencyHeader } from './session';
 
-const FINAL: readonly BulkAwardView['status'][] = ['succeeded', 'rejected', 'failed'];
+const FINAL: readonly string[] = FINAL_STATUSES;
 const POLL_MS = 250;
 
 /**

@@ -128,3 +128,19 @@ it('Idempotency-Key: a retried upload returns the same bulk award and applies on
   expect(other.status).toBe(409);
   expect(other.body.error.code).toBe('IDEMPOTENCY_KEY_REUSED');
 });
+
+it('an upload whose media type only resembles text/csv is a 400, and an empty or unknown query parameter is ignored as before', async () => {
+  const before = await balances(stack.db.orm.em, t.tenantId);
+  const csv = `userId,amount\n${staff[20].id},1.00\n`;
+  const lookalike = await call(stack.base, 'POST', '/api/allocations/bulk-awards', { token: managerToken, rawBody: csv, headers: { 'content-type': 'text/csvx' } });
+  expect(lookalike.status).toBe(400);
+  expect(lookalike.body.error.code).toBe('VALIDATION_FAILED');
+  expect(await balances(stack.db.orm.em, t.tenantId)).toEqual(before);
+
+  const accepted = await call(stack.base, 'POST', '/api/allocations/bulk-awards?description=&utm=x', { token: managerToken, rawBody: csv, headers: { 'content-type': 'text/csv; charset=utf-8' } });
+  expect(accepted.status).toBe(202);
+  const seen = await until(accepted.body.statusUrl, managerToken, finished);
+  expect(seen[seen.length - 1]).toMatchObject({ status: 'succeeded', totalAmount: '1.00' });
+  const [row] = await stack.db.orm.em.fork().execute<{ description: string | null }[]>('SELECT description FROM bulk_awards WHERE id = ?', [accepted.body.bulkId]);
+  expect(row.description).toBeNull();
+});

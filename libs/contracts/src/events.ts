@@ -4,12 +4,11 @@ import { BalanceChange, BulkAwardResult, CommandTypeSchema, DelegationResult, Aw
 import { ERROR_CODES } from './errors';
 import { Role } from './roles';
 
-/**
- * Events the ledger writes to its outbox in the same transaction as the balance
- * change. The notification worker validates each one with this schema before it
- * writes feed entries and audit rows. An event that reports a command's result
- * carries that result's fields, declared once (commands/results.ts).
- */
+// Events the ledger writes to its outbox in the same transaction as the balance
+// change. The notification worker validates each one with this schema before it
+// writes feed entries and audit rows. An event that reports a command's result
+// carries that result's fields, declared once (commands/results.ts).
+
 const Id = z.uuid();
 
 /** Every event: which command caused it, who acted, when, and in which tenant (`shape` says; none for a platform admin's rejected command). */

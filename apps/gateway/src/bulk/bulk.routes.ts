@@ -9,7 +9,7 @@ import { CommandService } from '../commands/command-service';
 import { fromCsv, fromJson } from './parse-bulk-upload';
 
 const BULK = commandSpec('bulk_award');
-const BulkAwardQuery = z.object({ description: z.string().trim().min(1).max(500).optional().describe('names the whole award (text/csv uploads)') }).strict();
+const BulkAwardQuery = z.object({ description: z.string().trim().max(500).optional().describe('names the whole award (text/csv uploads; a JSON body has its own)') });
 
 /** POST a bulk award (JSON or CSV) and follow its progress. It is a command like any other; only its rows are stored apart. */
 export function bulkRoutes(api: ApiRouter, deps: { orm: Orm; commands: CommandService }): void {

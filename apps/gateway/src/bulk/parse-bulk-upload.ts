@@ -39,7 +39,7 @@ export function fromCsv(text: string, description: string | undefined): BulkUplo
     throw new AppError('VALIDATION_FAILED', `a bulk award has 1 to ${MAX_BULK_ROWS} rows`, [{ field: 'rows', message: `got ${records.length}` }]);
   }
   return {
-    description: description ?? null,
+    description: description || null,
     rows: records.map((r) => ({ userRef: r.userId || r.email || '', amountText: r.amount ?? '', description: r.description || null })),
   };
 }

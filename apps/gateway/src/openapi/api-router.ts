@@ -7,7 +7,8 @@ import { Caller, callerOf } from '../http/request-context';
 import { validate } from '../http/validate';
 import { errorResponses } from './responses';
 
-type ZodObjectLike = z.ZodObject<z.ZodRawShape>;
+/** A schema of named parts: params, query, headers. */
+export type ZodObjectLike = z.ZodObject<z.ZodRawShape>;
 
 export interface RouteContext<B, Q, P, H> {
   req: Request;
@@ -72,8 +73,8 @@ export class ApiRouter {
         const params = spec.params ? validate(spec.params, req.params, 'params') : {};
         const query = spec.query ? validate(spec.query, req.query, 'query') : {};
         const headers = spec.headers ? validate(spec.headers, headersNamedIn(spec.headers, req), 'header') : {};
-        const contentType = req.headers['content-type'] ?? '';
-        const alternative = Object.keys(spec.alternativeBodies ?? {}).some((type) => contentType.startsWith(type));
+        // The same media-type match the body parsers use, so a body left unvalidated is one they parsed.
+        const alternative = spec.alternativeBodies ? req.is(Object.keys(spec.alternativeBodies)) : false;
         const body = spec.body && !alternative ? validate(spec.body, req.body, 'body') : req.body;
         await spec.handler({ req, res, caller: callerOf(req), body, query, params, headers } as RouteContext<z.output<B>, z.output<Q>, z.output<P>, z.output<H>>);
       } catch (error) {

@@ -1,10 +1,9 @@
 import { EntityManager } from '@mikro-orm/postgresql';
 
-/**
- * Reports over whole journals: aggregates computed by PostgreSQL in one
- * statement each (raw SQL on purpose — a set-based sum is the point, and no
- * entity is read). Amounts as decimal text, already in the API's shape.
- */
+// Reports over whole journals: aggregates computed by PostgreSQL in one
+// statement each (raw SQL on purpose — a set-based sum is the point, and no
+// entity is read). Amounts as decimal text, already in the API's shape.
+
 const money = (expr: string) => `(${expr})::numeric(20,2)::text`;
 
 /** Totals and the accounting check (SPEC invariant 2) of one tenant, from its balances and its journals. */

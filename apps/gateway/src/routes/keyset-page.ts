@@ -3,19 +3,26 @@ import { z } from 'zod';
 import { AppError, ListQuery } from '@points/contracts';
 import { toIsoTimestamp } from '@points/db';
 
-/**
- * Keyset pagination for every list: the cursor is the sort key of the last item
- * served, so a page costs an index range scan at any depth and rows added
- * meanwhile cause no gap or duplicate. The cursor is opaque to clients
- * (base64url JSON). Timestamps are compared at full microsecond precision.
- */
+// Keyset pagination for every list: the cursor is the sort key of the last item
+// served, so a page costs an index range scan at any depth and rows added
+// meanwhile cause no gap or duplicate. The cursor is opaque to clients
+// (base64url JSON). Timestamps are compared at full microsecond precision.
+
 export type PageOrder = 'newest first' | 'oldest first' | 'highest version first';
 
-// Only keys PostgreSQL will accept: a forged cursor is a 400, never a failed cast.
-const TimeCursor = z.object({ t: z.string().max(40).transform((t) => toIsoTimestamp(t)), id: z.uuid() });
+// Only keys PostgreSQL will accept: a forged cursor is a 400, never a failed cast (years 1 to 9999 in UTC).
+const TimeCursor = z.object({
+  t: z
+    .string()
+    .max(40)
+    .transform((t) => toIsoTimestamp(t))
+    .refine((t) => /^(?!0000)\d{4}-/.test(t)),
+  id: z.uuid(),
+});
 const VersionCursor = z.object({ v: z.string().regex(/^\d{1,18}$/) });
 
-type Keyed = { id: string; createdAt?: string; version?: string };
+/** What a page is keyed by: the time and id of a row, or an account's version. */
+export type Keyed = { id: string; createdAt?: string; version?: string };
 
 /**
  * One page of the query's entities, in the given order, each turned into its

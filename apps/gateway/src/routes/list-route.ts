@@ -1,14 +1,12 @@
 import { QueryBuilder } from '@mikro-orm/postgresql';
 import { z } from 'zod';
 import { ErrorCode, ListQuery, Role, page } from '@points/contracts';
-import { ApiRouter, RouteContext } from '../openapi/api-router';
+import { ApiRouter, RouteContext, ZodObjectLike } from '../openapi/api-router';
 import { jsonResponse } from '../openapi/responses';
-import { PageOrder, keysetPage, viewOf } from './keyset-page';
+import { Keyed, PageOrder, keysetPage, viewOf } from './keyset-page';
 
-type ZodObjectLike = z.ZodObject<z.ZodRawShape>;
 /** A list's query: `limit` and `cursor`, and whatever else the list filters by. */
 type ListQuerySchema = z.ZodObject<typeof ListQuery.shape & z.ZodRawShape>;
-type Keyed = { id: string; createdAt?: string; version?: string };
 
 /**
  * A keyset-paginated list: what the caller may see as a query, its order, and

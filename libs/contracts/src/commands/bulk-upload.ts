@@ -1,10 +1,9 @@
 import { z } from 'zod';
 
-/**
- * A bulk award as uploaded (JSON, or the same rows as text/csv). Only the
- * envelope is checked at the door: each row's user and amount are checked by
- * the job, so a bad row is a per-row error with its number, not a 400.
- */
+// A bulk award as uploaded (JSON, or the same rows as text/csv). Only the
+// envelope is checked at the door: each row's user and amount are checked by
+// the job, so a bad row is a per-row error with its number, not a 400.
+
 export const MAX_BULK_ROWS = 100_000;
 
 export const BulkAwardRow = z.object({

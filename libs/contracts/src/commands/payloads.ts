@@ -2,12 +2,11 @@ import { z } from 'zod';
 import { Amount, AmountOrZero } from '../money';
 import { TenantRole } from '../roles';
 
-/**
- * Command payloads. Each schema is both the HTTP request body the gateway
- * validates and the payload the ledger worker re-validates when it applies the
- * command (their types: `CommandPayload<T>`). `.strict()` refuses unknown fields, so a client cannot smuggle in a
- * `tenantId`, `role` or balance the route does not take.
- */
+// Command payloads. Each schema is both the HTTP request body the gateway
+// validates and the payload the ledger worker re-validates when it applies the
+// command (their types: `CommandPayload<T>`). `.strict()` refuses unknown fields, so a client cannot smuggle in a
+// `tenantId`, `role` or balance the route does not take.
+
 const Id = z.uuid();
 const Note = (max: number) => z.string().trim().min(1).max(max);
 

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { Decimal } from '../money';
 
-/** What a succeeded command reports: the balances it moved, before and after. */
+// What a succeeded command reports: the balances it moved, before and after.
+
 const Id = z.uuid();
 
 export const BalanceChange = z.object({ previousBalance: Decimal, newBalance: Decimal }).meta({ id: 'BalanceChange' });

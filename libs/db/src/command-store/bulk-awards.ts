@@ -1,14 +1,13 @@
 import { EntityManager } from '@mikro-orm/postgresql';
-import { BULK_STATUSES, BulkAwardView } from '@points/contracts';
+import { BulkAwardView, FINAL_STATUSES } from '@points/contracts';
 import { queryBound } from '../bound-query';
 import { isoTimestamp } from '../iso-timestamp';
 
-/**
- * A bulk award is a command of type `bulk_award` whose rows are stored apart:
- * `bulk_awards` holds its progress and row errors, `bulk_award_items` its rows
- * as uploaded. Written with the command (stored, withdrawn, finished), and for
- * progress through a connection of its own while the ledger's transaction runs.
- */
+// A bulk award is a command of type `bulk_award` whose rows are stored apart:
+// `bulk_awards` holds its progress and row errors, `bulk_award_items` its rows
+// as uploaded. Written with the command (stored, withdrawn, finished), and for
+// progress through a connection of its own while the ledger's transaction runs.
+
 export interface NewBulkAwardRow {
   /** A user id or an email, as uploaded. */
   userRef: string;
@@ -16,10 +15,8 @@ export interface NewBulkAwardRow {
   description: string | null;
 }
 
-export type BulkStatus = (typeof BULK_STATUSES)[number];
-
 const INSERT_CHUNK = 20_000;
-const FINAL = `('succeeded', 'rejected', 'failed')`;
+const FINAL = `(${FINAL_STATUSES.map((status) => `'${status}'`).join(', ')})`;
 
 /** The bulk award's progress row and every uploaded row, in the transaction that stores its command. */
 export async function insertBulkAwardRows(

@@ -4,13 +4,12 @@ import { COMMAND_FAILED, CommandOutcome, CommandStatus, CommandType, ErrorBody, 
 import { isoTimestamp } from '../iso-timestamp';
 import { deleteBulkAwardRows, markBulkAwardsFailed } from './bulk-awards';
 
-/**
- * The one owner of the `commands` table. The gateway stores a command (or finds
- * the one a retry names), withdraws it if the queue never took it; the ledger
- * worker marks it processing, records its outcome in the same transaction as its
- * effect, or marks it failed when it can never be applied. No other code writes
- * this table, so every rule about a command's lifecycle is written here once.
- */
+// The one owner of the `commands` table. The gateway stores a command (or finds
+// the one a retry names), withdraws it if the queue never took it; the ledger
+// worker marks it processing, records its outcome in the same transaction as its
+// effect, or marks it failed when it can never be applied. No other code writes
+// this table, so every rule about a command's lifecycle is written here once.
+
 const UNFINISHED = `status IN (${UNFINISHED_STATUSES.map((status) => `'${status}'`).join(', ')})`;
 const json = (value: unknown) => JSON.stringify(value);
 

@@ -1,4 +1,5 @@
 import { InferEntity, defineEntity } from '@mikro-orm/core';
+import { BULK_STATUSES } from '@points/contracts';
 import { createdAt, integer, jsonb, money, nullable, oneOf, references, text, timestamp, uuid } from './columns';
 import { CommandRecordSchema } from './command-record';
 import { btreeIndex } from './table';
@@ -14,7 +15,7 @@ export const BulkAwardSchema = defineEntity({
     tenantId: references(TenantSchema, 'tenant_id', 'bulk_awards_tenant_id_fkey'),
     issuerId: references(UserSchema, 'issuer_id', 'bulk_awards_issuer_id_fkey'),
     description: nullable(text()),
-    status: oneOf(['queued', 'validating', 'applying', 'succeeded', 'rejected', 'failed']).defaultRaw(`'queued'`),
+    status: oneOf(BULK_STATUSES).defaultRaw(`'queued'`),
     total: integer(),
     processed: integer().defaultRaw('0'),
     succeeded: integer().defaultRaw('0'),

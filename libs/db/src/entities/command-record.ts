@@ -1,4 +1,5 @@
 import { InferEntity } from '@mikro-orm/core';
+import { COMMAND_STATUSES } from '@points/contracts';
 import { compositeKey, integer, jsonb, nullable, oneOf, references, text, timestamp } from './columns';
 import { btreeIndex, table } from './table';
 import { TenantSchema } from './tenant';
@@ -13,7 +14,7 @@ export const CommandRecordSchema = table(
     tenantId: nullable(references(TenantSchema, 'tenant_id', 'commands_tenant_id_fkey')),
     issuerId: references(UserSchema, 'issuer_id', 'commands_issuer_id_fkey'),
     payload: jsonb(),
-    status: oneOf(['queued', 'processing', 'succeeded', 'rejected', 'failed']).defaultRaw(`'queued'`),
+    status: oneOf(COMMAND_STATUSES).defaultRaw(`'queued'`),
     result: nullable(jsonb()),
     error: nullable(jsonb()),
     idempotencyKey: nullable(text()),

@@ -8,28 +8,6 @@ import { Migration } from '@mikro-orm/migrations';
  * - UNIQUE (issuer_id, idempotency_key) makes a client retry find its command;
  * - triggers refuse UPDATE and DELETE on journals, which are append-only.
  */
-/**
- * Account journals: one row per account touched by a balance change, signed
- * amount, chained by version. A balance always equals the sum of its journal.
- * The three are alike but for the account they belong to.
- */
-const accountJournal = (table: string, account: { column: string; table: string } | null) => `
-CREATE TABLE ${table} (
-  id uuid PRIMARY KEY,${account ? `\n  ${account.column} uuid NOT NULL REFERENCES ${account.table}(id),` : ''}
-  tenant_id uuid NOT NULL REFERENCES tenants(id),
-  amount NUMERIC(15,2) NOT NULL CHECK (amount <> 0),
-  transaction_type text NOT NULL,
-  reference_type text NOT NULL,
-  reference_id uuid NOT NULL,
-  previous_balance NUMERIC(15,2) NOT NULL CHECK (previous_balance >= 0),
-  new_balance NUMERIC(15,2) NOT NULL CHECK (new_balance >= 0),
-  version bigint NOT NULL CHECK (version > 0),
-  command_id uuid NOT NULL REFERENCES commands(id),
-  created_at timestamptz NOT NULL DEFAULT now(),
-  CONSTRAINT ${table}_chain UNIQUE (${account?.column ?? 'tenant_id'}, version),
-  CONSTRAINT ${table}_arithmetic CHECK (new_balance = previous_balance + amount)
-);`;
-
 export class Migration20261123000000_initial extends Migration {
   override async up(): Promise<void> {
     this.addSql(`
@@ -257,3 +235,25 @@ DROP FUNCTION IF EXISTS refuse_journal_change();
 `);
   }
 }
+
+/**
+ * Account journals: one row per account touched by a balance change, signed
+ * amount, chained by version. A balance always equals the sum of its journal.
+ * The three are alike but for the account they belong to.
+ */
+const accountJournal = (table: string, account: { column: string; table: string } | null) => `
+CREATE TABLE ${table} (
+  id uuid PRIMARY KEY,${account ? `\n  ${account.column} uuid NOT NULL REFERENCES ${account.table}(id),` : ''}
+  tenant_id uuid NOT NULL REFERENCES tenants(id),
+  amount NUMERIC(15,2) NOT NULL CHECK (amount <> 0),
+  transaction_type text NOT NULL,
+  reference_type text NOT NULL,
+  reference_id uuid NOT NULL,
+  previous_balance NUMERIC(15,2) NOT NULL CHECK (previous_balance >= 0),
+  new_balance NUMERIC(15,2) NOT NULL CHECK (new_balance >= 0),
+  version bigint NOT NULL CHECK (version > 0),
+  command_id uuid NOT NULL REFERENCES commands(id),
+  created_at timestamptz NOT NULL DEFAULT now(),
+  CONSTRAINT ${table}_chain UNIQUE (${account?.column ?? 'tenant_id'}, version),
+  CONSTRAINT ${table}_arithmetic CHECK (new_balance = previous_balance + amount)
+);`;
