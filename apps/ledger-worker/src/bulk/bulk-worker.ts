@@ -8,7 +8,6 @@ import { LedgerMetrics } from '@points/ops';
 import { recordOutcome } from '../worker/ledger-metrics';
 import { BulkOptions, processBulkAward } from './process-bulk-award';
 
-/** One bulk award at a time per process: each holds its source's lock for the length of its transaction. */
 export interface BulkAwardWorkerOptions extends Omit<WorkerSettings, 'concurrency'> {
   em: EntityManager;
   logger: Logger;
@@ -16,6 +15,11 @@ export interface BulkAwardWorkerOptions extends Omit<WorkerSettings, 'concurrenc
   metrics?: LedgerMetrics;
 }
 
+/**
+ * Consumes the bulk-award queue, one bulk award at a time per process: each holds
+ * its source's lock for the length of its transaction. Progress goes to the
+ * database (of record) and, best effort, onto the BullMQ job for the dashboard.
+ */
 export function startBulkAwardWorker(options: BulkAwardWorkerOptions): Worker<CommandJob> {
   const { em, logger } = options;
   const worker = new Worker<CommandJob>(

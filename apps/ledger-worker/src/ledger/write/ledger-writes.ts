@@ -2,11 +2,10 @@ import { CommandOutcome, LedgerEvent, Role, SourceType } from '@points/contracts
 import { BulkAwardEnd } from '@points/db';
 import { LeadBudgetAccount, PoolAccount, WalletAccount } from '../state/ledger-state';
 
-/**
- * Everything one batch of commands writes, as rows named by their columns. The
- * planner fills it; the writer writes each list with one set-based statement.
- * Amounts are canonical decimal strings, versions bigint strings.
- */
+// Everything one batch of commands writes, as rows named by their columns. The
+// planner fills it; the writer writes each list with one set-based statement.
+// Amounts are canonical decimal strings, versions bigint strings.
+
 export interface JournalRow {
   id: string;
   tenant_id: string;
