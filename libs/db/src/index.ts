@@ -3,5 +3,4 @@ export * from './orm';
 export * from './database-url';
 export * from './command-store';
 export * from './bound-query';
-export * from './iso-timestamp';
 export * from './transient-errors';

@@ -1,7 +1,7 @@
 import { EntityManager } from '@mikro-orm/postgresql';
 import { BulkAwardView, FINAL_STATUSES } from '@points/contracts';
 import { queryBound } from '../bound-query';
-import { isoTimestamp } from '../iso-timestamp';
+import { BulkAwardSchema } from '../entities/bulk-awards';
 
 // A bulk award is a command of type `bulk_award` whose rows are stored apart:
 // `bulk_awards` holds its progress and row errors, `bulk_award_items` its rows
@@ -96,11 +96,6 @@ export async function markBulkAwardsFailed(tx: EntityManager, ids: string[]): Pr
 export type BulkAwardRecord = Omit<BulkAwardView, 'bulkId' | 'statusUrl'> & { id: string; tenantId: string; issuerId: string };
 
 export async function findBulkAward(em: EntityManager, bulkId: string): Promise<BulkAwardRecord | undefined> {
-  const [row] = await em.fork().execute<BulkAwardRecord[]>(
-    `SELECT id, tenant_id AS "tenantId", issuer_id AS "issuerId", status, total, processed, succeeded, failed, total_amount AS "totalAmount", errors,
-            ${isoTimestamp('created_at')} AS "createdAt", ${isoTimestamp('completed_at')} AS "completedAt"
-       FROM bulk_awards WHERE id = ?`,
-    [bulkId],
-  );
-  return row;
+  const bulk = await em.fork().findOne(BulkAwardSchema, bulkId);
+  return bulk ? { ...bulk, errors: bulk.errors as BulkAwardRecord['errors'] } : undefined;
 }

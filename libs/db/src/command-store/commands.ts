@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { COMMAND_FAILED, CommandOutcome, CommandStatus, CommandType, ErrorBody, UNFINISHED_STATUSES } from '@points/contracts';
-import { isoTimestamp } from '../iso-timestamp';
+import { toIsoTimestamp } from '../entities/iso-timestamp.type';
 import { deleteBulkAwardRows, markBulkAwardsFailed } from './bulk-awards';
 
 // The one owner of the `commands` table. The gateway stores a command (or finds
@@ -40,7 +40,11 @@ export interface StoredCommand {
 }
 
 const STORED_COLUMNS = `id, type, tenant_id AS "tenantId", issuer_id AS "issuerId", status, result, error, request_hash AS "requestHash",
-  ${isoTimestamp('created_at')} AS "createdAt", ${isoTimestamp('completed_at')} AS "completedAt"`;
+  created_at AS "createdAt", completed_at AS "completedAt"`;
+
+/** Timestamps as the API shows them (the driver hands PostgreSQL's text). */
+const stored = (row: StoredCommand | undefined): StoredCommand | undefined =>
+  row && { ...row, createdAt: toIsoTimestamp(row.createdAt), completedAt: row.completedAt === null ? null : toIsoTimestamp(row.completedAt) };
 
 /**
  * Stores an accepted command as `queued`, with `attach` writing its companion
@@ -65,10 +69,10 @@ export async function storeCommand(
     );
     if (!inserted) {
       const [existing] = await db.execute<StoredCommand[]>(`SELECT ${STORED_COLUMNS} FROM commands WHERE issuer_id = ? AND idempotency_key = ?`, [command.issuerId, command.idempotencyKey]);
-      return { command: existing ?? null, created: false };
+      return { command: stored(existing) ?? null, created: false };
     }
     await attach?.(db, id);
-    return { command: inserted, created: true };
+    return { command: stored(inserted) ?? null, created: true };
   };
   // A lone INSERT needs no transaction of its own; companion rows must commit with it.
   return attach ? em.fork().transactional(store) : store(em.fork());
@@ -87,7 +91,7 @@ export async function withdrawCommand(em: EntityManager, id: string): Promise<bo
 
 export async function findCommand(em: EntityManager, id: string): Promise<StoredCommand | undefined> {
   const [row] = await em.fork().execute<StoredCommand[]>(`SELECT ${STORED_COLUMNS} FROM commands WHERE id = ?`, [id]);
-  return row;
+  return stored(row);
 }
 
 /** A command as the ledger applies it: locked, with the payload to re-validate. */

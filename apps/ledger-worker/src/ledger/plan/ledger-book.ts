@@ -87,7 +87,7 @@ export class LedgerBook {
     pool.balance += amount;
     pool.version += 1n;
     this.writes.touchedPools.add(pool);
-    this.writes.poolLedger.push(this.journalRow(pool.tenantId, amount, previous, pool.balance, pool.version, entry));
+    this.writes.poolLedger.push(this.journalRow(entry, { tenantId: pool.tenantId, amount, previous, next: pool.balance, version: pool.version }));
     return change(previous, pool.balance);
   }
 
@@ -96,7 +96,7 @@ export class LedgerBook {
     const previous = account.balance;
     account.balance += amount;
     account.version += 1n;
-    const row = this.journalRow(account.tenantId, amount, previous, account.balance, account.version, entry);
+    const row = this.journalRow(entry, { tenantId: account.tenantId, amount, previous, next: account.balance, version: account.version });
     if ('lifetimeEarned' in account) {
       this.writes.touchedWallets.add(account);
       this.writes.walletLedger.push({ ...row, wallet_id: account.id });
@@ -154,17 +154,18 @@ export class LedgerBook {
     } as LedgerEvent);
   }
 
-  private journalRow(tenantId: string, amount: Cents, previous: Cents, next: Cents, version: bigint, entry: JournalEntry): JournalRow {
+  /** One account's journal row for one change: its balance before and after, and its version after. */
+  private journalRow(entry: JournalEntry, change: { tenantId: string; amount: Cents; previous: Cents; next: Cents; version: bigint }): JournalRow {
     return {
       id: this.newId(),
-      tenant_id: tenantId,
-      amount: fromCents(amount),
+      tenant_id: change.tenantId,
+      amount: fromCents(change.amount),
       transaction_type: entry.transactionType,
       reference_type: entry.referenceType,
       reference_id: entry.referenceId,
-      previous_balance: fromCents(previous),
-      new_balance: fromCents(next),
-      version: version.toString(),
+      previous_balance: fromCents(change.previous),
+      new_balance: fromCents(change.next),
+      version: change.version.toString(),
       command_id: entry.command.id,
     };
   }
