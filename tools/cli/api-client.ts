@@ -1,7 +1,7 @@
 /** The CLI's own failures: printed as one line (plus field details) and exit code 1, never a stack trace. */
 export class CliError extends Error {}
 
-/** A 4xx/5xx answer other than a ledger rejection (422), which is an outcome, not an error. */
+/** A 4xx/5xx answer other than a ledger rejection (which carries the `command`), which is an outcome, not an error. */
 export class ApiError extends CliError {
   constructor(
     readonly status: number,
@@ -42,11 +42,14 @@ export class ApiClient {
     }
     const text = await response.text();
     const parsed = parseJson(text);
-    if (response.status >= 400 && response.status !== 422) throw apiError(response.status, parsed, text);
+    if (response.status >= 400 && !isRejection(parsed)) throw apiError(response.status, parsed, text);
     if (parsed === undefined && text) throw new CliError(`${method} ${path}: the gateway answered ${response.status} with something other than JSON`);
     return { status: response.status, body: (parsed ?? {}) as T };
   }
 }
+
+/** A command the ledger rejected: answered with the status of its code, with the command resource beside the error. */
+const isRejection = (body: unknown) => typeof body === 'object' && body !== null && 'error' in body && 'command' in body;
 
 function parseJson(text: string): unknown {
   try {

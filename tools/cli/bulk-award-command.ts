@@ -57,8 +57,8 @@ export function printBulkAward(bulk: BulkAwardView, json: boolean): number {
   if (json) printJson(bulk);
   else if (bulk.status === 'succeeded') console.log(`✓ ${bulk.succeeded} colleagues awarded ${bulk.totalAmount} points in total`);
   else if (FINAL.includes(bulk.status)) {
-    console.log(`✗ bulk award ${bulk.status}: nothing was awarded (${bulk.failed} rows failed)`);
-    if (bulk.errors.length > 0) printTable(bulk.errors);
+    console.log(`✗ bulk award ${bulk.status}${bulk.code ? ` (${bulk.code})` : ''}: nothing was awarded (${bulk.failed} rows failed)`);
+    if (bulk.errors.length > 0) printTable(bulk.errors.map(({ row, field, message }) => ({ row, field, message })));
   } else console.log(`… bulk award ${bulk.bulkId} is ${bulk.status}: ${bulk.processed}/${bulk.total} rows processed`);
   return bulk.status === 'succeeded' || !FINAL.includes(bulk.status) ? 0 : 2;
 }

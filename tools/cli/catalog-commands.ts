@@ -104,23 +104,23 @@ async function fieldValues(client: ApiClient, flags: Flag[], options: Record<str
   return fields;
 }
 
-/** What a command route answers, by status: the command (200), the ledger's rejection (422), or "still running" (202). */
+/** What a command route answers: the command (200), "still running" (202), or the ledger's rejection (the status of its code). */
 interface Answers {
-  200: CommandResource;
-  422: { error: { code: string; message: string }; command: CommandResource };
-  202: { commandId: string; statusUrl: string };
+  succeeded: CommandResource;
+  rejected: { error: { code: string; message: string }; command: CommandResource };
+  running: { commandId: string; statusUrl: string };
 }
 
 function printAnswer(status: number, body: unknown, json: boolean): number {
   if (json) printJson(body);
-  else if (status === 422) {
-    const { error } = body as Answers[422];
+  else if (status >= 400) {
+    const { error } = body as Answers['rejected'];
     console.log(`✗ rejected: ${error.code}: ${error.message}`);
   } else if (status === 202) {
-    const { commandId, statusUrl } = body as Answers[202];
+    const { commandId, statusUrl } = body as Answers['running'];
     console.log(`… still running: ${statusUrl} (follow it with: npm run cli -- command ${commandId})`);
-  } else printCommand(body as Answers[200]);
-  return status === 422 ? 2 : 0;
+  } else printCommand(body as Answers['succeeded']);
+  return status >= 400 ? 2 : 0;
 }
 
 /** A command resource as a person reads it: its outcome, and the result of a succeeded one. */

@@ -144,3 +144,16 @@ it('an upload whose media type only resembles text/csv is a 400, and an empty or
   const [row] = await stack.db.orm.em.fork().execute<{ description: string | null }[]>('SELECT description FROM bulk_awards WHERE id = ?', [accepted.body.bulkId]);
   expect(row.description).toBeNull();
 });
+
+it('a rejected bulk award carries its code, on the resource and on each row error; a total above the largest amount is INSUFFICIENT_BALANCE, not a failure', async () => {
+  const before = await balances(stack.db.orm.em, t.tenantId);
+  const tooMuch = `userId,amount\n${staff[30].id},5000000000000.00\n${staff[31].id},5000000000000.00\n`;
+  const accepted = await call(stack.base, 'POST', '/api/allocations/bulk-awards', { token: managerToken, rawBody: tooMuch, headers: { 'content-type': 'text/csv' } });
+  const seen = await until(accepted.body.statusUrl, managerToken, finished);
+  expect(seen[seen.length - 1]).toMatchObject({ status: 'rejected', code: 'INSUFFICIENT_BALANCE', errors: [{ row: 0, field: 'items', code: 'INSUFFICIENT_BALANCE' }] });
+
+  const badRow = await call(stack.base, 'POST', '/api/allocations/bulk-awards', { token: managerToken, body: { items: [{ userId: staff[32].id, amount: '1.001' }] } });
+  const rejected = await until(badRow.body.statusUrl, managerToken, finished);
+  expect(rejected[rejected.length - 1]).toMatchObject({ status: 'rejected', code: 'VALIDATION_FAILED', errors: [{ row: 1, field: 'amount', code: 'VALIDATION_FAILED' }] });
+  expect(await balances(stack.db.orm.em, t.tenantId)).toEqual(before);
+});

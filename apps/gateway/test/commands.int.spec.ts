@@ -87,6 +87,21 @@ describe('Prefer: wait', () => {
     expect(await balances(stack.db.orm.em, t.tenantId)).toEqual(before);
   });
 
+  it('answers a rejection with the status of its code (SPEC §4): 404 for an unknown user, 403 for a self-award, with the command beside the error', async () => {
+    const before = await balances(stack.db.orm.em, t.tenantId);
+    const unknown = await call(stack.base, 'POST', '/api/allocations/award-points', {
+      token: managerToken,
+      headers: { prefer: 'wait=10' },
+      body: { userId: '00000000-0000-4000-8000-000000000000', amount: '1.00' },
+    });
+    expect(unknown.status).toBe(404);
+    expect(unknown.body).toMatchObject({ error: { code: 'NOT_FOUND' }, command: { status: 'rejected', type: 'award' } });
+    const self = await call(stack.base, 'POST', '/api/allocations/award-points', { token: managerToken, headers: { prefer: 'wait=10' }, body: { userId: t.manager.id, amount: '1.00' } });
+    expect(self.status).toBe(403);
+    expect(self.body).toMatchObject({ error: { code: 'FORBIDDEN' }, command: { status: 'rejected' } });
+    expect(await balances(stack.db.orm.em, t.tenantId)).toEqual(before);
+  });
+
   it('still answers 202 when the outcome is not ready in time', async () => {
     await stack.worker?.child.kill('SIGSTOP');
     try {

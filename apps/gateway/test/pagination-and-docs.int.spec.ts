@@ -61,7 +61,9 @@ it('the OpenAPI document lists every route the gateway mounts, and /docs renders
   expect(documented).toEqual(new Set([...mounted, 'get /healthz', 'get /readyz']));
   const allocate = response.body.paths['/api/platform/allocations/allocate'].post;
   expect(Object.keys(allocate.requestBody.content['application/json'].schema.properties)).toEqual(['tenantId', 'amount', 'currency', 'referenceNote', 'invoiceNumber']);
-  expect(Object.keys(allocate.responses)).toEqual(expect.arrayContaining(['200', '202', '400', '401', '403', '409', '422']));
+  // A rejection answers with the status of its code (SPEC §4): an allocation is never short of balance, so no 422.
+  expect(Object.keys(allocate.responses)).toEqual(expect.arrayContaining(['200', '202', '400', '401', '403', '404', '409']));
+  expect(allocate.responses['422']).toBeUndefined();
 
   const docs = await fetch(`${stack.base}/docs/`);
   expect(docs.status).toBe(200);
@@ -82,7 +84,9 @@ it('documents each operation with its id and only the error codes it can answer 
   const codes = (op: { responses: Record<string, { content?: Record<string, { schema: { properties: { error: { properties: { code: { enum: string[] } } } } } }> }> }, status: string) =>
     op.responses[status]?.content?.['application/json'].schema.properties.error.properties.code.enum;
   const award = body.paths['/api/allocations/award-points'].post;
-  expect(codes(award, '422')).toEqual(['FORBIDDEN', 'NOT_FOUND', 'VALIDATION_FAILED', 'INSUFFICIENT_BALANCE']);
+  expect(codes(award, '422')).toEqual(['INSUFFICIENT_BALANCE']);
+  expect(codes(award, '404')).toEqual(['NOT_FOUND']);
+  expect(codes(award, '403')).toEqual(['FORBIDDEN']);
   expect(codes(award, '409')).toEqual(['IDEMPOTENCY_KEY_REUSED']);
   expect(award.responses['200'].content['application/json'].schema.properties.type).toMatchObject({ enum: ['award'] });
   expect(codes(body.paths['/api/allocations/bulk-awards'].post, '409')).toEqual(['IDEMPOTENCY_KEY_REUSED']);

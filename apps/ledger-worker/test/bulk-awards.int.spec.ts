@@ -69,12 +69,12 @@ it('rejects a job with mixed row errors, listing each with its row number, and m
   expect(bulk.status).toBe('rejected');
   expect(bulk.failed).toBe(6);
   expect(bulk.errors).toEqual([
-    { row: 2, field: 'userId', message: 'no such user in this tenant' },
-    { row: 3, field: 'userId', message: 'no such user in this tenant' },
-    { row: 4, field: 'amount', message: expect.stringContaining('at most 2 places') },
-    { row: 5, field: 'userId', message: 'duplicate recipient: also on row 1' },
-    { row: 6, field: 'userId', message: 'you cannot award yourself' },
-    { row: 7, field: 'amount', message: expect.stringContaining('greater than 0') },
+    { row: 2, field: 'userId', message: 'no such user in this tenant', code: 'VALIDATION_FAILED' },
+    { row: 3, field: 'userId', message: 'no such user in this tenant', code: 'VALIDATION_FAILED' },
+    { row: 4, field: 'amount', message: expect.stringContaining('at most 2 places'), code: 'VALIDATION_FAILED' },
+    { row: 5, field: 'userId', message: 'duplicate recipient: also on row 1', code: 'VALIDATION_FAILED' },
+    { row: 6, field: 'userId', message: 'you cannot award yourself', code: 'VALIDATION_FAILED' },
+    { row: 7, field: 'amount', message: expect.stringContaining('greater than 0'), code: 'VALIDATION_FAILED' },
   ]);
   expect({ balances: await balances(em(), t.tenantId), journals: await journalCounts(em()) }).toEqual(before);
 });
@@ -135,7 +135,7 @@ it('a recipient deactivated between validation and the apply transaction rejects
   });
   expect(status).toBe('rejected');
   const [bulk] = await em().fork().execute<{ status: string; failed: number; errors: unknown[] }[]>('SELECT status, failed, errors FROM bulk_awards WHERE id = ?', [bulkId]);
-  expect(bulk).toEqual({ status: 'rejected', failed: 1, errors: [{ row: 3, field: 'userId', message: 'no such user in this tenant' }] });
+  expect(bulk).toEqual({ status: 'rejected', failed: 1, errors: [{ row: 3, field: 'userId', message: 'no such user in this tenant', code: 'VALIDATION_FAILED' }] });
   const [command] = await em().fork().execute<{ status: string; error: { code: string; details: unknown[] } }[]>('SELECT status, error FROM commands WHERE id = ?', [bulkId]);
   expect(command).toMatchObject({ status: 'rejected', error: { code: 'VALIDATION_FAILED', details: [{ field: 'items[3].userId', message: 'no such user in this tenant' }] } });
   expect({ balances: await balances(em(), t.tenantId), journals: await journalCounts(em()) }).toEqual(before);

@@ -179,7 +179,10 @@ export const AuditEntryView = z.object({
 
 export const PlatformAuditQuery = ListQuery.extend({ tenantId: z.uuid().optional() }).strict();
 
-export const BulkAwardRowError = z.object({ row: z.number().int(), field: z.string(), message: z.string() }).meta({ id: 'BulkAwardRowError' });
+/** A row's problem, by row number (row 0: the award as a whole, e.g. a total above the source). */
+export const BulkAwardRowError = z
+  .object({ row: z.number().int(), field: z.string(), message: z.string(), code: z.enum(ERROR_CODES) })
+  .meta({ id: 'BulkAwardRowError' });
 export const BULK_STATUSES = ['queued', 'validating', 'applying', 'succeeded', 'rejected', 'failed'] as const;
 export const BulkAwardView = z.object({
   bulkId: Id,
@@ -189,6 +192,8 @@ export const BulkAwardView = z.object({
   succeeded: z.number().int(),
   failed: z.number().int(),
   totalAmount: Decimal.nullable(),
+  /** Why it was rejected or failed (the command's error code); null until then. */
+  code: z.enum(ERROR_CODES).nullable(),
   errors: z.array(BulkAwardRowError),
   statusUrl: z.string(),
   createdAt: Timestamp,

@@ -84,6 +84,7 @@ function toView(bulk: BulkAwardRecord): BulkAwardView {
     succeeded: bulk.succeeded,
     failed: bulk.failed,
     totalAmount: bulk.totalAmount,
+    code: bulk.code,
     errors: bulk.errors,
     statusUrl: `${BULK.route.path}/${bulk.id}`,
     createdAt: bulk.createdAt,

@@ -1,8 +1,8 @@
 import { ResponseConfig } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
-import { CommandAccepted, CommandResource, CommandType, commandSpec } from '@points/contracts';
+import { CommandAccepted, CommandResource, CommandType, ErrorCode, commandSpec, httpStatusOf } from '@points/contracts';
 import { ApiRouter } from '../openapi/api-router';
-import { errorBodyWith, errorExamples, jsonResponse } from '../openapi/responses';
+import { describeError, errorBodyWith, errorExamples, jsonResponse } from '../openapi/responses';
 import { CommandHeaders } from './command-headers';
 import { CommandService } from './command-service';
 import { respondWithCommand } from './respond';
@@ -35,15 +35,34 @@ export function commandResourceOf(type: CommandType) {
   return CommandResource.extend({ type: z.literal(type), result: commandSpec(type).result.optional() });
 }
 
+/**
+ * A rejection answers with the status of its code (SPEC §4), so each of those
+ * statuses also carries the ledger's rejections under `Prefer: wait`: the error,
+ * and the command resource in `command`.
+ */
 function commandResponses(type: CommandType): Record<number, ResponseConfig> {
   const { rejects } = commandSpec(type);
+  const byStatus = new Map<number, ErrorCode[]>();
+  // The route's own answers at the same statuses: a body that fails validation, a role that may not send it.
+  for (const code of ['VALIDATION_FAILED', 'FORBIDDEN', ...rejects] as const) byStatus.set(httpStatusOf(code), [...new Set([...(byStatus.get(httpStatusOf(code)) ?? []), code])]);
+  const rejections = Object.fromEntries(
+    [...byStatus].map(([status, codes]) => [
+      status,
+      {
+        description: `${codes.map(describeError).join('; ')}. With Prefer: wait, also the ledger's rejection (${codes.filter((code) => rejects.includes(code)).join(', ') || 'none'}); nothing changed, and \`command\` is the command resource.`,
+        content: {
+          'application/json': {
+            schema: errorBodyWith(codes).extend({ command: commandResourceOf(type).optional() }),
+            examples: errorExamples(codes, (error) => (rejects.includes(error.code) ? { command: rejectedExample(type, error) } : {})),
+          },
+        },
+      },
+    ]),
+  );
   return {
     202: jsonResponse('Accepted; poll statusUrl (also in the Location header)', CommandAccepted),
     200: jsonResponse('With Prefer: wait — the command succeeded', commandResourceOf(type)),
-    422: {
-      description: `With Prefer: wait — the ledger rejected the command (${rejects.join(', ')}); nothing changed. The error says why; \`command\` is the command resource.`,
-      content: { 'application/json': { schema: errorBodyWith(rejects).extend({ command: commandResourceOf(type) }), examples: errorExamples(rejects, (error) => ({ command: rejectedExample(type, error) })) } },
-    },
+    ...rejections,
   };
 }
 

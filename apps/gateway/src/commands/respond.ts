@@ -1,5 +1,5 @@
 import { Response } from 'express';
-import { AppError, COMMAND_FAILED, assertUnreachable } from '@points/contracts';
+import { AppError, COMMAND_FAILED, assertUnreachable, httpStatusOf } from '@points/contracts';
 import { StoredCommand } from '@points/db';
 import { CommandService, toResource } from './command-service';
 
@@ -7,8 +7,9 @@ export const statusUrlOf = (commandId: string) => `/api/commands/${commandId}`;
 
 /**
  * 202 with a status URL; or, when the client asked to wait (`Prefer: wait=N`),
- * 200 with the succeeded command, 422 with the ledger's rejection, or still 202
- * when the outcome is not ready in time.
+ * 200 with the succeeded command, the ledger's rejection with the status of its
+ * code (SPEC §4: 422 for a business rule, 404, 403, 400), or still 202 when the
+ * outcome is not ready in time.
  */
 export async function respondWithCommand(res: Response, service: CommandService, accepted: StoredCommand, waitSeconds: number): Promise<void> {
   const statusUrl = statusUrlOf(accepted.id);
@@ -25,7 +26,7 @@ export async function respondWithCommand(res: Response, service: CommandService,
       res.status(200).json(toResource(command));
       return;
     case 'rejected':
-      res.status(422).json({ error: command.error, command: toResource(command) });
+      res.status(httpStatusOf(command.error?.code ?? 'INTERNAL')).json({ error: command.error, command: toResource(command) });
       return;
     case 'failed':
       throw new AppError(COMMAND_FAILED.code, COMMAND_FAILED.message, [{ message: 'see the command resource', commandId: command.id }]);

@@ -1,7 +1,8 @@
 import { EntityManager } from '@mikro-orm/postgresql';
-import { BulkAwardView, FINAL_STATUSES } from '@points/contracts';
+import { BulkAwardView, ErrorCode, FINAL_STATUSES } from '@points/contracts';
 import { queryBound } from '../bound-query';
 import { BulkAwardSchema } from '../entities/bulk-awards';
+import { CommandRecordSchema } from '../entities/command-record';
 
 // A bulk award is a command of type `bulk_award` whose rows are stored apart:
 // `bulk_awards` holds its progress and row errors, `bulk_award_items` its rows
@@ -57,6 +58,7 @@ export interface BulkAwardRowError {
   row: number;
   field: string;
   message: string;
+  code: ErrorCode;
 }
 
 /** How a bulk award ended, written in the ledger transaction that decided it. */
@@ -95,7 +97,9 @@ export async function markBulkAwardsFailed(tx: EntityManager, ids: string[]): Pr
 
 export type BulkAwardRecord = Omit<BulkAwardView, 'bulkId' | 'statusUrl'> & { id: string; tenantId: string; issuerId: string };
 
+/** A bulk award's progress, with the code its command ended with (null while it runs or when it succeeded). */
 export async function findBulkAward(em: EntityManager, bulkId: string): Promise<BulkAwardRecord | undefined> {
-  const bulk = await em.fork().findOne(BulkAwardSchema, bulkId);
-  return bulk ? { ...bulk, errors: bulk.errors as BulkAwardRecord['errors'] } : undefined;
+  const [bulk, command] = await Promise.all([em.fork().findOne(BulkAwardSchema, bulkId), em.fork().findOne(CommandRecordSchema, bulkId, { fields: ['error'] })]);
+  const error = command?.error as { code?: ErrorCode } | null | undefined;
+  return bulk ? { ...bulk, errors: bulk.errors as BulkAwardRecord['errors'], code: error?.code ?? null } : undefined;
 }

@@ -61,6 +61,6 @@ export async function readBulkAwardFacts(tx: EntityManager, bulkId: string): Pro
     rows: sum.rows,
     total: BigInt(sum.total_cents),
     failedRows: errors[0]?.failed_rows ?? 0,
-    rowErrors: errors.map(({ row, field, message }) => ({ row, field, message })),
+    rowErrors: errors.map(({ row, field, message }) => ({ row, field, message, code: 'VALIDATION_FAILED' as const })),
   };
 }

@@ -53,7 +53,7 @@ export const bulkAward: CommandRule<'bulk_award'> = {
     const rows =
       error instanceof InvalidBulkRows
         ? { failedRows: error.facts.failedRows, errors: error.facts.rowErrors }
-        : { failedRows: command.payload.rows, errors: (error.details ?? []).map((detail) => ({ row: 0, field: detail.field ?? '', message: detail.message })) };
+        : { failedRows: command.payload.rows, errors: (error.details ?? []).map((detail) => ({ row: 0, field: detail.field ?? '', message: detail.message, code: error.code })) };
     book.writes.bulkAwardEnds.push({ bulkId: command.id, status: 'rejected', ...rows });
   },
 };
