@@ -87,6 +87,41 @@ describe.each(COMMANDS.map((c) => [c.path, c] as const))('%s', (_path, c) => {
   });
 });
 
+/** A free-text field of each command. */
+const TEXT_FIELD: Record<string, string> = {
+  '/api/platform/allocations/allocate': 'referenceNote',
+  '/api/platform/allocations/clawback': 'referenceNote',
+  '/api/allocations/distribute-to-lead': 'description',
+  '/api/allocations/award-points': 'description',
+  '/api/recognitions': 'message',
+  '/api/users': 'displayName',
+};
+
+describe.each(COMMANDS.map((c) => [c.path, c] as const))('%s with text that cannot be stored', (_path, c) => {
+  it.each([
+    ['a NUL character', 'a\u0000b'],
+    ['an unpaired surrogate', 'x\ud800'],
+  ])('refuses %s in a text field with 400 naming the field, and changes nothing', async (_what, text) => {
+    const field = TEXT_FIELD[c.path];
+    const before = { balances: await balances(stack.db.orm.em, t.tenantId), journals: await journalCounts(stack.db.orm.em), commands: await commandCount() };
+    const response = await call(stack.base, 'POST', c.path, { token: await tokenFor(c.as()), body: { ...c.valid(), [field]: text } });
+    expect({ field, status: response.status, code: response.body.error?.code }).toEqual({ field, status: 400, code: 'VALIDATION_FAILED' });
+    expect(response.body.error.details).toEqual([expect.objectContaining({ field })]);
+    expect({ balances: await balances(stack.db.orm.em, t.tenantId), journals: await journalCounts(stack.db.orm.em), commands: await commandCount() }).toEqual(before);
+  });
+});
+
+it("refuses a NUL in a new tenant's name with 400 (it was a misleading 503), and in a bulk upload, its CSV or its query", async () => {
+  const tenant = await call(stack.base, 'POST', '/api/platform/tenants', { token: await tokenFor(admin), body: { name: 'Bad\u0000Name', slug: 'nul-tenant' } });
+  expect({ status: tenant.status, code: tenant.body.error?.code }).toEqual({ status: 400, code: 'VALIDATION_FAILED' });
+  const token = await tokenFor(t.manager);
+  const json = await call(stack.base, 'POST', '/api/allocations/bulk-awards', { token, body: { items: [{ userId: t.employee.id, amount: '1', description: 'x\u0000' }] } });
+  const csv = await call(stack.base, 'POST', '/api/allocations/bulk-awards', { token, rawBody: `userId,amount,description\n${t.employee.id},1,x\u0000y\n`, headers: { 'content-type': 'text/csv' } });
+  const query = await call(stack.base, 'POST', '/api/allocations/bulk-awards?description=a%00b', { token, rawBody: `userId,amount\n${t.employee.id},1\n`, headers: { 'content-type': 'text/csv' } });
+  expect([json, csv, query].map((r) => [r.status, r.body.error?.code])).toEqual(Array(3).fill([400, 'VALIDATION_FAILED']));
+  expect(await commandCount()).toBe(0);
+});
+
 it('a platform admin creating a user must name the tenant', async () => {
   const response = await call(stack.base, 'POST', '/api/users', { token: await tokenFor(admin), body: { email: 'x@y.test', displayName: 'X', role: 'employee' } });
   expect(response.status).toBe(400);
@@ -112,6 +147,20 @@ it('list queries validate limit and cursor', async () => {
   for (const query of ['limit=0', 'limit=201', 'limit=abc', 'cursor=garbage', 'unknown=1', `cursor=${yearZero}`]) {
     const response = await call(stack.base, 'GET', `/api/users?${query}`, { token });
     expect({ query, status: response.status }).toEqual({ query, status: 400 });
+  }
+});
+
+it('a crafted cursor is a 400 on time-keyed and version-keyed lists alike', async () => {
+  const cursor = (key: object) => Buffer.from(JSON.stringify(key)).toString('base64url');
+  const token = await tokenFor(t.employee);
+  for (const [path, key] of [
+    ['/api/feed', { t: 'x', id: '00000000-0000-4000-8000-000000000000' }],
+    ['/api/feed', { t: '2026-13-45T00:00:00.000000Z', id: '00000000-0000-4000-8000-000000000000' }],
+    ['/api/wallets/me/ledger', { v: '1'.repeat(30) }],
+    ['/api/wallets/me/ledger', { v: '-1' }],
+  ] as const) {
+    const response = await call(stack.base, 'GET', `${path}?cursor=${cursor(key)}`, { token });
+    expect({ path, key, status: response.status, code: response.body.error?.code }).toEqual({ path, key, status: 400, code: 'VALIDATION_FAILED' });
   }
 });
 

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { ErrorCode, ROLES, Role, httpStatusOf } from '@points/contracts';
 import { requireRole } from '../auth/require-role';
 import { Caller, callerOf } from '../http/request-context';
+import { ensureStorableText } from '../http/storable-text';
 import { validate } from '../http/validate';
 import { errorResponses } from './responses';
 
@@ -70,6 +71,8 @@ export class ApiRouter {
   ): void {
     const handler: RequestHandler = async (req, res, next) => {
       try {
+        const parts = { params: req.params, query: req.query, header: spec.headers ? headersNamedIn(spec.headers, req) : {}, body: req.body as unknown };
+        for (const [part, value] of Object.entries(parts)) ensureStorableText(part as keyof typeof parts, value);
         const params = spec.params ? validate(spec.params, req.params, 'params') : {};
         const query = spec.query ? validate(spec.query, req.query, 'query') : {};
         const headers = spec.headers ? validate(spec.headers, headersNamedIn(spec.headers, req), 'header') : {};

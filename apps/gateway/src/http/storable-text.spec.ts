@@ -1,0 +1,17 @@
+import { unstorableTextIn } from './storable-text';
+
+describe('unstorableTextIn', () => {
+  it('accepts ordinary text, emoji (a paired surrogate), SQL metacharacters and nested values', () => {
+    expect(unstorableTextIn({ name: "Robert'); DROP TABLE users;--", note: 'thanks 🎉', items: [{ description: 'ok' }], n: 1, none: null })).toBeNull();
+  });
+
+  it.each([
+    ['a NUL character', { message: 'a\u0000b' }, 'message'],
+    ['a lone high surrogate', { items: [{ description: 'x\ud800' }] }, 'items.0.description'],
+    ['a lone low surrogate', ['fine', '\udc00'], '1'],
+    ['a NUL in a key', { 'bad\u0000key': 1 }, '"bad\\u0000key"'],
+    ['a bare string', '\u0000', '(root)'],
+  ])('names the field holding %s', (_what, value, field) => {
+    expect(unstorableTextIn(value)).toBe(field);
+  });
+});
