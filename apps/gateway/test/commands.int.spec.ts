@@ -1,3 +1,4 @@
+import { Queue } from 'bullmq';
 import { TestUser, balances, insertTenantWithStaff, insertUser } from '@points/testing';
 import { Stack, call, startStack, tokenFor } from './gateway-harness';
 
@@ -67,6 +68,61 @@ describe('Idempotency-Key', () => {
     });
     expect(theirs.status).toBe(200);
     expect(theirs.body.commandId).not.toBe(mine.body.commandId);
+  });
+});
+
+describe('Idempotency-Key while the queue fails', () => {
+  /** The queue's next `add` waits, then fails, as a Redis going away would; later ones work. */
+  function failNextEnqueue(queue: Queue) {
+    const add = queue.add.bind(queue);
+    let calls = 0;
+    queue.add = (async (...args: Parameters<typeof add>) => {
+      if (calls++ > 0) return add(...args);
+      await new Promise((r) => setTimeout(r, 300));
+      throw new Error('Redis went away');
+    }) as typeof queue.add;
+    return () => (queue.add = add);
+  }
+
+  it('a concurrent retry never holds a 202 for a command that does not stand: it waits for the first, then stores its own', async () => {
+    const restore = failNextEnqueue(stack.queue as unknown as Queue);
+    try {
+      const before = await balances(stack.db.orm.em, t.tenantId);
+      const first = award('1.00', { 'idempotency-key': 'race-1' });
+      await new Promise((r) => setTimeout(r, 50)); // the first now holds its uncommitted command
+      const [refused, retried] = await Promise.all([first, award('1.00', { 'idempotency-key': 'race-1', prefer: 'wait=10' })]);
+
+      expect(refused.status).toBe(503);
+      expect(retried.status).toBe(200);
+      expect(retried.body).toMatchObject({ status: 'succeeded' });
+      const stored = await stack.db.orm.em.fork().execute<{ id: string }[]>(`SELECT id FROM commands WHERE issuer_id = ? AND idempotency_key = 'race-1'`, [t.manager.id]);
+      expect(stored.map((row) => row.id)).toEqual([retried.body.commandId]);
+      expect(Number((await balances(stack.db.orm.em, t.tenantId)).pool)).toBe(Number(before.pool) - 1);
+    } finally {
+      restore();
+    }
+  });
+
+  it('the same for a bulk upload (its retry was a 500)', async () => {
+    const restore = failNextEnqueue(stack.queues.bulkAwards as unknown as Queue);
+    try {
+      const send = () =>
+        call(stack.base, 'POST', '/api/allocations/bulk-awards', { token: managerToken, rawBody: `userId,amount\n${t.employee2.id},1.00\n`, headers: { 'content-type': 'text/csv', 'idempotency-key': 'bulk-race-1' } });
+      const first = send();
+      await new Promise((r) => setTimeout(r, 50));
+      const [refused, retried] = await Promise.all([first, send()]);
+      expect(refused.status).toBe(503);
+      expect(retried.status).toBe(202);
+      // The 202 names a bulk award that stands, and ends.
+      let bulk = (await call(stack.base, 'GET', retried.body.statusUrl, { token: managerToken })).body;
+      for (let i = 0; i < 200 && !['succeeded', 'rejected', 'failed'].includes(bulk.status); i++) {
+        await new Promise((r) => setTimeout(r, 50));
+        bulk = (await call(stack.base, 'GET', retried.body.statusUrl, { token: managerToken })).body;
+      }
+      expect(bulk).toMatchObject({ bulkId: retried.body.bulkId, status: 'succeeded', totalAmount: '1.00' });
+    } finally {
+      restore();
+    }
   });
 });
 

@@ -6,9 +6,7 @@ import { NewBulkAwardRow, NewCommand, insertBulkAwardRows, storeCommand } from '
  * tests that drive the ledger without HTTP.
  */
 export async function insertCommand(em: EntityManager, command: NewCommand): Promise<string> {
-  const { command: stored } = await storeCommand(em, command);
-  if (!stored) throw new Error('command was not stored');
-  return stored.id;
+  return (await storeCommand(em, command)).command.id;
 }
 
 /** A bulk award with its uploaded rows, stored as the gateway stores an upload. */
@@ -19,8 +17,7 @@ export async function insertBulkAward(
   const { command, created } = await storeCommand(
     em,
     { type: 'bulk_award', tenantId: bulk.tenantId, issuerId: bulk.issuerId, payload: { description: bulk.description, rows: bulk.rows.length }, idempotencyKey: bulk.idempotencyKey },
-    (tx, id) => insertBulkAwardRows(tx, id, bulk),
+    { attach: (tx, id) => insertBulkAwardRows(tx, id, bulk) },
   );
-  if (!command) throw new Error('bulk award was not stored');
   return { id: command.id, created };
 }

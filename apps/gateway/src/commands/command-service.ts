@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Redis } from 'ioredis';
 import { AppError, CommandResource, CommandType, isFinal, isManager } from '@points/contracts';
-import { Orm, StoredCommand, findCommand, storeCommand, withdrawCommand } from '@points/db';
+import { Orm, StoredCommand, findCommand, storeCommand } from '@points/db';
 import { CommandQueues, enqueueCommand } from '@points/queue';
 import { Caller } from '../http/request-context';
 
@@ -28,9 +28,11 @@ export interface Submission {
 
 /**
  * Accepting a command: store it in PostgreSQL (the record of what was accepted,
- * through the command store), then hand its id to its queue. If the queue cannot
- * take it, the stored command is withdrawn and the client gets 503 — never
- * "accepted" and then dropped. Every state-changing route goes through here.
+ * through the command store) and hand its id to its queue, in one transaction.
+ * If the queue cannot take it, nothing was stored and the client gets 503 —
+ * never "accepted" and then dropped. A retry under the same Idempotency-Key
+ * waits for that transaction, so it never holds a 202 for a command that does
+ * not stand. Every state-changing route goes through here.
  */
 export class CommandService {
   constructor(private readonly deps: CommandServiceDeps) {}
@@ -43,21 +45,16 @@ export class CommandService {
     const { command, created } = await storeCommand(
       orm.em,
       { type, tenantId: caller.tenantId, issuerId: caller.userId, payload, idempotencyKey, requestHash, requestId: submission.requestId },
-      submission.attach,
+      {
+        attach: submission.attach,
+        accept: (stored) =>
+          withTimeout(enqueueCommand(this.deps.queues, { ...stored, payload }, this.deps.maxAttempts), 3_000).catch(() => {
+            throw unavailable();
+          }),
+      },
     );
-    // The command a retried key names was withdrawn meanwhile (its queue was down): nothing stands.
-    if (!command) throw unavailable();
-    if (!created) {
-      // Same key, same request: the same command. Same key, another request: 409.
-      if (command.requestHash !== requestHash) throw idempotencyKeyReused(command.id);
-      return command;
-    }
-    try {
-      await withTimeout(enqueueCommand(this.deps.queues, { ...command, payload }, this.deps.maxAttempts), 3_000);
-    } catch {
-      // If a worker already took it, the enqueue did reach Redis: the command stands.
-      if (await withdrawCommand(orm.em, command.id)) throw unavailable();
-    }
+    // Same key, same request: the same command. Same key, another request: 409.
+    if (!created && command.requestHash !== requestHash) throw idempotencyKeyReused(command.id);
     return command;
   }
 

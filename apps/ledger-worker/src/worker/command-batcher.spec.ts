@@ -118,6 +118,15 @@ it('retries a failed batch one command at a time: only the command that keeps fa
 });
 
 it('rejects a command the ledger does not know', async () => {
-  const batcher = new CommandBatcher(async () => new Map());
+  const batcher = new CommandBatcher(async () => new Map(), { notFoundForMs: 100 });
   await expect(batcher.submit('ghost', null)).rejects.toThrow('command ghost does not exist');
+});
+
+it('looks again for a command not visible yet (its job can arrive a moment before the transaction that stores it commits)', async () => {
+  let visible = false;
+  const batcher = new CommandBatcher(async (ids) => new Map(visible ? ids.map((id) => [id, succeeded(id)]) : []));
+  const outcome = batcher.submit('late', 'T');
+  await new Promise((r) => setTimeout(r, 80));
+  visible = true;
+  await expect(outcome).resolves.toEqual(succeeded('late'));
 });

@@ -8,10 +8,15 @@ export interface BatcherOptions {
   maxBatch?: number;
   /** Most transactions running at once (each for a different tenant). */
   maxInFlight?: number;
+  /** How long a command the ledger cannot see yet is looked for again before its job fails. */
+  notFoundForMs?: number;
 }
 
 interface Waiting {
   commandId: string;
+  lane: string;
+  /** When the ledger first found no such command. */
+  missingSince?: number;
   resolve(outcome: CommandOutcome): void;
   reject(error: unknown): void;
 }
@@ -30,6 +35,10 @@ interface Waiting {
  *
  * A batch that throws is retried one command at a time: one command that keeps
  * failing cannot hold back the others, and each job sees its own outcome.
+ *
+ * The gateway enqueues a command inside the transaction that stores it, so a
+ * worker may see the job a moment before the row: a command not found is looked
+ * for again, briefly, before its job fails.
  */
 export class CommandBatcher {
   /** Waiting commands per tenant, tenants in the order they started waiting. */
@@ -37,24 +46,26 @@ export class CommandBatcher {
   private readonly running = new Set<string>();
   private readonly maxBatch: number;
   private readonly maxInFlight: number;
-
+  private readonly notFoundForMs: number;
   constructor(
     private readonly apply: ApplyBatch,
     options: BatcherOptions = {},
   ) {
     this.maxBatch = options.maxBatch ?? 100;
     this.maxInFlight = options.maxInFlight ?? 2;
+    this.notFoundForMs = options.notFoundForMs ?? 2_000;
   }
 
   /** `tenantId` is the tenant the command acts on (null only for a malformed command, which the ledger rejects). */
   submit(commandId: string, tenantId: string | null): Promise<CommandOutcome> {
-    return new Promise<CommandOutcome>((resolve, reject) => {
-      const lane = tenantId ?? '';
-      const waiting = this.lanes.get(lane) ?? [];
-      waiting.push({ commandId, resolve, reject });
-      this.lanes.set(lane, waiting);
-      this.startNext();
-    });
+    return new Promise<CommandOutcome>((resolve, reject) => this.wait({ commandId, lane: tenantId ?? '', resolve, reject }));
+  }
+
+  private wait(entry: Waiting): void {
+    const waiting = this.lanes.get(entry.lane) ?? [];
+    waiting.push(entry);
+    this.lanes.set(entry.lane, waiting);
+    this.startNext();
   }
 
   private startNext(): void {
@@ -83,7 +94,13 @@ export class CommandBatcher {
     for (const entry of batch) {
       const outcome = outcomes.get(entry.commandId);
       if (outcome) entry.resolve(outcome);
-      else entry.reject(new Error(`command ${entry.commandId} does not exist`));
+      else this.lookAgain(entry);
     }
+  }
+
+  private lookAgain(entry: Waiting): void {
+    entry.missingSince ??= Date.now();
+    if (Date.now() - entry.missingSince >= this.notFoundForMs) return entry.reject(new Error(`command ${entry.commandId} does not exist`));
+    setTimeout(() => this.wait(entry), 25).unref();
   }
 }

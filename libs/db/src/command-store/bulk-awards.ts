@@ -6,7 +6,7 @@ import { CommandRecordSchema } from '../entities/command-record';
 
 // A bulk award is a command of type `bulk_award` whose rows are stored apart:
 // `bulk_awards` holds its progress and row errors, `bulk_award_items` its rows
-// as uploaded. Written with the command (stored, withdrawn, finished), and for
+// as uploaded. Written with the command (stored, finished), and for
 // progress through a connection of its own while the ledger's transaction runs.
 
 export interface NewBulkAwardRow {
@@ -42,11 +42,6 @@ export async function insertBulkAwardRows(
       [JSON.stringify(chunk)],
     );
   }
-}
-
-export async function deleteBulkAwardRows(tx: EntityManager, bulkId: string): Promise<void> {
-  await tx.execute('DELETE FROM bulk_award_items WHERE bulk_award_id = ?', [bulkId], 'run');
-  await tx.execute('DELETE FROM bulk_awards WHERE id = ?', [bulkId], 'run');
 }
 
 /** Progress of record, visible to readers while the apply transaction is still open. Never moves a finished award. */

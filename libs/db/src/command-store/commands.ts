@@ -2,10 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { COMMAND_FAILED, CommandOutcome, CommandStatus, CommandType, ErrorBody, UNFINISHED_STATUSES } from '@points/contracts';
 import { toIsoTimestamp } from '../entities/iso-timestamp.type';
-import { deleteBulkAwardRows, markBulkAwardsFailed } from './bulk-awards';
+import { markBulkAwardsFailed } from './bulk-awards';
 
 // The one owner of the `commands` table. The gateway stores a command (or finds
-// the one a retry names), withdraws it if the queue never took it; the ledger
+// the one a retry names) and hands it to its queue in one transaction; the ledger
 // worker marks it processing, records its outcome in the same transaction as its
 // effect, or marks it failed when it can never be applied. No other code writes
 // this table, so every rule about a command's lifecycle is written here once.
@@ -43,21 +43,27 @@ const STORED_COLUMNS = `id, type, tenant_id AS "tenantId", issuer_id AS "issuerI
   created_at AS "createdAt", completed_at AS "completedAt"`;
 
 /** Timestamps as the API shows them (the driver hands PostgreSQL's text). */
-const stored = (row: StoredCommand | undefined): StoredCommand | undefined =>
-  row && { ...row, createdAt: toIsoTimestamp(row.createdAt), completedAt: row.completedAt === null ? null : toIsoTimestamp(row.completedAt) };
+const stored = (row: StoredCommand): StoredCommand => ({ ...row, createdAt: toIsoTimestamp(row.createdAt), completedAt: row.completedAt === null ? null : toIsoTimestamp(row.completedAt) });
+
+/** What else happens when a command is stored, inside its transaction. */
+export interface StoreSteps {
+  /** Writes its companion rows (a bulk award's uploaded rows). */
+  attach?: (tx: EntityManager, commandId: string) => Promise<void>;
+  /**
+   * Hands it on (the gateway: to its queue). If this throws, nothing was
+   * stored. A retry under the same Idempotency-Key waits for this transaction,
+   * so it finds a command that stands, or none at all.
+   */
+  accept?: (command: StoredCommand) => Promise<void>;
+}
 
 /**
- * Stores an accepted command as `queued`, with `attach` writing its companion
- * rows (a bulk award's uploaded rows) in the same transaction. A retry under an
- * Idempotency-Key the issuer already used stores nothing and returns the command
- * that key names (`created: false`) — or null if that command was withdrawn
- * meanwhile.
+ * Stores an accepted command as `queued`, with its companion rows and its
+ * hand-over in the same transaction. A retry under an Idempotency-Key the
+ * issuer already used stores nothing and returns the command that key names
+ * (`created: false`).
  */
-export async function storeCommand(
-  em: EntityManager,
-  command: NewCommand,
-  attach?: (tx: EntityManager, commandId: string) => Promise<void>,
-): Promise<{ command: StoredCommand | null; created: boolean }> {
+export async function storeCommand(em: EntityManager, command: NewCommand, steps: StoreSteps = {}): Promise<{ command: StoredCommand; created: boolean }> {
   const id = command.id ?? randomUUID();
   const store = async (db: EntityManager) => {
     const [inserted] = await db.execute<StoredCommand[]>(
@@ -68,30 +74,22 @@ export async function storeCommand(
       [id, command.type, command.tenantId, command.issuerId, json(command.payload), command.idempotencyKey ?? null, command.requestHash ?? null, command.requestId ?? null],
     );
     if (!inserted) {
+      // The conflict was a committed row (an INSERT waits for a concurrent one to commit or roll back).
       const [existing] = await db.execute<StoredCommand[]>(`SELECT ${STORED_COLUMNS} FROM commands WHERE issuer_id = ? AND idempotency_key = ?`, [command.issuerId, command.idempotencyKey]);
-      return { command: stored(existing) ?? null, created: false };
+      return { command: stored(existing), created: false };
     }
-    await attach?.(db, id);
-    return { command: stored(inserted) ?? null, created: true };
+    await steps.attach?.(db, id);
+    const accepted = stored(inserted);
+    await steps.accept?.(accepted);
+    return { command: accepted, created: true };
   };
-  // A lone INSERT needs no transaction of its own; companion rows must commit with it.
-  return attach ? em.fork().transactional(store) : store(em.fork());
-}
-
-/** Takes back a command the queue never saw, as if it had never been sent. False if a worker already took it. */
-export async function withdrawCommand(em: EntityManager, id: string): Promise<boolean> {
-  return em.fork().transactional(async (tx) => {
-    const [queued] = await tx.execute<{ id: string }[]>(`SELECT id FROM commands WHERE id = ? AND status = 'queued' FOR UPDATE`, [id]);
-    if (!queued) return false;
-    await deleteBulkAwardRows(tx, id);
-    await tx.execute('DELETE FROM commands WHERE id = ?', [id], 'run');
-    return true;
-  });
+  // A lone INSERT needs no transaction of its own; companion rows and the hand-over must commit with it.
+  return steps.attach || steps.accept ? em.fork().transactional(store) : store(em.fork());
 }
 
 export async function findCommand(em: EntityManager, id: string): Promise<StoredCommand | undefined> {
   const [row] = await em.fork().execute<StoredCommand[]>(`SELECT ${STORED_COLUMNS} FROM commands WHERE id = ?`, [id]);
-  return stored(row);
+  return row && stored(row);
 }
 
 /** A command as the ledger applies it: locked, with the payload to re-validate. */
