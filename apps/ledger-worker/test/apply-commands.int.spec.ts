@@ -180,7 +180,8 @@ describe('tenant consistency in the journals', () => {
     const a = await fundedTenant('5.00');
     const b = await fundedTenant('5.00');
     const award = await run(em, 'award', a.manager, { userId: a.employee.id, amount: '1' });
-    const [row] = await em.fork().execute<{ wallet_id: string }[]>('SELECT wallet_id FROM wallet_ledger WHERE command_id = ?', [award.id]);
+    // A wallet of tenant a that the award did not touch: (command, wallet) is new, only the tenant is wrong.
+    const [row] = await em.fork().execute<{ wallet_id: string }[]>('SELECT id AS wallet_id FROM wallets WHERE user_id = ?', [a.employee2.id]);
     await expect(
       em.fork().execute(
         `INSERT INTO wallet_ledger (id, wallet_id, tenant_id, amount, transaction_type, reference_type, reference_id, previous_balance, new_balance, version, command_id)
@@ -206,7 +207,7 @@ describe('tenant consistency in the journals', () => {
       em.fork().execute(
         `INSERT INTO distribution_logs (id, tenant_id, from_user_id, to_user_id, amount, transaction_type, source_type, previous_pool_balance, new_pool_balance, source_version, command_id)
          VALUES (gen_random_uuid(), ?, ?, ?, 1, 'award', 'tenant_pool', 2, 1, 99, ?)`,
-        [a.tenantId, a.hr.id, a.employee.id, award.id],
+        [a.tenantId, a.hr.id, a.employee2.id, award.id],
       ),
     ).rejects.toMatchObject({ code: '23503' });
     await expect(insertCommand(em, { type: 'award', tenantId: b.tenantId, issuerId: a.manager.id, payload: {} })).rejects.toMatchObject({ code: '23503' });

@@ -8,9 +8,10 @@ import { TenantSchema } from './tenant';
 
 /**
  * The three account journals: one row per balance change of one account, with a
- * signed amount, chained by version (UNIQUE (account, version)). A balance always
- * equals the sum of its journal. The tables are append-only (a trigger refuses
- * UPDATE and DELETE), which MikroORM neither sees nor needs to.
+ * signed amount, chained by version (UNIQUE (account, version)), at most one per
+ * account per command (UNIQUE (command_id, account)). A balance always equals the
+ * sum of its journal. The tables are append-only (a trigger refuses
+ * UPDATE, DELETE and TRUNCATE), which MikroORM neither sees nor needs to.
  *
  * `account` maps the columns that say whose journal a row is in; `chainedBy` names its account id.
  */
@@ -33,7 +34,11 @@ const journal = <Account extends Record<string, unknown>>(name: string, tableNam
         ...balanceChangeChecks(tableName),
         { name: `${tableName}_arithmetic`, expression: 'new_balance = previous_balance + amount' },
       ],
-      uniques: [{ name: `${tableName}_chain`, properties: [chainedBy, 'version'] }],
+      uniques: [
+        { name: `${tableName}_chain`, properties: [chainedBy, 'version'] },
+        // One row per account per command: a command applied twice cannot move an account twice.
+        { name: `${tableName}_command_account_unique`, properties: ['commandId', chainedBy] },
+      ],
     },
   );
 

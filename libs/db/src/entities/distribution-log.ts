@@ -45,6 +45,8 @@ export const DistributionLogSchema = table(
       { name: 'distribution_logs_arithmetic', expression: 'new_pool_balance = previous_pool_balance - amount' },
     ],
     indexes: newestFirstIndexes('distribution_logs', ['tenant', 'from_user', 'to_user']),
+    // One distribution per recipient per command: a command applied twice cannot give twice.
+    uniques: [{ name: 'distribution_logs_command_recipient_unique', properties: ['commandId', 'toUserId'] }],
   },
 );
 export type DistributionLog = InferEntity<typeof DistributionLogSchema>;

@@ -3,6 +3,7 @@ import { Migration20261123010000_bulk_awards } from './Migration20261123010000_b
 import { Migration20261123020000_tenant_consistent_journals } from './Migration20261123020000_tenant_consistent_journals';
 import { Migration20261124000000_balance_tables_fillfactor } from './Migration20261124000000_balance_tables_fillfactor';
 import { Migration20261124010000_distribution_provenance } from './Migration20261124010000_distribution_provenance';
+import { Migration20261124050000_exactly_once_in_the_schema } from './Migration20261124050000_exactly_once_in_the_schema';
 
 /** Explicit list, so migrations run the same from TypeScript sources and bundles. */
 export const MIGRATIONS = [
@@ -11,4 +12,5 @@ export const MIGRATIONS = [
   { name: 'Migration20261123020000_tenant_consistent_journals', class: Migration20261123020000_tenant_consistent_journals },
   { name: 'Migration20261124000000_balance_tables_fillfactor', class: Migration20261124000000_balance_tables_fillfactor },
   { name: 'Migration20261124010000_distribution_provenance', class: Migration20261124010000_distribution_provenance },
+  { name: 'Migration20261124050000_exactly_once_in_the_schema', class: Migration20261124050000_exactly_once_in_the_schema },
 ];
