@@ -7,7 +7,7 @@ import { Registry } from 'prom-client';
 import { Logger } from '@points/config';
 import { Orm } from '@points/db';
 import { CommandQueues } from '@points/queue';
-import { checkReadiness, httpMetrics, migrationsCheck, postgresCheck, redisCheck, registerQueueGauges } from '@points/ops';
+import { httpMetrics, migrationsCheck, postgresCheck, readinessProbe, redisCheck, registerQueueGauges } from '@points/ops';
 import { adminSessionRoutes, requirePlatformAdmin } from './admin/admin-session';
 import { DASHBOARD_PATH, queueDashboard } from './admin/queue-dashboard';
 import { recordHttpMetrics } from './http/http-metrics';
@@ -36,6 +36,10 @@ export interface GatewayDeps {
   metrics: Registry;
   logger: Logger;
   jwtSecret: string;
+  /** `JWT_MAX_TTL_SECONDS`: bearer tokens whose `exp` is further away are refused (default 24 h). */
+  jwtMaxTtlSeconds?: number;
+  /** `TRUST_PROXY`: Express's `trust proxy` (default false). Set behind a TLS-terminating proxy so `req.secure` follows X-Forwarded-Proto. */
+  trustProxy?: boolean | number | string;
   rateLimitPerMinute: number;
   bodyLimit: string;
   maxAttempts: number;
@@ -54,7 +58,8 @@ export function createGateway(deps: GatewayDeps): Gateway {
   const app = express();
   let shuttingDown = false;
   app.disable('x-powered-by');
-  app.set('trust proxy', false);
+  app.set('trust proxy', deps.trustProxy ?? false);
+  const authOptions = { maxTtlSeconds: deps.jwtMaxTtlSeconds };
   app.use(requestLogging(deps.logger));
   app.use(recordHttpMetrics(httpMetrics(deps.metrics)));
   const allQueues: Queue[] = [...Object.values(deps.queues), ...deps.otherQueues];
@@ -73,16 +78,18 @@ export function createGateway(deps: GatewayDeps): Gateway {
   app.get('/metrics', async (_req, res) => {
     res.type(deps.metrics.contentType).send(await deps.metrics.metrics());
   });
-  app.use(adminSessionRoutes(deps.orm, deps.jwtSecret));
-  app.use(DASHBOARD_PATH, requirePlatformAdmin(deps.orm, deps.jwtSecret), queueDashboard(allQueues));
+  app.use(adminSessionRoutes(deps.orm, deps.jwtSecret, authOptions));
+  app.use(DASHBOARD_PATH, requirePlatformAdmin(deps.orm, deps.jwtSecret, authOptions), queueDashboard(allQueues));
+  // Anonymous: says which check fails, never why (that goes to the log, once per outage).
+  const readiness = readinessProbe({ postgres: postgresCheck(deps.orm), migrations: migrationsCheck(deps.orm), redis: redisCheck(deps.redis) }, deps.logger);
   app.get('/readyz', async (_req, res) => {
-    const report = await checkReadiness({ postgres: postgresCheck(deps.orm), migrations: migrationsCheck(deps.orm), redis: redisCheck(deps.redis) });
+    const report = await readiness();
     if (shuttingDown) report.ready = false;
     res.status(report.ready ? 200 : 503).json(report);
   });
 
   const registry = createRegistry();
-  const api = new ApiRouter(registry, authenticate(deps.orm, deps.jwtSecret), [
+  const api = new ApiRouter(registry, authenticate(deps.orm, deps.jwtSecret, authOptions), [
     perUserRateLimit({ limitPerMinute: deps.rateLimitPerMinute, redis: deps.redis, keyPrefix: `${deps.queues.commands.opts.prefix ?? 'bull'}:rate-limit:`, logger: deps.logger }),
   ]);
   const commands = new CommandService({ orm: deps.orm, redis: deps.redis, queues: deps.queues, maxAttempts: deps.maxAttempts });

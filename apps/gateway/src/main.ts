@@ -20,6 +20,8 @@ async function main(): Promise<void> {
     metrics: createMetricsRegistry('gateway'),
     logger,
     jwtSecret: config.JWT_SECRET,
+    jwtMaxTtlSeconds: config.JWT_MAX_TTL_SECONDS,
+    trustProxy: config.TRUST_PROXY,
     rateLimitPerMinute: config.RATE_LIMIT_PER_MINUTE,
     bodyLimit: config.BODY_LIMIT,
     maxAttempts: config.LEDGER_MAX_ATTEMPTS,

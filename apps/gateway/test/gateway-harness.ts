@@ -5,7 +5,7 @@ import { Redis } from 'ioredis';
 import pino from 'pino';
 import { issueToken } from '@points/auth';
 import { CommandJob } from '@points/contracts';
-import { createCommandQueues, createDeadLetterQueue, createNotificationQueue, createRedis, redisReady } from '@points/queue';
+import { CommandQueues, createCommandQueues, createDeadLetterQueue, createNotificationQueue, createRedis, redisReady } from '@points/queue';
 import { createMetricsRegistry } from '@points/ops';
 import { AppProcess, TestDatabase, TestUser, createTestDatabase, freePort, startAppProcess, testQueuePrefix, testRedisUrl } from '@points/testing';
 import { Gateway, createGateway } from '../src/app';
@@ -19,6 +19,8 @@ export interface Stack {
   prefix: string;
   redis: Redis;
   queue: Queue<CommandJob>;
+  /** Both command queues (commands, bulk awards), as the gateway holds them. */
+  queues: CommandQueues;
   worker: AppProcess | null;
   /** The ledger worker's /healthz, /readyz and /metrics. */
   workerOpsUrl: string;
@@ -32,7 +34,9 @@ export interface Stack {
  * gateway in-process on a free port, and (unless told otherwise) the real
  * ledger worker as a child process.
  */
-export async function startStack(options: { worker?: boolean; rateLimitPerMinute?: number; redisUrl?: string } = {}): Promise<Stack> {
+export async function startStack(
+  options: { worker?: boolean; rateLimitPerMinute?: number; redisUrl?: string; trustProxy?: boolean | number | string; jwtMaxTtlSeconds?: number } = {},
+): Promise<Stack> {
   const db = await createTestDatabase(10);
   const prefix = testQueuePrefix();
   const redis = createRedis(options.redisUrl ?? testRedisUrl(), 'producer');
@@ -50,6 +54,8 @@ export async function startStack(options: { worker?: boolean; rateLimitPerMinute
       metrics: createMetricsRegistry('gateway'),
       logger: pino({ level: 'silent' }),
       jwtSecret: JWT_SECRET,
+      jwtMaxTtlSeconds: options.jwtMaxTtlSeconds,
+      trustProxy: options.trustProxy,
       rateLimitPerMinute: options.rateLimitPerMinute ?? 100_000,
       bodyLimit: '100kb',
       maxAttempts: 5,
@@ -75,6 +81,7 @@ export async function startStack(options: { worker?: boolean; rateLimitPerMinute
     prefix,
     redis,
     queue,
+    queues,
     worker,
     workerOpsUrl: `http://127.0.0.1:${workerPort}`,
     async startAnotherGateway() {

@@ -33,7 +33,7 @@ async function main(): Promise<void> {
     stuckAfterMs: config.COMMAND_STUCK_AFTER_MS,
     maxAttempts: config.LEDGER_MAX_ATTEMPTS,
   });
-  const ops = await startOpsServer(config.LEDGER_WORKER_PORT, workerReadiness(orm, queueRedis, { commandQueue: queues.commands }), registry);
+  const ops = await startOpsServer(config.LEDGER_WORKER_PORT, workerReadiness(orm, queueRedis, { commandQueue: queues.commands }), registry, logger);
   logger.info({ port: config.LEDGER_WORKER_PORT, concurrency: config.LEDGER_CONCURRENCY }, 'ledger worker started');
 
   onShutdown(logger, [

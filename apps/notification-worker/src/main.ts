@@ -46,7 +46,7 @@ async function main(): Promise<void> {
       this.set((await outboxBacklog(em)).unpublished);
     },
   });
-  const ops = await startOpsServer(config.NOTIFICATION_WORKER_PORT, workerReadiness(orm, queueRedis, { notificationQueue: notifications }), registry);
+  const ops = await startOpsServer(config.NOTIFICATION_WORKER_PORT, workerReadiness(orm, queueRedis, { notificationQueue: notifications }), registry, logger);
   logger.info({ port: config.NOTIFICATION_WORKER_PORT }, 'notification worker started');
 
   onShutdown(logger, [

@@ -1,6 +1,41 @@
 import { z } from 'zod';
 
 /**
+ * The JWT secret used when `JWT_SECRET` is not set: development and tests only.
+ * It is public (it is in this file, `.env.example` and `docker-compose.yml`), so
+ * `loadConfig` refuses it, and every other published secret, in production.
+ */
+export const DEV_JWT_SECRET = 'dev-only-insecure-jwt-secret-never-use-in-production';
+
+/**
+ * Secrets that have been published with the project (defaults and examples, current
+ * and past): anyone can sign tokens with them, so production refuses them. The
+ * config unit test checks that the values in `.env.example` and `docker-compose.yml`
+ * are refused too.
+ */
+const PUBLIC_JWT_SECRETS: ReadonlySet<string> = new Set([DEV_JWT_SECRET, 'dev-only-secret-change-me-please']);
+
+/** Shortest JWT secret production accepts, in bytes (RFC 7518 §3.2: at least the hash size for HS256). */
+export const MIN_PRODUCTION_JWT_SECRET_BYTES = 32;
+
+/**
+ * `TRUST_PROXY`, as Express's `trust proxy` setting: `false` (default: the gateway
+ * is reached directly), `true` (trust every proxy: only when nothing can reach the
+ * gateway except through the proxy), a hop count, or a comma-separated list of the
+ * proxies' addresses/subnets (`loopback`, `10.0.0.0/8`, …).
+ */
+const TrustProxy = z
+  .string()
+  .trim()
+  .transform((value): boolean | number | string => {
+    const lower = value.toLowerCase();
+    if (lower === '' || lower === 'false') return false;
+    if (lower === 'true') return true;
+    if (/^\d+$/.test(value)) return Number(value);
+    return value;
+  });
+
+/**
  * All configuration comes from the environment; every variable has a default
  * that works on a developer machine, documented in `.env.example`.
  */
@@ -9,7 +44,10 @@ const EnvSchema = z.object({
   DATABASE_URL: z.string().default('postgres://postgres@127.0.0.1:5432/points'),
   REDIS_URL: z.string().default('redis://127.0.0.1:6379'),
   QUEUE_PREFIX: z.string().min(1).default('points'),
-  JWT_SECRET: z.string().min(16).default('dev-only-secret-change-me-please'),
+  JWT_SECRET: z.string().min(16).default(DEV_JWT_SECRET),
+  /** Longest bearer-token lifetime the gateway accepts: a token whose `exp` is further away is refused. */
+  JWT_MAX_TTL_SECONDS: z.coerce.number().int().min(60).default(86_400),
+  TRUST_PROXY: TrustProxy.default(false),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   LEDGER_WORKER_PORT: z.coerce.number().int().min(0).max(65535).default(9101),
   NOTIFICATION_WORKER_PORT: z.coerce.number().int().min(0).max(65535).default(9102),
@@ -35,8 +73,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
     throw new Error(`invalid configuration:\n  ${problems.join('\n  ')}`);
   }
-  if (parsed.data.NODE_ENV === 'production' && env.JWT_SECRET === undefined) {
-    throw new Error('invalid configuration:\n  JWT_SECRET must be set in production');
+  if (parsed.data.NODE_ENV === 'production') {
+    const problem = productionJwtSecretProblem(env.JWT_SECRET);
+    if (problem) throw new Error(`invalid configuration:\n  JWT_SECRET ${problem} in production; set it to a random secret, e.g. the output of \`openssl rand -base64 48\``);
   }
   return parsed.data;
+}
+
+/** Why `secret` may not sign production tokens, or null when it may. */
+function productionJwtSecretProblem(secret: string | undefined): string | null {
+  if (secret === undefined || secret === '') return 'must be set';
+  if (PUBLIC_JWT_SECRETS.has(secret.trim())) return 'is a published development value (from the code, .env.example or docker-compose.yml) and must not be used';
+  const bytes = Buffer.byteLength(secret, 'utf8');
+  if (bytes < MIN_PRODUCTION_JWT_SECRET_BYTES) return `is ${bytes} bytes long; it must be at least ${MIN_PRODUCTION_JWT_SECRET_BYTES} bytes`;
+  return null;
 }

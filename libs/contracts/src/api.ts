@@ -161,7 +161,8 @@ export const WalletLedgerView = z.object({
 }).meta({ id: 'WalletLedgerView' });
 
 export const HealthView = z.object({ status: z.literal('ok') });
-export const ReadinessView = z.object({ ready: z.boolean(), checks: z.record(z.string(), z.object({ ok: z.boolean(), error: z.string().optional() })) });
+/** `/readyz` is anonymous: it names the failing check, never its error text (that is in the server's log). */
+export const ReadinessView = z.object({ ready: z.boolean(), checks: z.record(z.string(), z.object({ ok: z.boolean() })) });
 
 export const AuditEntryView = z.object({
   id: Id,

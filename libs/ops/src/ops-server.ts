@@ -1,12 +1,16 @@
 import { Server, createServer } from 'node:http';
 import { Registry } from 'prom-client';
-import { ReadinessCheck, checkReadiness } from './readiness';
+import { Logger, createLogger } from '@points/config';
+import { ReadinessCheck, readinessProbe } from './readiness';
 
 /**
  * The small HTTP server each worker exposes for operators: `/healthz` (the
  * process is alive), `/readyz` (its dependencies answer) and `/metrics`.
+ * `/readyz` names a failing check but not its error, which goes to `logger`
+ * (a warning when the check starts failing).
  */
-export function startOpsServer(port: number, checks: Record<string, ReadinessCheck>, metrics?: Registry): Promise<Server> {
+export function startOpsServer(port: number, checks: Record<string, ReadinessCheck>, metrics?: Registry, logger: Logger = createLogger('ops-server')): Promise<Server> {
+  const probe = readinessProbe(checks, logger);
   const server = createServer((req, res) => {
     const send = (status: number, body: unknown) => {
       res.writeHead(status, { 'content-type': 'application/json' });
@@ -21,7 +25,7 @@ export function startOpsServer(port: number, checks: Record<string, ReadinessChe
       return;
     }
     if (req.url === '/readyz') {
-      void checkReadiness(checks).then((report) => send(report.ready ? 200 : 503, report));
+      void probe().then((report) => send(report.ready ? 200 : 503, report));
       return;
     }
     send(404, { error: { code: 'NOT_FOUND', message: 'not found' } });

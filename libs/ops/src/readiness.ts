@@ -1,11 +1,17 @@
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
+import { Logger } from '@points/config';
 import { Orm, pendingMigrations } from '@points/db';
 
 export type ReadinessCheck = () => Promise<void>;
+/**
+ * What `/readyz` answers: which checks pass, never why one fails. Error texts can
+ * name hosts, users, SQL or migrations, and `/readyz` is anonymous; they go to the
+ * server's log instead (see `readinessProbe`).
+ */
 export interface ReadinessReport {
   ready: boolean;
-  checks: Record<string, { ok: boolean; error?: string }>;
+  checks: Record<string, { ok: boolean }>;
 }
 
 const withTimeout = <T>(promise: Promise<T>, ms: number): Promise<T> =>
@@ -35,17 +41,47 @@ export function workerReadiness(orm: Orm, redis: Redis, queues: Record<string, Q
   return { postgres: postgresCheck(orm), migrations: migrationsCheck(orm), redis: redisCheck(redis), ...Object.fromEntries(queueChecks) };
 }
 
-/** Runs every check concurrently with a short timeout; ready only if all pass. */
-export async function checkReadiness(checks: Record<string, ReadinessCheck>, timeoutMs = 2_000): Promise<ReadinessReport> {
+/** Runs every check concurrently with a short timeout; the error text of each failing check, by name. */
+async function runChecks(checks: Record<string, ReadinessCheck>, timeoutMs: number): Promise<{ report: ReadinessReport; failures: Map<string, string> }> {
+  const failures = new Map<string, string>();
   const entries = await Promise.all(
     Object.entries(checks).map(async ([name, check]) => {
       try {
         await withTimeout(check(), timeoutMs);
         return [name, { ok: true }] as const;
       } catch (error) {
-        return [name, { ok: false, error: (error as Error).message }] as const;
+        failures.set(name, error instanceof Error ? error.message : String(error));
+        return [name, { ok: false }] as const;
       }
     }),
   );
-  return { ready: entries.every(([, result]) => result.ok), checks: Object.fromEntries(entries) };
+  return { report: { ready: failures.size === 0, checks: Object.fromEntries(entries) }, failures };
+}
+
+/** Runs every check concurrently with a short timeout; ready only if all pass. The report says which failed, not why. */
+export async function checkReadiness(checks: Record<string, ReadinessCheck>, timeoutMs = 2_000): Promise<ReadinessReport> {
+  return (await runChecks(checks, timeoutMs)).report;
+}
+
+/**
+ * `checkReadiness` for a `/readyz` endpoint, logging why a check fails: a warning
+ * with its error text when it starts failing (not again on every probe while it
+ * stays down), and an info line when it passes again.
+ */
+export function readinessProbe(checks: Record<string, ReadinessCheck>, logger: Logger, timeoutMs = 2_000): () => Promise<ReadinessReport> {
+  const failing = new Set<string>();
+  return async () => {
+    const { report, failures } = await runChecks(checks, timeoutMs);
+    for (const [check, error] of failures) {
+      if (failing.has(check)) continue;
+      failing.add(check);
+      logger.warn({ check, err: error }, 'readiness check failing');
+    }
+    for (const check of failing) {
+      if (failures.has(check)) continue;
+      failing.delete(check);
+      logger.info({ check }, 'readiness check passing again');
+    }
+    return report;
+  };
 }

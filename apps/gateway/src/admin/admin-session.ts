@@ -3,18 +3,21 @@ import express from 'express';
 import { SignJWT, jwtVerify } from 'jose';
 import { AppError } from '@points/contracts';
 import { Orm, UserSchema } from '@points/db';
-import { authenticate } from '../auth/authenticate';
+import { AuthenticateOptions, authenticate } from '../auth/authenticate';
 
 const COOKIE = 'points_admin_session';
-const AUDIENCE = 'points-admin-dashboard';
+/** The session cookie's audience: refused by `authenticate`, so the cookie's JWT is no API bearer token. */
+export const DASHBOARD_AUDIENCE = 'points-admin-dashboard';
 const SESSION_SECONDS = 30 * 60;
 
 /**
  * Browser access to the queue dashboard without a token in the URL: a platform
  * admin posts their bearer token once (form field or Authorization header) and
- * gets a short-lived, HttpOnly, SameSite=Strict session cookie scoped to /admin.
+ * gets a short-lived, HttpOnly, SameSite=Strict session cookie scoped to /admin
+ * (and Secure when the request came over https: directly, or through a trusted
+ * proxy's X-Forwarded-Proto, see TRUST_PROXY).
  */
-export function adminSessionRoutes(orm: Orm, jwtSecret: string): Router {
+export function adminSessionRoutes(orm: Orm, jwtSecret: string, authOptions: AuthenticateOptions = {}): Router {
   const key = new TextEncoder().encode(jwtSecret);
   const router = Router();
   router.get('/admin/login', (_req, res) => {
@@ -27,13 +30,13 @@ export function adminSessionRoutes(orm: Orm, jwtSecret: string): Router {
     const token = typeof req.body?.token === 'string' ? req.body.token.trim() : '';
     if (token && !req.headers.authorization) req.headers.authorization = `Bearer ${token}`;
     next();
-  }, authenticate(orm, jwtSecret), async (req, res, next) => {
+  }, authenticate(orm, jwtSecret, authOptions), async (req, res, next) => {
     try {
       if (req.caller?.role !== 'platform_admin') throw new AppError('FORBIDDEN', 'only platform admins may open the queue dashboard');
       const session = await new SignJWT({ role: 'platform_admin' })
         .setProtectedHeader({ alg: 'HS256' })
         .setSubject(req.caller.userId)
-        .setAudience(AUDIENCE)
+        .setAudience(DASHBOARD_AUDIENCE)
         .setExpirationTime(Math.floor(Date.now() / 1000) + SESSION_SECONDS)
         .sign(key);
       res.cookie(COOKIE, session, { httpOnly: true, sameSite: 'strict', path: '/admin', maxAge: SESSION_SECONDS * 1000, secure: req.secure });
@@ -45,15 +48,19 @@ export function adminSessionRoutes(orm: Orm, jwtSecret: string): Router {
   return router;
 }
 
-/** Lets in a platform admin by session cookie or bearer token: 401 without credentials, 403 for other roles. */
-export function requirePlatformAdmin(orm: Orm, jwtSecret: string): RequestHandler {
+/**
+ * Lets in a platform admin by session cookie or bearer token: 401 without credentials, 403 for other roles.
+ * The cookie must hold a dashboard session (an API token there is refused), and a bearer token must be an
+ * API token (the session's JWT is refused by `authenticate`).
+ */
+export function requirePlatformAdmin(orm: Orm, jwtSecret: string, authOptions: AuthenticateOptions = {}): RequestHandler {
   const key = new TextEncoder().encode(jwtSecret);
-  const bearer = authenticate(orm, jwtSecret);
+  const bearer = authenticate(orm, jwtSecret, authOptions);
   return async (req, res, next) => {
     const cookie = readCookie(req.headers.cookie, COOKIE);
     if (!req.headers.authorization && cookie) {
       try {
-        const { payload } = await jwtVerify(cookie, key, { algorithms: ['HS256'], audience: AUDIENCE, requiredClaims: ['exp', 'sub'] });
+        const { payload } = await jwtVerify(cookie, key, { algorithms: ['HS256'], audience: DASHBOARD_AUDIENCE, requiredClaims: ['exp', 'sub'] });
         const user = payload.sub ? await orm.em.fork().findOne(UserSchema, payload.sub, { fields: ['role', 'active'] }) : null;
         if (user?.active && user.role === 'platform_admin') return next();
       } catch {
@@ -73,10 +80,20 @@ export function requirePlatformAdmin(orm: Orm, jwtSecret: string): RequestHandle
   };
 }
 
+/**
+ * The named cookie's value, percent-decoded. A value that is not valid percent-encoding
+ * is returned as sent: it then fails verification (401) instead of throwing (500).
+ */
 function readCookie(header: string | undefined, name: string): string | undefined {
   for (const part of header?.split(';') ?? []) {
     const [key, ...value] = part.trim().split('=');
-    if (key === name) return decodeURIComponent(value.join('='));
+    if (key !== name) continue;
+    const raw = value.join('=');
+    try {
+      return decodeURIComponent(raw);
+    } catch {
+      return raw;
+    }
   }
   return undefined;
 }

@@ -26,7 +26,7 @@ export function createRegistry(): OpenAPIRegistry {
     operationId: 'getReadiness',
     summary: 'Readiness: PostgreSQL, migrations and Redis',
     ...operations,
-    responses: { 200: jsonResponse('Ready', ReadinessView), 503: jsonResponse('Not ready: the failing check says why', ReadinessView) },
+    responses: { 200: jsonResponse('Ready', ReadinessView), 503: jsonResponse('Not ready: the check that fails says which dependency (its error is in the log)', ReadinessView) },
   });
   return registry;
 }
