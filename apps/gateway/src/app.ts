@@ -42,7 +42,6 @@ export interface GatewayDeps {
   trustProxy?: boolean | number | string;
   rateLimitPerMinute: number;
   bodyLimit: string;
-  maxAttempts: number;
 }
 
 export interface Gateway {
@@ -92,7 +91,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
   const api = new ApiRouter(registry, authenticate(deps.orm, deps.jwtSecret, authOptions), [
     perUserRateLimit({ limitPerMinute: deps.rateLimitPerMinute, redis: deps.redis, keyPrefix: `${deps.queues.commands.opts.prefix ?? 'bull'}:rate-limit:`, logger: deps.logger }),
   ]);
-  const commands = new CommandService({ orm: deps.orm, redis: deps.redis, queues: deps.queues, maxAttempts: deps.maxAttempts });
+  const commands = new CommandService({ orm: deps.orm, redis: deps.redis, queues: deps.queues });
   platformRoutes(api, deps.orm, commands);
   tenantRoutes(api, deps.orm, commands);
   socialRoutes(api, deps.orm);

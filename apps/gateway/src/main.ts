@@ -24,7 +24,6 @@ async function main(): Promise<void> {
     trustProxy: config.TRUST_PROXY,
     rateLimitPerMinute: config.RATE_LIMIT_PER_MINUTE,
     bodyLimit: config.BODY_LIMIT,
-    maxAttempts: config.LEDGER_MAX_ATTEMPTS,
   });
   // Give Redis a moment so the first commands are not refused; without it the gateway still serves reads.
   await redisReady(redis, 5_000).catch(() => logger.warn('Redis is not reachable yet: commands get 503 until it is'));

@@ -58,7 +58,6 @@ export async function startStack(
       trustProxy: options.trustProxy,
       rateLimitPerMinute: options.rateLimitPerMinute ?? 100_000,
       bodyLimit: '100kb',
-      maxAttempts: 5,
     });
     const server: Server = instance.app.listen(0);
     await new Promise((r) => server.once('listening', r));

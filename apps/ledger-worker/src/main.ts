@@ -25,13 +25,15 @@ async function main(): Promise<void> {
     logger,
     concurrency: config.LEDGER_CONCURRENCY,
     metrics,
+    retry: { baseDelayMs: 200, maxDelayMs: config.LEDGER_RETRY_MAX_DELAY_MS, maxAttempts: config.LEDGER_MAX_ATTEMPTS },
   });
   const bulkRedis = createRedis(config.REDIS_URL, 'worker');
-  const bulkWorker = startBulkAwardWorker({ connection: bulkRedis, prefix: config.QUEUE_PREFIX, em: orm.em, logger, metrics });
-  const stopSweeper = startCommandSweeper(orm.em, queues, logger, {
+  // A bulk award retries later: each attempt redoes the whole job.
+  const bulkRetry = { baseDelayMs: 1_000, maxDelayMs: config.LEDGER_RETRY_MAX_DELAY_MS, maxAttempts: Math.min(config.LEDGER_MAX_ATTEMPTS, 5) };
+  const bulkWorker = startBulkAwardWorker({ connection: bulkRedis, prefix: config.QUEUE_PREFIX, em: orm.em, logger, metrics, retry: bulkRetry });
+  const stopSweeper = startCommandSweeper({ em: orm.em, queues, logger, metrics }, {
     intervalMs: config.COMMAND_SWEEP_INTERVAL_MS,
     stuckAfterMs: config.COMMAND_STUCK_AFTER_MS,
-    maxAttempts: config.LEDGER_MAX_ATTEMPTS,
   });
   const ops = await startOpsServer(config.LEDGER_WORKER_PORT, workerReadiness(orm, queueRedis, { commandQueue: queues.commands }), registry, logger);
   logger.info({ port: config.LEDGER_WORKER_PORT, concurrency: config.LEDGER_CONCURRENCY }, 'ledger worker started');

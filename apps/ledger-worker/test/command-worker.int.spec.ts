@@ -3,7 +3,7 @@ import { Registry } from 'prom-client';
 import { ledgerMetrics } from '@points/ops';
 import { TestDatabase, balances, createTestDatabase, insertTenantWithStaff, insertUser, seededRandom } from '@points/testing';
 import { accountingCheck, journalProblems, run } from './ledger-harness';
-import { waitUntilFinal, workerHarness } from './worker-harness';
+import { TEST_RETRY, waitUntilFinal, workerHarness } from './worker-harness';
 
 let db: TestDatabase;
 const em = () => db.orm.em as EntityManager;
@@ -110,9 +110,9 @@ it('a job whose transaction dies before COMMIT is retried with backoff and appli
 });
 
 it('a command that keeps failing ends `failed` once its attempts are used up, with nothing changed', async () => {
-  harness.startWorker({ apply: { beforeCommit: async () => Promise.reject(new Error('bug')) } });
+  harness.startWorker({ apply: { beforeCommit: async () => Promise.reject(new Error('bug')) }, retry: { ...TEST_RETRY, maxAttempts: 2 } });
   const t = await fundedTenant('10.00');
-  const id = await harness.submit('award', t.manager, { userId: t.employee.id, amount: '3' }, 2);
+  const id = await harness.submit('award', t.manager, { userId: t.employee.id, amount: '3' });
   const outcome = (await waitUntilFinal(em(), [id])).get(id);
 
   expect(outcome).toMatchObject({ status: 'failed', error: { code: 'INTERNAL' } });

@@ -31,7 +31,7 @@ it('a bulk award and batched single awards on the same pool and wallets at once:
   const bulkWorker = startBulkAwardWorker({ connection, prefix: harness.prefix, em: em(), logger: pino({ level: 'silent' }), bulk: { chunkSize: 100 } });
   try {
     const bulkId = (await insertBulkAward(em(), { tenantId: t.tenantId, issuerId: t.manager.id, description: 'all hands', rows: employees.map((u) => ({ userRef: u.id, amountText: '1.00', description: null })) })).id;
-    await enqueueCommand(harness.queues, { id: bulkId, type: 'bulk_award', tenantId: t.tenantId, payload: null }, 5);
+    await enqueueCommand(harness.queues, { id: bulkId, type: 'bulk_award', tenantId: t.tenantId, payload: null });
     // Meanwhile: awards from the pool and from the lead's budget, to the same wallets the bulk credits.
     const singles = await Promise.all(
       employees.slice(0, 300).map((u, i) => harness.submit('award', i % 3 === 0 ? t.lead : t.hr, { userId: u.id, amount: '1.00' })),

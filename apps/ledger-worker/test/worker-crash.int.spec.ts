@@ -3,7 +3,9 @@ import { resolve } from 'node:path';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { TestDatabase, balances, createTestDatabase, insertBulkAward, insertCommand, insertTenantWithStaff, insertUser, testRedisUrl } from '@points/testing';
 import pino from 'pino';
-import { createRedis, enqueueCommand } from '@points/queue';
+import { Worker } from 'bullmq';
+import { QUEUES } from '@points/contracts';
+import { createRedis, enqueueCommand, workerOptions } from '@points/queue';
 import { startBulkAwardWorker } from '../src/bulk/bulk-worker';
 import { sweepStuckCommands } from '../src/worker/command-sweeper';
 import { journalProblems, run } from './ledger-harness';
@@ -12,6 +14,7 @@ import { waitUntilFinal, workerHarness } from './worker-harness';
 let db: TestDatabase;
 const em = () => db.orm.em as EntityManager;
 const harness = workerHarness(em);
+const silent = pino({ level: 'silent' });
 
 beforeAll(async () => {
   db = await createTestDatabase();
@@ -59,9 +62,32 @@ it('a command stored but never enqueued (the gateway died in between) is found b
   harness.startWorker();
 
   await new Promise((r) => setTimeout(r, 150));
-  expect(await sweepStuckCommands(em(), harness.queues, 100, 3)).toBe(1);
+  expect(await sweepStuckCommands({ em: em(), queues: harness.queues, logger: silent }, 100)).toEqual({ reEnqueued: 1, failed: 0 });
   expect((await waitUntilFinal(em(), [id])).get(id)?.status).toBe('succeeded');
   expect((await balances(em(), t.tenantId)).pool).toBe('5.00');
+});
+
+it('a command whose job BullMQ gave up on (its worker died before marking it) is finished `failed` by the sweeper, not sent again forever', async () => {
+  const t = await insertTenantWithStaff(em());
+  const admin = await insertUser(em(), 'platform_admin', null);
+  const payload = { tenantId: t.tenantId, amount: '5.00', currency: 'USD', referenceNote: 'poison' };
+  const id = await insertCommand(em(), { type: 'allocate', tenantId: null, issuerId: admin.id, payload });
+  await harness.closeWorkers();
+  // A bare worker that fails the job for good and, like a worker that died, never records it.
+  const connection = createRedis(testRedisUrl(), 'worker');
+  const worker = new Worker(QUEUES.commands, () => Promise.reject(new Error('defect')), workerOptions({ connection, prefix: harness.prefix, concurrency: 1, retry: { baseDelayMs: 10, maxDelayMs: 10, maxAttempts: 1 } }));
+  const poisoned = new Promise((done) => worker.once('failed', done));
+  await enqueueCommand(harness.queues, { id, type: 'allocate', tenantId: null, payload });
+  await poisoned;
+  await worker.close();
+  connection.disconnect();
+  await em().fork().execute(`UPDATE commands SET updated_at = now() - interval '1 minute' WHERE id = ?`, [id]);
+
+  expect(await sweepStuckCommands({ em: em(), queues: harness.queues, logger: silent }, 100)).toEqual({ reEnqueued: 0, failed: 1 });
+  expect((await waitUntilFinal(em(), [id])).get(id)).toMatchObject({ status: 'failed', error: { code: 'INTERNAL' } });
+  expect((await balances(em(), t.tenantId)).pool).toBe('0.00');
+  // Finished: the next sweep has nothing left to do.
+  expect(await sweepStuckCommands({ em: em(), queues: harness.queues, logger: silent }, 100)).toEqual({ reEnqueued: 0, failed: 0 });
 });
 
 it('a bulk award whose worker is SIGKILLed mid-job resumes on another worker and credits each recipient once', async () => {
@@ -78,7 +104,7 @@ it('a bulk award whose worker is SIGKILLed mid-job resumes on another worker and
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const midJob = new Promise<void>((done) => child.stdout.on('data', (chunk: Buffer) => chunk.toString().includes('CHUNK_WRITTEN') && done()));
-  await enqueueCommand(harness.queues, { id: bulkId, type: 'bulk_award', tenantId: t.tenantId, payload: null }, 5);
+  await enqueueCommand(harness.queues, { id: bulkId, type: 'bulk_award', tenantId: t.tenantId, payload: null });
   await midJob;
   const [during] = await em().fork().execute<{ status: string; processed: number }[]>('SELECT status, processed FROM bulk_awards WHERE id = ?', [bulkId]);
   expect(during.status).toBe('applying');

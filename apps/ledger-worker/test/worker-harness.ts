@@ -7,6 +7,9 @@ import { CommandQueues, createCommandQueues, createRedis, enqueueCommand } from 
 import { insertCommand, testQueuePrefix, testRedisUrl } from '@points/testing';
 import { CommandWorkerOptions, startCommandWorker } from '../src/worker/command-worker';
 
+/** Retries as in production, only shorter. */
+export const TEST_RETRY = { baseDelayMs: 200, maxDelayMs: 2_000, maxAttempts: 5 };
+
 /** A private queue prefix, a producer queue and a way to start workers on it. */
 export function workerHarness(em: () => EntityManager) {
   const prefix = testQueuePrefix();
@@ -29,14 +32,14 @@ export function workerHarness(em: () => EntityManager) {
       return this.queues.commands;
     },
     startWorker(options: Partial<CommandWorkerOptions> = {}) {
-      const worker = startCommandWorker({ connection: connect(), prefix, em: em(), logger: pino({ level: 'silent' }), concurrency: 8, ...options });
+      const worker = startCommandWorker({ connection: connect(), prefix, em: em(), logger: pino({ level: 'silent' }), concurrency: 8, retry: TEST_RETRY, ...options });
       workers.push(worker);
       return worker;
     },
     /** Stores and enqueues a command, as the gateway does. */
-    async submit(type: CommandType, issuer: { id: string; tenantId: string | null }, payload: unknown, maxAttempts = 5) {
+    async submit(type: CommandType, issuer: { id: string; tenantId: string | null }, payload: unknown) {
       const id = await insertCommand(em(), { type, tenantId: issuer.tenantId, issuerId: issuer.id, payload });
-      await enqueueCommand(this.queues, { id, type, tenantId: issuer.tenantId, payload }, maxAttempts);
+      await enqueueCommand(this.queues, { id, type, tenantId: issuer.tenantId, payload });
       return id;
     },
     async closeWorkers() {

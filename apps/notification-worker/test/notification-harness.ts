@@ -45,7 +45,7 @@ export async function notificationWorld() {
     env: { DATABASE_URL: db.url, REDIS_URL: testRedisUrl(), QUEUE_PREFIX: prefix },
     async submit(type: CommandType, issuer: { id: string; tenantId: string | null }, payload: unknown) {
       const id = await insertCommand(em, { type, tenantId: issuer.tenantId, issuerId: issuer.id, payload });
-      await enqueueCommand(commandQueues, { id, type, tenantId: issuer.tenantId, payload }, 5);
+      await enqueueCommand(commandQueues, { id, type, tenantId: issuer.tenantId, payload });
       return id;
     },
     startRelay(hooks?: RelayHooks) {

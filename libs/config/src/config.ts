@@ -53,7 +53,10 @@ const EnvSchema = z.object({
   NOTIFICATION_WORKER_PORT: z.coerce.number().int().min(0).max(65535).default(9102),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   LEDGER_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(32),
+  /** Attempts for a command that fails for a reason other than an outage (a defect); an outage is waited out. */
   LEDGER_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(10),
+  /** The longest wait between two attempts while PostgreSQL or Redis is away. */
+  LEDGER_RETRY_MAX_DELAY_MS: z.coerce.number().int().min(100).default(30_000),
   COMMAND_SWEEP_INTERVAL_MS: z.coerce.number().int().min(100).default(15_000),
   COMMAND_STUCK_AFTER_MS: z.coerce.number().int().min(100).default(60_000),
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(600),

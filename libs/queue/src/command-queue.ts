@@ -1,6 +1,7 @@
 import { JobsOptions, Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { CommandJob, CommandQueueKey, CommandType, QUEUES, commandSpec, targetTenantOf } from '@points/contracts';
+import { ATTEMPTS_UNTIL_DEFECT, LEDGER_BACKOFF } from './retry-policy';
 
 /** The queues that carry commands to the ledger worker, by the key the command catalog names. */
 export type CommandQueues = Record<CommandQueueKey, Queue<CommandJob>>;
@@ -13,26 +14,23 @@ export function createCommandQueues(connection: Redis, prefix: string): CommandQ
 }
 
 /**
- * Retry policy for transient failures (business rejections never throw, so are
- * never retried). A bulk job retries less often and later: a crash mid-job rolls
- * back, and the retry redoes the whole job once.
+ * How long finished jobs are kept (the database holds the record). Retries
+ * follow the worker's ledger backoff (retry-policy.ts): business rejections
+ * never throw, so are never retried; outages are waited out; defects fail.
  */
-export function commandJobOptions(queue: CommandQueueKey, maxAttempts: number): JobsOptions {
+export function commandJobOptions(queue: CommandQueueKey): JobsOptions {
+  const retries = { attempts: ATTEMPTS_UNTIL_DEFECT, backoff: { type: LEDGER_BACKOFF } };
   switch (queue) {
     case 'commands':
-      return { attempts: maxAttempts, backoff: { type: 'exponential', delay: 200 }, removeOnComplete: { age: 3600, count: 10_000 }, removeOnFail: { age: 7 * 24 * 3600 } };
+      return { ...retries, removeOnComplete: { age: 3600, count: 10_000 }, removeOnFail: { age: 7 * 24 * 3600 } };
     case 'bulkAwards':
-      return { attempts: 5, backoff: { type: 'exponential', delay: 1000 }, removeOnComplete: { age: 24 * 3600 }, removeOnFail: { age: 7 * 24 * 3600 } };
+      return { ...retries, removeOnComplete: { age: 24 * 3600 }, removeOnFail: { age: 7 * 24 * 3600 } };
   }
 }
 
 /** Enqueues a stored command on its catalog queue; the job id is the command id, so a repeat is a no-op. */
-export async function enqueueCommand(
-  queues: CommandQueues,
-  command: { id: string; type: CommandType; tenantId: string | null; payload: unknown },
-  maxAttempts: number,
-): Promise<void> {
+export async function enqueueCommand(queues: CommandQueues, command: { id: string; type: CommandType; tenantId: string | null; payload: unknown }): Promise<void> {
   const queue = commandSpec(command.type).queue;
   const job: CommandJob = { commandId: command.id, type: command.type, tenantId: targetTenantOf(command) };
-  await queues[queue].add(command.type, job, { ...commandJobOptions(queue, maxAttempts), jobId: command.id });
+  await queues[queue].add(command.type, job, { ...commandJobOptions(queue), jobId: command.id });
 }

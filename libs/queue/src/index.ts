@@ -2,3 +2,4 @@ export * from './redis';
 export * from './command-queue';
 export * from './notification-queue';
 export * from './worker-options';
+export * from './retry-policy';

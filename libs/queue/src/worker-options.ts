@@ -1,5 +1,6 @@
 import { WorkerOptions } from 'bullmq';
 import { Redis } from 'ioredis';
+import { DEFAULT_RETRY, RetryPolicy, ledgerBackoff } from './retry-policy';
 
 export interface WorkerSettings {
   connection: Redis;
@@ -8,6 +9,8 @@ export interface WorkerSettings {
   /** How long a job's lock lasts before another worker may take it over as stalled. */
   lockDurationMs?: number;
   stalledIntervalMs?: number;
+  /** How failed attempts of jobs with the `ledger` backoff are retried (DEFAULT_RETRY unless told). */
+  retry?: RetryPolicy;
 }
 
 /**
@@ -23,5 +26,6 @@ export function workerOptions(settings: WorkerSettings, defaultLockDurationMs = 
     lockDuration: settings.lockDurationMs ?? defaultLockDurationMs,
     stalledInterval: settings.stalledIntervalMs ?? 30_000,
     maxStalledCount: 10,
+    settings: { backoffStrategy: ledgerBackoff(settings.retry ?? DEFAULT_RETRY) },
   };
 }

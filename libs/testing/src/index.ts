@@ -4,3 +4,4 @@ export * from './commands';
 export * from './app-process';
 export * from './private-redis';
 export * from './seeded-random';
+export * from './private-postgres';

@@ -9,12 +9,12 @@ export interface TestDatabase {
 
 const serverUrl = () => process.env.TEST_DATABASE_URL ?? process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
-/** A fresh, migrated database of its own for one test file; dropped afterwards. */
-export async function createTestDatabase(poolMax = 10): Promise<TestDatabase> {
+/** A fresh, migrated database of its own for one test file (on the shared server unless told another); dropped afterwards. */
+export async function createTestDatabase(poolMax = 10, server = serverUrl()): Promise<TestDatabase> {
   const name = `points_test_${process.pid}_${randomBytes(4).toString('hex')}`;
-  const admin = await createOrm(withDatabase(serverUrl(), 'postgres'), 1);
+  const admin = await createOrm(withDatabase(server, 'postgres'), 1);
   await admin.em.fork().execute(`CREATE DATABASE "${name}"`);
-  const url = withDatabase(serverUrl(), name);
+  const url = withDatabase(server, name);
   const orm = await createOrm(url, poolMax);
   await migrateUp(orm);
   return {

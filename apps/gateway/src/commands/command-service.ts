@@ -10,7 +10,6 @@ export interface CommandServiceDeps {
   orm: Orm;
   redis: Redis;
   queues: CommandQueues;
-  maxAttempts: number;
 }
 
 export interface Submission {
@@ -48,7 +47,7 @@ export class CommandService {
       {
         attach: submission.attach,
         accept: (stored) =>
-          withTimeout(enqueueCommand(this.deps.queues, { ...stored, payload }, this.deps.maxAttempts), 3_000).catch(() => {
+          withTimeout(enqueueCommand(this.deps.queues, { ...stored, payload }), 3_000).catch(() => {
             throw unavailable();
           }),
       },

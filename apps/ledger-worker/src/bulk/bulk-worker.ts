@@ -2,9 +2,9 @@ import { EntityManager } from '@mikro-orm/postgresql';
 import { Job, Worker } from 'bullmq';
 import { CommandJob, QUEUES } from '@points/contracts';
 import { Logger } from '@points/config';
-import { markFailed } from '@points/db';
 import { WorkerSettings, workerOptions } from '@points/queue';
 import { LedgerMetrics } from '@points/ops';
+import { failCommand } from '../worker/fail-command';
 import { recordOutcome } from '../worker/ledger-metrics';
 import { BulkOptions, processBulkAward } from './process-bulk-award';
 
@@ -50,10 +50,8 @@ export function startBulkAwardWorker(options: BulkAwardWorkerOptions): Worker<Co
     workerOptions({ ...options, concurrency: 1 }, 60_000),
   );
   worker.on('failed', (job, err) => {
-    logger.error({ bulkId: job?.data.commandId, attempt: job?.attemptsMade, err }, 'bulk award attempt failed');
-    if (job && job.attemptsMade >= (job.opts.attempts ?? 1)) {
-      markFailed(em, job.data.commandId).catch((e: unknown) => logger.error({ err: e }, 'could not mark bulk award failed'));
-    }
+    logger.error({ bulkId: job?.data.commandId, attempt: job?.attemptsMade, final: Boolean(job?.finishedOn), err }, 'bulk award attempt failed');
+    if (job?.finishedOn) void failCommand(options, { id: job.data.commandId, type: job.data.type });
   });
   worker.on('error', (err) => logger.error({ err }, 'bulk worker error'));
   return worker;

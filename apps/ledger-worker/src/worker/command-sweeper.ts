@@ -1,43 +1,49 @@
-import { EntityManager } from '@mikro-orm/postgresql';
 import { commandSpec } from '@points/contracts';
-import { Logger } from '@points/config';
 import { findUnfinishedCommands } from '@points/db';
 import { CommandQueues, enqueueCommand } from '@points/queue';
+import { FailureDeps, failCommand } from './fail-command';
+
+export interface SweeperDeps extends FailureDeps {
+  queues: CommandQueues;
+}
 
 /**
  * PostgreSQL is the record of what was accepted; Redis only delivers. If a
  * gateway died between storing a command and enqueuing it, or Redis lost its
  * data, the command would sit unfinished. The sweeper re-enqueues such commands
  * on their catalog queue; the job id is the command id, so a command still
- * queued is not added twice.
+ * queued is not added twice. A command whose job BullMQ gave up on (a defect,
+ * or a job that kept killing its workers) is finished `failed` instead: sending
+ * it again would loop forever.
  */
-export async function sweepStuckCommands(em: EntityManager, queues: CommandQueues, stuckAfterMs: number, maxAttempts: number): Promise<number> {
-  const stuck = await findUnfinishedCommands(em, stuckAfterMs);
-  for (const command of stuck) {
-    const job = await queues[commandSpec(command.type).queue].getJob(command.id);
+export async function sweepStuckCommands(deps: SweeperDeps, stuckAfterMs: number): Promise<{ reEnqueued: number; failed: number }> {
+  const swept = { reEnqueued: 0, failed: 0 };
+  for (const command of await findUnfinishedCommands(deps.em, stuckAfterMs)) {
+    const job = await deps.queues[commandSpec(command.type).queue].getJob(command.id);
     const state = job ? await job.getState() : 'missing';
-    // A job that BullMQ already gave up on must be replaced to be tried again.
-    if (state === 'failed' || state === 'completed') await job?.remove();
-    if (state !== 'missing' && state !== 'failed' && state !== 'completed') continue;
-    await enqueueCommand(queues, command, maxAttempts);
+    if (state === 'failed') {
+      await failCommand(deps, command);
+      swept.failed++;
+      continue;
+    }
+    // A completed job whose command is unfinished ran before the command was committed: send it again.
+    if (state === 'completed') await job?.remove();
+    if (state !== 'missing' && state !== 'completed') continue;
+    await enqueueCommand(deps.queues, command);
+    swept.reEnqueued++;
   }
-  return stuck.length;
+  return swept;
 }
 
 /** Sweeps every `intervalMs`, one sweep at a time; returns a function that stops it. */
-export function startCommandSweeper(
-  em: EntityManager,
-  queues: CommandQueues,
-  logger: Logger,
-  settings: { intervalMs: number; stuckAfterMs: number; maxAttempts: number },
-): () => void {
+export function startCommandSweeper(deps: SweeperDeps, settings: { intervalMs: number; stuckAfterMs: number }): () => void {
   let running = false;
   const timer = setInterval(() => {
     if (running) return;
     running = true;
-    sweepStuckCommands(em, queues, settings.stuckAfterMs, settings.maxAttempts)
-      .then((count) => count > 0 && logger.warn({ count }, 're-enqueued unfinished commands'))
-      .catch((err: unknown) => logger.error({ err }, 'command sweep failed'))
+    sweepStuckCommands(deps, settings.stuckAfterMs)
+      .then((swept) => (swept.reEnqueued > 0 || swept.failed > 0) && deps.logger.warn(swept, 'swept unfinished commands'))
+      .catch((err: unknown) => deps.logger.error({ err }, 'command sweep failed'))
       .finally(() => (running = false));
   }, settings.intervalMs);
   timer.unref();

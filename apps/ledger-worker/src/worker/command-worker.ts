@@ -2,11 +2,12 @@ import { Job, Worker } from 'bullmq';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { CommandJob, CommandOutcome, QUEUES } from '@points/contracts';
 import { Logger } from '@points/config';
-import { markFailed, markProcessing } from '@points/db';
+import { markProcessing } from '@points/db';
 import { WorkerSettings, workerOptions } from '@points/queue';
 import { LedgerMetrics } from '@points/ops';
 import { ApplyOptions, applyCommands } from '../ledger/apply-commands';
 import { BatcherOptions, CommandBatcher } from './command-batcher';
+import { failCommand } from './fail-command';
 import { recordOutcome } from './ledger-metrics';
 
 export interface CommandWorkerOptions extends WorkerSettings {
@@ -21,8 +22,8 @@ export interface CommandWorkerOptions extends WorkerSettings {
  * Consumes the command queue. Each job names one stored command; the ledger
  * applies it exactly once in effect. Jobs of one tenant processed at the same
  * time share a transaction (CommandBatcher). A thrown error means "not applied,
- * try again" (BullMQ retries with backoff); once the attempts are used up the
- * command is marked `failed` so no client waits forever.
+ * try again": an outage is retried for as long as it lasts, a defect a few times
+ * (retry-policy.ts), then the command is marked `failed` so no client waits forever.
  */
 export function startCommandWorker(options: CommandWorkerOptions): Worker<CommandJob, CommandOutcome> {
   const { em, logger } = options;
@@ -46,9 +47,10 @@ export function startCommandWorker(options: CommandWorkerOptions): Worker<Comman
 
   worker.on('failed', (job, error) => {
     if (!job) return;
-    const exhausted = job.attemptsMade >= (job.opts.attempts ?? 1);
-    logger.warn({ commandId: job.data.commandId, attempt: job.attemptsMade, exhausted, err: error }, 'command attempt failed');
-    if (exhausted) markFailed(em, job.data.commandId).catch((err: unknown) => logger.error({ err, commandId: job.data.commandId }, 'could not mark command failed'));
+    // A job BullMQ will not retry again has a finish time: the ledger can never apply this command.
+    const final = Boolean(job.finishedOn);
+    logger.warn({ commandId: job.data.commandId, attempt: job.attemptsMade, final, err: error }, 'command attempt failed');
+    if (final) void failCommand(options, { id: job.data.commandId, type: job.data.type });
   });
   worker.on('error', (error) => logger.error({ err: error }, 'command worker error'));
   return worker;

@@ -94,7 +94,9 @@ export type BulkAwardRecord = Omit<BulkAwardView, 'bulkId' | 'statusUrl'> & { id
 
 /** A bulk award's progress, with the code its command ended with (null while it runs or when it succeeded). */
 export async function findBulkAward(em: EntityManager, bulkId: string): Promise<BulkAwardRecord | undefined> {
-  const [bulk, command] = await Promise.all([em.fork().findOne(BulkAwardSchema, bulkId), em.fork().findOne(CommandRecordSchema, bulkId, { fields: ['error'] })]);
+  // The command is read after the bulk award: it was finished in the same transaction, so a final bulk award always finds its code.
+  const bulk = await em.fork().findOne(BulkAwardSchema, bulkId);
+  const command = bulk && (await em.fork().findOne(CommandRecordSchema, bulkId, { fields: ['error'] }));
   const error = command?.error as { code?: ErrorCode } | null | undefined;
   return bulk ? { ...bulk, errors: bulk.errors as BulkAwardRecord['errors'], code: error?.code ?? null } : undefined;
 }
