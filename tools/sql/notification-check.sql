@@ -2,22 +2,31 @@
 -- one-to-one. Every outbox event has exactly one audit row (audit_log.event_id is
 -- unique); every award and recognition has exactly one feed entry (feed.event_id
 -- is unique), as has every completed bulk award (one summary entry), and nothing
--- else does; every finished command has its event.
+-- else does; every finished command has its event. An event counts as delivered
+-- only once its rows are written (outbox.delivered_at, set in that transaction);
+-- one the worker can never write is dead-lettered with a reason to read and
+-- replay (docs/OPERATIONS.md), and is listed here until an operator acts.
 -- Returns one row per problem; no rows means everything matches.
 -- Run: psql "$DATABASE_URL" -f tools/sql/notification-check.sql
 WITH social(event_type) AS (VALUES ('points.awarded'), ('recognition.created'), ('bulk_award.completed')),
 -- What each event should have and has: one line per rule below.
 events AS (
-  SELECT o.id, o.event_type, o.published_at,
+  SELECT o.id, o.event_type, o.published_at, o.delivered_at IS NOT NULL AS delivered, o.dead_letter_reason,
          o.event_type IN (SELECT event_type FROM social) AS social,
          EXISTS (SELECT 1 FROM audit_log a WHERE a.event_id = o.id) AS audited,
          EXISTS (SELECT 1 FROM feed f WHERE f.event_id = o.id) AS in_feed
     FROM outbox o)
-SELECT 'outbox event not relayed yet' AS problem, id AS ref, event_type AS kind FROM events WHERE published_at IS NULL
+SELECT 'outbox event not relayed yet' AS problem, id AS ref, event_type AS kind FROM events WHERE published_at IS NULL AND dead_letter_reason IS NULL
 UNION ALL
-SELECT 'missing audit row', id, event_type FROM events WHERE NOT audited
+SELECT 'outbox event not delivered yet', id, event_type FROM events WHERE published_at IS NOT NULL AND NOT delivered AND dead_letter_reason IS NULL
 UNION ALL
-SELECT 'missing feed entry', id, event_type FROM events WHERE social AND NOT in_feed
+SELECT 'dead-lettered: ' || dead_letter_reason, id, event_type FROM events WHERE dead_letter_reason IS NOT NULL
+UNION ALL
+SELECT 'missing audit row', id, event_type FROM events WHERE delivered AND NOT audited
+UNION ALL
+SELECT 'audit row of an event not marked delivered', id, event_type FROM events WHERE audited AND NOT delivered
+UNION ALL
+SELECT 'missing feed entry', id, event_type FROM events WHERE delivered AND social AND NOT in_feed
 UNION ALL
 SELECT 'feed entry for a non-social event', id, event_type FROM events WHERE in_feed AND NOT social
 UNION ALL

@@ -57,6 +57,8 @@ describe('metrics', () => {
       notifications = await (await fetch(`${notifierUrl}/metrics`)).text();
     }
     expect(notifications).toMatch(/points_outbox_lag_seconds[^\n]* \d/);
+    expect(notifications).toMatch(/\npoints_outbox_undelivered[^\n]* \d/);
+    expect(notifications).toMatch(/\npoints_outbox_dead_lettered[^\n]* 0\n/);
     expect(notifications).toMatch(handled);
     expect((await fetch(`${notifierUrl}/readyz`)).status).toBe(200);
     expect((await fetch(`${stack.workerOpsUrl}/healthz`)).status).toBe(200);

@@ -1,10 +1,10 @@
 import { EntityManager } from '@mikro-orm/postgresql';
 import { createLogger, loadConfig } from '@points/config';
-import { createOrm, outboxBacklog } from '@points/db';
+import { createOrm } from '@points/db';
 import { createDeadLetterQueue, createNotificationQueue, createRedis } from '@points/queue';
-import { Gauge } from 'prom-client';
 import { createMetricsRegistry, onShutdown, registerQueueGauges, runService, startOpsServer, workerReadiness } from '@points/ops';
 import { startOutboxRelay } from './outbox/outbox-relay';
+import { registerOutboxGauges } from './outbox/outbox-gauges';
 import { startNotificationWorker } from './notifications/notification-worker';
 
 /** Relays the ledger's outbox onto the notification queue, and turns events into feed entries and audit rows. */
@@ -18,7 +18,7 @@ async function main(): Promise<void> {
   const notifications = createNotificationQueue(queueRedis, config.QUEUE_PREFIX);
   const deadLetters = createDeadLetterQueue(queueRedis, config.QUEUE_PREFIX);
 
-  const relay = startOutboxRelay(em, notifications, logger, { pollMs: config.OUTBOX_POLL_MS, batchSize: config.OUTBOX_BATCH_SIZE });
+  const relay = startOutboxRelay(em, notifications, logger, { pollMs: config.OUTBOX_POLL_MS, batchSize: config.OUTBOX_BATCH_SIZE, resendAfterMs: config.OUTBOX_RESEND_AFTER_MS });
   const worker = startNotificationWorker({
     connection: workerRedis,
     prefix: config.QUEUE_PREFIX,
@@ -27,25 +27,11 @@ async function main(): Promise<void> {
     logger,
     concurrency: config.NOTIFICATION_CONCURRENCY,
     defaultLowPoolThreshold: config.LOW_POOL_THRESHOLD,
+    retry: { baseDelayMs: 500, maxDelayMs: config.LEDGER_RETRY_MAX_DELAY_MS, maxAttempts: config.LEDGER_MAX_ATTEMPTS },
   });
   const registry = createMetricsRegistry('notification-worker');
   registerQueueGauges(registry, [notifications, deadLetters]);
-  new Gauge({
-    name: 'points_outbox_lag_seconds',
-    help: 'Age of the oldest outbox event not yet relayed (0 when none wait)',
-    registers: [registry],
-    async collect() {
-      this.set((await outboxBacklog(em)).lagSeconds);
-    },
-  });
-  new Gauge({
-    name: 'points_outbox_unpublished',
-    help: 'Outbox events not yet relayed to the notification queue',
-    registers: [registry],
-    async collect() {
-      this.set((await outboxBacklog(em)).unpublished);
-    },
-  });
+  registerOutboxGauges(registry, em);
   const ops = await startOpsServer(config.NOTIFICATION_WORKER_PORT, workerReadiness(orm, queueRedis, { notificationQueue: notifications }), registry, logger);
   logger.info({ port: config.NOTIFICATION_WORKER_PORT }, 'notification worker started');
 

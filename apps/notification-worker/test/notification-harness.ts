@@ -8,7 +8,7 @@ import { CommandType, DeadLetterJob } from '@points/contracts';
 import { createCommandQueues, createDeadLetterQueue, createNotificationQueue, createRedis, enqueueCommand } from '@points/queue';
 import { AppProcess, createTestDatabase, insertCommand, startAppProcess, testQueuePrefix, testRedisUrl } from '@points/testing';
 import { RelayHooks, startOutboxRelay } from '../src/outbox/outbox-relay';
-import { startNotificationWorker } from '../src/notifications/notification-worker';
+import { NotificationWorkerOptions, startNotificationWorker } from '../src/notifications/notification-worker';
 
 const ROOT = resolve(__dirname, '../../..');
 export const notificationProblems = (em: EntityManager) =>
@@ -19,20 +19,21 @@ export const notificationProblems = (em: EntityManager) =>
  * worker as a child process producing genuine outbox events, and relays and
  * notification workers started in-process on demand.
  */
-export async function notificationWorld() {
-  const db = await createTestDatabase(20);
+export async function notificationWorld(servers: { redisUrl?: string; postgresUrl?: string } = {}) {
+  const redisUrl = servers.redisUrl ?? testRedisUrl();
+  const db = await createTestDatabase(20, servers.postgresUrl);
   const em = db.orm.em as EntityManager;
   const prefix = testQueuePrefix();
   const connections: Redis[] = [];
   const connect = () => {
-    const r = createRedis(testRedisUrl(), 'worker');
+    const r = createRedis(redisUrl, 'worker');
     connections.push(r);
     return r;
   };
   const commandQueues = createCommandQueues(connect(), prefix);
   const notifications = createNotificationQueue(connect(), prefix);
   const deadLetters: Queue<DeadLetterJob> = createDeadLetterQueue(connect(), prefix);
-  const ledger: AppProcess = await startAppProcess('ledger-worker', { DATABASE_URL: db.url, REDIS_URL: testRedisUrl(), QUEUE_PREFIX: prefix, LEDGER_WORKER_PORT: '0' }, 'ledger worker started');
+  const ledger: AppProcess = await startAppProcess('ledger-worker', { DATABASE_URL: db.url, REDIS_URL: redisUrl, QUEUE_PREFIX: prefix, LEDGER_WORKER_PORT: '0', COMMAND_SWEEP_INTERVAL_MS: '1000', COMMAND_STUCK_AFTER_MS: '3000' }, 'ledger worker started');
   const stoppers: (() => Promise<unknown>)[] = [];
   const silent = pino({ level: 'silent' });
 
@@ -42,33 +43,33 @@ export async function notificationWorld() {
     prefix,
     notifications,
     deadLetters,
-    env: { DATABASE_URL: db.url, REDIS_URL: testRedisUrl(), QUEUE_PREFIX: prefix },
+    env: { DATABASE_URL: db.url, REDIS_URL: redisUrl, QUEUE_PREFIX: prefix },
     async submit(type: CommandType, issuer: { id: string; tenantId: string | null }, payload: unknown) {
       const id = await insertCommand(em, { type, tenantId: issuer.tenantId, issuerId: issuer.id, payload });
       await enqueueCommand(commandQueues, { id, type, tenantId: issuer.tenantId, payload });
       return id;
     },
-    startRelay(hooks?: RelayHooks) {
-      const relay = startOutboxRelay(em, notifications, silent, { pollMs: 50, batchSize: 100, hooks });
+    startRelay(hooks?: RelayHooks, resendAfterMs = 2_000) {
+      const relay = startOutboxRelay(em, notifications, silent, { pollMs: 50, batchSize: 100, resendAfterMs, hooks });
       stoppers.push(() => relay.stop());
       return relay;
     },
-    startWorker(): Worker {
-      const worker = startNotificationWorker({ connection: connect(), prefix, em, deadLetters, logger: silent, concurrency: 8, defaultLowPoolThreshold: '100.00', stalledIntervalMs: 500, lockDurationMs: 1000 });
+    startWorker(options: Partial<NotificationWorkerOptions> = {}): Worker {
+      const worker = startNotificationWorker({ connection: connect(), prefix, em, deadLetters, logger: silent, concurrency: 8, defaultLowPoolThreshold: '100.00', stalledIntervalMs: 500, lockDurationMs: 1000, ...options });
       stoppers.push(() => worker.close());
       return worker;
     },
-    /** Waits until every command is final, every outbox row is relayed and the queue is drained. */
+    /** Waits until every command is final, every outbox event is delivered (or dead-lettered) and the queue is drained. */
     async settle(timeoutMs = 60_000) {
       const deadline = Date.now() + timeoutMs;
       for (;;) {
-        const [row] = await em.fork().execute<{ open: string; unpublished: string }[]>(
+        const [row] = await em.fork().execute<{ open: string; undelivered: string }[]>(
           `SELECT (SELECT count(*) FROM commands WHERE status IN ('queued', 'processing'))::text AS open,
-                  (SELECT count(*) FROM outbox WHERE published_at IS NULL)::text AS unpublished`,
+                  (SELECT count(*) FROM outbox WHERE delivered_at IS NULL AND dead_lettered_at IS NULL)::text AS undelivered`,
         );
         const counts = await notifications.getJobCounts('waiting', 'active', 'delayed', 'prioritized');
         const pending = Object.values(counts).reduce((a, b) => a + b, 0);
-        if (row.open === '0' && row.unpublished === '0' && pending === 0) return;
+        if (row.open === '0' && row.undelivered === '0' && pending === 0) return;
         if (Date.now() > deadline) throw new Error(`not settled: ${JSON.stringify({ ...row, ...counts })}`);
         await new Promise((r) => setTimeout(r, 100));
       }

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { insertTenantWithStaff, insertUser } from '@points/testing';
 import { NotificationWorld, count, notificationProblems, notificationWorld } from './notification-harness';
 
@@ -56,16 +57,50 @@ it('every command type produces exactly its feed and audit rows, with the right 
   expect(await notificationProblems(world.em)).toEqual([]);
 });
 
-it('an invalid event goes to the dead-letter queue with the reason, and the next valid event is still processed', async () => {
+it('an event that breaks the contract is dead-lettered in the outbox with the reason, and the next event is still delivered', async () => {
   const t = await insertTenantWithStaff(world.em);
   const admin = await insertUser(world.em, 'platform_admin', null);
-  await world.notifications.add('points.awarded', { type: 'points.awarded', eventId: 'not-a-uuid', amount: -1 }, { jobId: 'bad-event-1' });
+  const first = await world.submit('allocate', admin, { tenantId: t.tenantId, amount: '5', currency: 'USD', referenceNote: 'before the bad one' });
+  await world.settle();
+  // A defect upstream: the ledger committed an event its consumer cannot read.
+  const [bad] = await world.em.fork().execute<{ id: string }[]>(
+    `INSERT INTO outbox (id, event_type, tenant_id, command_id, payload) VALUES (gen_random_uuid(), 'points.awarded', ?, ?, '{"type": "points.awarded", "amount": -1}') RETURNING id`,
+    [t.tenantId, first],
+  );
   const next = await world.submit('allocate', admin, { tenantId: t.tenantId, amount: '5', currency: 'USD', referenceNote: 'after the bad one' });
   await world.settle();
 
-  const dead = await world.deadLetters.getJobs(['waiting']);
-  expect(dead).toHaveLength(1);
-  expect(dead[0].data).toMatchObject({ source: 'notifications', jobId: 'bad-event-1', payload: { eventId: 'not-a-uuid' } });
-  expect(dead[0].data.reason).toMatch(/eventId/);
+  const [row] = await world.em.fork().execute<{ reason: string; delivered: boolean }[]>('SELECT dead_letter_reason AS reason, delivered_at IS NOT NULL AS delivered FROM outbox WHERE id = ?', [bad.id]);
+  expect(row.delivered).toBe(false);
+  expect(row.reason).toMatch(/^invalid event: .*eventId/);
+  expect(await count(world.em, 'SELECT count(*) FROM audit_log WHERE event_id = ?', [bad.id])).toBe(0);
   expect(await count(world.em, 'SELECT count(*) FROM audit_log a JOIN outbox o ON o.id = a.event_id WHERE o.command_id = ?', [next])).toBe(1);
+  // The operator sees it in the check, by its reason.
+  expect(await notificationProblems(world.em)).toEqual([{ problem: `dead-lettered: ${row.reason}`, ref: bad.id, kind: 'points.awarded' }]);
+  await world.em.fork().execute('DELETE FROM outbox WHERE id = ?', [bad.id]);
 });
+
+it('a forged job writes nothing: one naming no outbox event, or not naming one at all, goes to the dead-letter queue', async () => {
+  const before = await count(world.em, 'SELECT (SELECT count(*) FROM audit_log) + (SELECT count(*) FROM feed)');
+  const forged = randomUUID();
+  await world.notifications.add('points.awarded', { eventId: forged }, { jobId: 'forged-1' });
+  await world.notifications.add('points.awarded', { type: 'points.awarded', tenantId: randomUUID(), amount: '1000000' } as never, { jobId: 'forged-2' });
+  await world.settle();
+  await waitFor(async () => (await world.deadLetters.getJobCounts('waiting')).waiting === 2);
+
+  const dead = (await world.deadLetters.getJobs(['waiting'])).map((job) => job.data).sort((a, b) => String(a.jobId).localeCompare(String(b.jobId)));
+  expect(dead).toEqual([
+    expect.objectContaining({ source: 'notifications', jobId: 'forged-1', payload: { eventId: forged }, reason: expect.stringMatching(/no event .* in the outbox/) }),
+    expect.objectContaining({ source: 'notifications', jobId: 'forged-2', reason: expect.stringMatching(/not a notification job/) }),
+  ]);
+  expect(await count(world.em, 'SELECT (SELECT count(*) FROM audit_log) + (SELECT count(*) FROM feed)')).toBe(before);
+  expect(await notificationProblems(world.em)).toEqual([]);
+});
+
+async function waitFor(condition: () => Promise<boolean>, timeoutMs = 10_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}

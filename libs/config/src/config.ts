@@ -64,6 +64,8 @@ const EnvSchema = z.object({
   NOTIFICATION_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(8),
   OUTBOX_POLL_MS: z.coerce.number().int().min(10).default(200),
   OUTBOX_BATCH_SIZE: z.coerce.number().int().min(1).max(5000).default(500),
+  /** An event handed to the queue this long ago and still undelivered is looked at again (its job may be lost). */
+  OUTBOX_RESEND_AFTER_MS: z.coerce.number().int().min(100).default(60_000),
   LOW_POOL_THRESHOLD: z.string().regex(/^\d{1,13}(\.\d{1,2})?$/).default('1000.00'),
   DB_POOL_MAX: z.coerce.number().int().min(1).max(200).default(10),
 });

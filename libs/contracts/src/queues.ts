@@ -18,7 +18,19 @@ export const CommandJob = z.object({
 });
 export type CommandJob = z.infer<typeof CommandJob>;
 
-/** An event the notification worker could not use, kept with the reason for an operator to see. */
+/**
+ * A notification job names an outbox event and nothing else: the worker reads
+ * the event from the outbox, so a job forged into Redis can only ask for the
+ * delivery of an event the ledger really committed. The job id is the event id.
+ */
+export const NotificationJob = z.object({ eventId: z.uuid() });
+export type NotificationJob = z.infer<typeof NotificationJob>;
+
+/**
+ * A notification job that names no outbox event (forged, or from another
+ * deployment), kept with the reason for an operator to see. Events that exist
+ * but cannot be delivered are dead-lettered in the outbox itself.
+ */
 export const DeadLetterJob = z.object({
   source: z.string(),
   jobId: z.string().optional(),

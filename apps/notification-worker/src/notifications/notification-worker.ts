@@ -1,11 +1,10 @@
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Job, Queue, Worker } from 'bullmq';
-import { Cents, DeadLetterJob, LedgerEvent, QUEUES, toCents } from '@points/contracts';
+import { DeadLetterJob, NotificationJob, QUEUES, toCents } from '@points/contracts';
 import { Logger } from '@points/config';
-import { TenantSchema } from '@points/db';
+import { deadLetterEvent } from '@points/db';
 import { WorkerSettings, workerOptions } from '@points/queue';
-import { notificationRows } from './notification-rows';
-import { writeNotifications } from './write-notifications';
+import { Delivery, deliverEvent } from './deliver-event';
 
 export interface NotificationWorkerOptions extends WorkerSettings {
   em: EntityManager;
@@ -17,43 +16,52 @@ export interface NotificationWorkerOptions extends WorkerSettings {
 }
 
 /**
- * Consumes ledger events. Each is validated with the shared contract; one that
- * fails goes to the dead-letter queue with the reason and does not block the
- * ones behind it. A valid one becomes feed and audit rows, exactly once.
+ * Consumes notification jobs. Each names an outbox event, which becomes its
+ * feed and audit rows, exactly once (deliver-event.ts). A job that names no
+ * outbox event (forged) writes nothing and goes to the dead-letter queue with
+ * the reason; an event that breaks the contract is dead-lettered in the outbox.
+ * Neither blocks the jobs behind it. An outage is retried for as long as it
+ * lasts; a job that keeps failing otherwise (a defect) dead-letters its event.
  */
-export function startNotificationWorker(options: NotificationWorkerOptions): Worker {
+export function startNotificationWorker(options: NotificationWorkerOptions): Worker<NotificationJob, Delivery | { outcome: 'not-a-notification-job' }> {
   const { em, logger } = options;
-  const fallbackThreshold = toCents(options.defaultLowPoolThreshold);
+  const defaultThreshold = toCents(options.defaultLowPoolThreshold);
+  const setAside = (job: Job, reason: string) =>
+    options.deadLetters.add('unknown-event', { source: QUEUES.notifications, jobId: job.id, reason, payload: job.data, failedAt: new Date().toISOString() }, { jobId: `unknown-${job.id}` });
 
-  const worker = new Worker(
+  const worker = new Worker<NotificationJob, Delivery | { outcome: 'not-a-notification-job' }>(
     QUEUES.notifications,
-    async (job: Job<unknown>) => {
-      const parsed = LedgerEvent.safeParse(job.data);
-      if (!parsed.success) {
-        const reason = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
-        await options.deadLetters.add('invalid-event', { source: QUEUES.notifications, jobId: job.id, reason, payload: job.data, failedAt: new Date().toISOString() }, { jobId: `invalid-${job.id}` });
-        logger.warn({ jobId: job.id, reason }, 'invalid event sent to the dead-letter queue');
-        return { deadLettered: true };
+    async (job) => {
+      const request = NotificationJob.safeParse(job.data);
+      if (!request.success) {
+        await setAside(job, 'not a notification job: it must name an outbox event ({ eventId })');
+        logger.warn({ jobId: job.id }, 'a job that is not a notification job was sent to the dead-letter queue');
+        return { outcome: 'not-a-notification-job' };
       }
-      const event = parsed.data;
-      const thresholds = await lowPoolThresholds(em, event, fallbackThreshold);
-      const rows = notificationRows(event, (tenantId) => thresholds.get(tenantId) ?? fallbackThreshold);
-      const written = await writeNotifications(em, rows);
+      const delivery = await deliverEvent(em, request.data.eventId, defaultThreshold);
       await options.afterWrite?.();
-      if (rows.lowPool && written.audit > 0) {
-        logger.warn({ alert: 'pool.low_balance', ...rows.lowPool, eventId: event.eventId }, 'tenant pool fell below its threshold');
+      if (delivery.outcome === 'unknown-event') {
+        await setAside(job, `no event ${request.data.eventId} in the outbox: a forged job, or one from another deployment`);
+        logger.warn({ jobId: job.id, eventId: request.data.eventId }, 'a job naming no outbox event was sent to the dead-letter queue');
       }
-      return written;
+      if (delivery.outcome === 'dead-lettered') logger.error({ eventId: request.data.eventId, reason: delivery.reason }, 'event dead-lettered in the outbox');
+      if (delivery.outcome === 'delivered' && delivery.lowPool) {
+        logger.warn({ alert: 'pool.low_balance', ...delivery.lowPool, eventId: request.data.eventId }, 'tenant pool fell below its threshold');
+      }
+      return delivery;
     },
     workerOptions(options),
   );
-  worker.on('failed', (job, err) => logger.error({ jobId: job?.id, err }, 'notification failed'));
+  worker.on('failed', (job, err) => {
+    const final = Boolean(job?.finishedOn);
+    logger.error({ jobId: job?.id, attempt: job?.attemptsMade, final, err }, 'notification attempt failed');
+    const eventId = NotificationJob.safeParse(job?.data).data?.eventId;
+    if (final && eventId) {
+      deadLetterEvent(em.fork(), eventId, `notification job failed for good after ${job?.attemptsMade} attempts: ${err.message}`).catch((e: unknown) =>
+        logger.error({ err: e, eventId }, 'could not dead-letter the event (the relay will)'),
+      );
+    }
+  });
   worker.on('error', (err) => logger.error({ err }, 'notification worker error'));
   return worker;
-}
-
-async function lowPoolThresholds(em: EntityManager, event: LedgerEvent, fallback: Cents): Promise<Map<string, Cents>> {
-  if (!event.tenantId) return new Map();
-  const tenant = await em.fork().findOne(TenantSchema, event.tenantId, { fields: ['lowBalanceThreshold'] });
-  return new Map([[event.tenantId, tenant?.lowBalanceThreshold ? toCents(tenant.lowBalanceThreshold) : fallback]]);
 }

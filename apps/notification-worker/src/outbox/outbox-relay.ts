@@ -1,7 +1,9 @@
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Queue } from 'bullmq';
+import { NotificationJob } from '@points/contracts';
 import { Logger } from '@points/config';
-import { claimUnpublishedEvents, markEventsPublished } from '@points/db';
+import { EventToPublish, claimUndeliveredEvents, claimUnpublishedEvents, deadLetterEvent, markEventsPublished } from '@points/db';
+import { publishEvents } from '@points/queue';
 
 export interface RelayHooks {
   /** Test seams for crash injection: called with the batch in hand. */
@@ -9,48 +11,67 @@ export interface RelayHooks {
   afterPublish?: (ids: string[]) => void | Promise<void>;
 }
 
+export interface RelaySettings {
+  batchSize: number;
+  /** An event published this long ago and still undelivered is looked at again (OUTBOX_RESEND_AFTER_MS). */
+  resendAfterMs: number;
+  hooks?: RelayHooks;
+}
+
 /**
- * Moves committed outbox rows onto the notification queue, at least once:
+ * Moves committed outbox rows onto the notification queue, at least once, until
+ * each is delivered:
  * - rows are claimed with FOR UPDATE SKIP LOCKED, so two relays split the work;
  * - a row is marked published only after the queue accepted it, in the same
  *   transaction that claimed it — a crash before that leaves it unpublished,
  *   to be sent again;
+ * - a row published a while ago and still undelivered is sent again if its job
+ *   is gone (Redis lost it) and dead-lettered if BullMQ gave up on it (a defect);
+ *   a job still waiting in the queue is left alone;
  * - the job id is the event id, and the consumer writes each event once
- *   (unique event_id), so a repeat is harmless.
+ *   (unique event_id, delivered_at), so a repeat is harmless.
  * The transaction here belongs to the relay, never to the ledger.
  */
-export async function relayOutboxBatch(em: EntityManager, queue: Queue<unknown>, batchSize: number, hooks: RelayHooks = {}): Promise<number> {
+export async function relayOutboxBatch(em: EntityManager, queue: Queue<NotificationJob>, settings: RelaySettings): Promise<number> {
   return em.fork().transactional(async (tx) => {
-    const rows = await claimUnpublishedEvents(tx, batchSize);
-    if (rows.length === 0) return 0;
-    const ids = rows.map((r) => r.id);
-    await hooks.beforePublish?.(ids);
-    await queue.addBulk(
-      rows.map((row) => ({
-        name: row.eventType,
-        data: row.payload,
-        opts: { jobId: row.id, attempts: 10, backoff: { type: 'exponential', delay: 500 }, removeOnComplete: { age: 3600, count: 10_000 }, removeOnFail: { age: 7 * 24 * 3600 } },
-      })),
-    );
-    await hooks.afterPublish?.(ids);
+    const fresh = await claimUnpublishedEvents(tx, settings.batchSize);
+    const stale = fresh.length < settings.batchSize ? await claimUndeliveredEvents(tx, settings.resendAfterMs, settings.batchSize - fresh.length) : [];
+    if (fresh.length + stale.length === 0) return 0;
+    const ids = [...fresh, ...stale].map((r) => r.id);
+    await settings.hooks?.beforePublish?.(ids);
+    const lost = await sortStale(tx, queue, stale);
+    await publishEvents(queue, [...fresh, ...lost]);
+    await settings.hooks?.afterPublish?.(ids);
+    // Still-queued stale rows are marked too: they are looked at again only after another resendAfterMs.
     await markEventsPublished(tx, ids);
-    return rows.length;
+    return fresh.length + lost.length;
   });
 }
 
+/** Of the stale events, those whose job is gone (to publish again); those BullMQ gave up on are dead-lettered. */
+async function sortStale(tx: EntityManager, queue: Queue<NotificationJob>, stale: EventToPublish[]): Promise<EventToPublish[]> {
+  const lost: EventToPublish[] = [];
+  for (const event of stale) {
+    const job = await queue.getJob(event.id);
+    const state = job ? await job.getState() : 'missing';
+    if (state === 'failed') {
+      await deadLetterEvent(tx, event.id, `notification job failed for good after ${job?.attemptsMade} attempts: ${job?.failedReason ?? 'no reason recorded'}`);
+    } else if (state === 'completed' || state === 'missing' || state === 'unknown') {
+      await job?.remove();
+      lost.push(event);
+    }
+  }
+  return lost;
+}
+
 /** Polls the outbox; drains back-to-back while batches come back full. */
-export function startOutboxRelay(
-  em: EntityManager,
-  queue: Queue<unknown>,
-  logger: Logger,
-  settings: { pollMs: number; batchSize: number; hooks?: RelayHooks },
-): { stop(): Promise<void> } {
+export function startOutboxRelay(em: EntityManager, queue: Queue<NotificationJob>, logger: Logger, settings: RelaySettings & { pollMs: number }): { stop(): Promise<void> } {
   let stopped = false;
   const loop = (async () => {
     while (!stopped) {
       let moved = 0;
       try {
-        moved = await relayOutboxBatch(em, queue, settings.batchSize, settings.hooks);
+        moved = await relayOutboxBatch(em, queue, settings);
         if (moved > 0) logger.debug({ moved }, 'outbox events relayed');
       } catch (err) {
         logger.error({ err }, 'outbox relay failed; will retry');

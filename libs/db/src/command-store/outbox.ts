@@ -4,7 +4,10 @@ import { LedgerEvent } from '@points/contracts';
 /**
  * The transactional outbox: the ledger appends its events in the same
  * transaction as the balance change; the relay claims unpublished ones, hands
- * them to the queue and marks them published. The only code that writes `outbox`.
+ * them to the queue and marks them published (and hands them again while they
+ * stay undelivered); the notification worker marks each delivered in the
+ * transaction that writes its feed and audit rows, or dead-letters it. The only
+ * code that writes `outbox`.
  */
 export async function appendEvents(tx: EntityManager, events: LedgerEvent[]): Promise<void> {
   if (events.length === 0) return;
@@ -17,29 +20,87 @@ export async function appendEvents(tx: EntityManager, events: LedgerEvent[]): Pr
   );
 }
 
-export interface UnpublishedEvent {
+/** An event on its way to the notification queue; the job carries only its id. */
+export interface EventToPublish {
   id: string;
   eventType: string;
-  payload: unknown;
 }
 
-/** Oldest first; SKIP LOCKED, so two relays split the backlog instead of sending it twice. */
-export async function claimUnpublishedEvents(tx: EntityManager, limit: number): Promise<UnpublishedEvent[]> {
-  return tx.execute<UnpublishedEvent[]>(
-    `SELECT id, event_type AS "eventType", payload FROM outbox WHERE published_at IS NULL
+/** Events never handed to the queue, oldest first; SKIP LOCKED, so two relays split the backlog instead of sending it twice. */
+export async function claimUnpublishedEvents(tx: EntityManager, limit: number): Promise<EventToPublish[]> {
+  return tx.execute<EventToPublish[]>(
+    `SELECT id, event_type AS "eventType" FROM outbox WHERE published_at IS NULL
       ORDER BY created_at, id LIMIT ? FOR UPDATE SKIP LOCKED`,
     [limit],
   );
 }
 
+/**
+ * Events handed to the queue more than `olderThanMs` ago and still neither
+ * delivered nor dead-lettered: their job may have been lost (a Redis restart
+ * without persistence, a flush), or may still be waiting in a long queue.
+ */
+export async function claimUndeliveredEvents(tx: EntityManager, olderThanMs: number, limit: number): Promise<EventToPublish[]> {
+  return tx.execute<EventToPublish[]>(
+    `SELECT id, event_type AS "eventType" FROM outbox
+      WHERE published_at < now() - make_interval(secs => ?) AND delivered_at IS NULL AND dead_lettered_at IS NULL
+      ORDER BY published_at LIMIT ? FOR UPDATE SKIP LOCKED`,
+    [olderThanMs / 1000, limit],
+  );
+}
+
+/** Handed to the queue (again) now. */
 export async function markEventsPublished(tx: EntityManager, ids: string[]): Promise<void> {
+  if (ids.length === 0) return;
   await tx.execute(`UPDATE outbox SET published_at = now() WHERE id IN (SELECT jsonb_array_elements_text(?::jsonb)::uuid)`, [JSON.stringify(ids)], 'run');
 }
 
-/** How many events wait to be relayed, and the age of the oldest (0 when none wait). */
-export async function outboxBacklog(em: EntityManager): Promise<{ unpublished: number; lagSeconds: number }> {
-  const [row] = await em.fork().execute<{ unpublished: string; lag: string | null }[]>(
-    `SELECT count(*)::text AS unpublished, extract(epoch FROM now() - min(created_at))::text AS lag FROM outbox WHERE published_at IS NULL`,
+export interface EventForDelivery {
+  id: string;
+  payload: unknown;
+  state: 'pending' | 'delivered' | 'dead-lettered';
+}
+
+/** The outbox row a notification job names, locked until its delivery commits; undefined when there is none (a forged job). */
+export async function lockEventForDelivery(tx: EntityManager, eventId: string): Promise<EventForDelivery | undefined> {
+  const [row] = await tx.execute<{ id: string; payload: unknown; delivered: boolean; dead: boolean }[]>(
+    `SELECT id, payload, delivered_at IS NOT NULL AS delivered, dead_lettered_at IS NOT NULL AS dead FROM outbox WHERE id = ? FOR UPDATE`,
+    [eventId],
   );
-  return { unpublished: Number(row?.unpublished ?? 0), lagSeconds: Number(row?.lag ?? 0) };
+  if (!row) return undefined;
+  return { id: row.id, payload: row.payload, state: row.delivered ? 'delivered' : row.dead ? 'dead-lettered' : 'pending' };
+}
+
+/** Its feed and audit rows are written (call in the transaction that wrote them). */
+export async function markEventDelivered(tx: EntityManager, eventId: string): Promise<void> {
+  await tx.execute(`UPDATE outbox SET delivered_at = now(), published_at = coalesce(published_at, now()) WHERE id = ?`, [eventId], 'run');
+}
+
+/** An event that can never be delivered, with the reason an operator reads before replaying it (docs/OPERATIONS.md). */
+export async function deadLetterEvent(em: EntityManager, eventId: string, reason: string): Promise<boolean> {
+  const result = await em.execute(
+    `UPDATE outbox SET dead_lettered_at = now(), dead_letter_reason = ? WHERE id = ? AND delivered_at IS NULL AND dead_lettered_at IS NULL`,
+    [reason.slice(0, 2000), eventId],
+    'run',
+  );
+  return ((result as { affectedRows?: number }).affectedRows ?? 0) > 0;
+}
+
+export interface OutboxBacklog {
+  /** Events not yet handed to the queue, and the age of the oldest in seconds (0 when none wait). */
+  unpublished: number;
+  lagSeconds: number;
+  /** Events handed to the queue whose feed and audit rows are not written yet. */
+  undelivered: number;
+  deadLettered: number;
+}
+
+export async function outboxBacklog(em: EntityManager): Promise<OutboxBacklog> {
+  const [row] = await em.fork().execute<{ unpublished: string; lag: string | null; undelivered: string; dead: string }[]>(
+    `SELECT (SELECT count(*) FROM outbox WHERE published_at IS NULL)::text AS unpublished,
+            (SELECT extract(epoch FROM now() - min(created_at)) FROM outbox WHERE published_at IS NULL)::text AS lag,
+            (SELECT count(*) FROM outbox WHERE published_at IS NOT NULL AND delivered_at IS NULL AND dead_lettered_at IS NULL)::text AS undelivered,
+            (SELECT count(*) FROM outbox WHERE dead_lettered_at IS NOT NULL)::text AS dead`,
+  );
+  return { unpublished: Number(row?.unpublished ?? 0), lagSeconds: Number(row?.lag ?? 0), undelivered: Number(row?.undelivered ?? 0), deadLettered: Number(row?.dead ?? 0) };
 }
