@@ -10,6 +10,7 @@ import { CommandQueues } from '@points/queue';
 import { httpMetrics, migrationsCheck, postgresCheck, readinessProbe, redisCheck, registerQueueGauges } from '@points/ops';
 import { adminSessionRoutes, requirePlatformAdmin } from './admin/admin-session';
 import { DASHBOARD_PATH, queueDashboard } from './admin/queue-dashboard';
+import { auditDashboardActions } from './admin/dashboard-audit';
 import { recordHttpMetrics } from './http/http-metrics';
 import { authenticate } from './auth/authenticate';
 import { CommandService } from './commands/command-service';
@@ -78,7 +79,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     res.type(deps.metrics.contentType).send(await deps.metrics.metrics());
   });
   app.use(adminSessionRoutes(deps.orm, deps.jwtSecret, authOptions));
-  app.use(DASHBOARD_PATH, requirePlatformAdmin(deps.orm, deps.jwtSecret, authOptions), queueDashboard(allQueues));
+  app.use(DASHBOARD_PATH, requirePlatformAdmin(deps.orm, deps.jwtSecret, authOptions), ...auditDashboardActions(deps.orm, deps.logger), queueDashboard(allQueues));
   // Anonymous: says which check fails, never why (that goes to the log, once per outage).
   const readiness = readinessProbe({ postgres: postgresCheck(deps.orm), migrations: migrationsCheck(deps.orm), redis: redisCheck(deps.redis) }, deps.logger);
   app.get('/readyz', async (_req, res) => {

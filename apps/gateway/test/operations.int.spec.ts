@@ -95,6 +95,31 @@ describe('queue dashboard', () => {
     expect(page.status).toBe(200);
   });
 
+  it('every change made in the dashboard is an audit row naming the admin, by token or by cookie; a refused attempt records nothing', async () => {
+    const t = await insertTenantWithStaff(stack.db.orm.em);
+    const admin = await insertUser(stack.db.orm.em, 'platform_admin', null);
+    const token = await tokenFor(admin);
+    const dashboardAudit = async () =>
+      (await call(stack.base, 'GET', '/api/platform/audit?limit=100', { token })).body.items.filter((e: { action: string }) => e.action.startsWith('queue_dashboard.'));
+    const before = (await dashboardAudit()).length;
+
+    expect((await call(stack.base, 'PUT', '/admin/queues/api/queues/dead-letters/clean/completed', { token: await tokenFor(t.manager) })).status).toBe(403);
+    expect(await dashboardAudit()).toHaveLength(before);
+
+    const added = await call(stack.base, 'POST', '/admin/queues/api/queues/dead-letters/add', { token, body: { name: 'probe', data: { note: 'added by hand' } } });
+    expect(added.status).toBe(200);
+    const login = await fetch(`${stack.base}/admin/login`, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ token }).toString() });
+    const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0];
+    const cleaned = await fetch(`${stack.base}/admin/queues/api/queues/dead-letters/clean/completed`, { method: 'PUT', headers: { cookie } });
+    expect(cleaned.status).toBe(200);
+
+    const recorded = (await dashboardAudit()).slice(0, 2);
+    expect(recorded).toEqual([
+      expect.objectContaining({ action: 'queue_dashboard.clean', actorId: admin.id, entityType: 'queue', after: expect.objectContaining({ method: 'PUT', queue: 'dead-letters', path: '/api/queues/dead-letters/clean/completed' }) }),
+      expect.objectContaining({ action: 'queue_dashboard.add', actorId: admin.id, after: expect.objectContaining({ method: 'POST', queue: 'dead-letters', body: { name: 'probe', data: { note: 'added by hand' } } }) }),
+    ]);
+  });
+
   (existsSync(CHROMIUM) ? it : it.skip)('in headless Chromium, a logged-in admin sees every queue listed', async () => {
     const { chromium } = await import('playwright-core');
     const admin = await insertUser(stack.db.orm.em, 'platform_admin', null);

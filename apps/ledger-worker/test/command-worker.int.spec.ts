@@ -1,7 +1,8 @@
+import { randomUUID } from 'node:crypto';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Registry } from 'prom-client';
 import { ledgerMetrics } from '@points/ops';
-import { TestDatabase, balances, createTestDatabase, insertTenantWithStaff, insertUser, seededRandom } from '@points/testing';
+import { TestDatabase, balances, createTestDatabase, insertCommand, insertTenantWithStaff, insertUser, seededRandom } from '@points/testing';
 import { accountingCheck, journalProblems, run } from './ledger-harness';
 import { TEST_RETRY, waitUntilFinal, workerHarness } from './worker-harness';
 
@@ -82,11 +83,61 @@ it('the same command enqueued as two different jobs is applied once', async () =
   const id = await harness.submit('award', t.manager, { userId: t.employee.id, amount: '2.50' });
   await harness.queue.add('award', { commandId: id, type: 'award', tenantId: t.tenantId }, { jobId: `${id}-duplicate` });
   await waitUntilFinal(em(), [id]);
-  await new Promise((r) => setTimeout(r, 300)); // let the duplicate job run too
+  await jobFinished(`${id}-duplicate`);
 
   expect((await balances(em(), t.tenantId)).wallets[t.employee.id]).toBe('2.50');
   const [{ n }] = await em().fork().execute<{ n: string }[]>('SELECT count(*)::text AS n FROM wallet_ledger WHERE command_id = ?', [id]);
   expect(n).toBe('1');
+});
+
+/** Waits until the job's last attempt is over; returns its final state. */
+async function jobFinished(jobId: string, timeoutMs = 30_000): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const state = await harness.queue.getJobState(jobId);
+    if (state === 'completed' || state === 'failed') return state;
+    if (Date.now() > deadline) throw new Error(`job ${jobId} still ${state}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+describe('a job forged straight into the commands queue', () => {
+  // Retries and the look-again for a missing command kept short: a forged job's attempts are the test's wait.
+  const quickly = { retry: { baseDelayMs: 20, maxDelayMs: 50, maxAttempts: 2 }, batching: { notFoundForMs: 100 } };
+
+  it('naming a command that was never stored, with another tenant in the job and its accounts alongside: fails, nothing changes anywhere', async () => {
+    harness.startWorker(quickly);
+    const victim = await fundedTenant('50.00');
+    const before = await balances(em(), victim.tenantId);
+    const forged = randomUUID();
+    const job = { commandId: forged, type: 'allocate', tenantId: victim.tenantId, payload: { tenantId: victim.tenantId, amount: '1000000.00' }, userId: victim.employee.id, amount: '50.00' };
+    await harness.queue.add('allocate', job as never, { jobId: forged });
+
+    expect(await jobFinished(forged)).toBe('failed');
+    expect(await balances(em(), victim.tenantId)).toEqual(before);
+    const [{ n }] = await em().fork().execute<{ n: string }[]>('SELECT count(*)::text AS n FROM commands WHERE id = ?', [forged]);
+    expect(n).toBe('0');
+    expect(await journalProblems(em())).toEqual([]);
+  });
+
+  it("naming one tenant's stored command with another tenant as its batching hint: the stored command is applied, to its own accounts, once", async () => {
+    harness.startWorker(quickly);
+    const owner = await fundedTenant('10.00');
+    const other = await fundedTenant('10.00');
+    const otherBefore = await balances(em(), other.tenantId);
+    const id = await insertCommand(em(), { type: 'award', tenantId: owner.tenantId, issuerId: owner.manager.id, payload: { userId: owner.employee.id, amount: '4.00' } });
+    // The forgery claims another type and tenant; only the command id is used.
+    await harness.queue.add('allocate', { commandId: id, type: 'allocate', tenantId: other.tenantId }, { jobId: `${id}-forged` });
+    await harness.queue.add('award', { commandId: id, type: 'award', tenantId: owner.tenantId }, { jobId: id });
+
+    expect((await waitUntilFinal(em(), [id])).get(id)?.status).toBe('succeeded');
+    await jobFinished(`${id}-forged`);
+    await jobFinished(id);
+    expect(await balances(em(), owner.tenantId)).toMatchObject({ pool: '6.00', wallets: expect.objectContaining({ [owner.employee.id]: '4.00' }) });
+    expect(await balances(em(), other.tenantId)).toEqual(otherBefore);
+    const [{ n }] = await em().fork().execute<{ n: string }[]>('SELECT count(*)::text AS n FROM wallet_ledger WHERE command_id = ?', [id]);
+    expect(n).toBe('1');
+  });
 });
 
 it('a job whose transaction dies before COMMIT is retried with backoff and applied once', async () => {

@@ -4,3 +4,4 @@ export * from './database-url';
 export * from './command-store';
 export * from './bound-query';
 export * from './transient-errors';
+export * from './audit/dashboard-actions';

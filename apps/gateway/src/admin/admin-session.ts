@@ -62,7 +62,10 @@ export function requirePlatformAdmin(orm: Orm, jwtSecret: string, authOptions: A
       try {
         const { payload } = await jwtVerify(cookie, key, { algorithms: ['HS256'], audience: DASHBOARD_AUDIENCE, requiredClaims: ['exp', 'sub'] });
         const user = payload.sub ? await orm.em.fork().findOne(UserSchema, payload.sub, { fields: ['role', 'active'] }) : null;
-        if (user?.active && user.role === 'platform_admin') return next();
+        if (user?.active && user.role === 'platform_admin' && payload.sub) {
+          req.caller = { userId: payload.sub, role: 'platform_admin', tenantId: null };
+          return next();
+        }
       } catch {
         // fall through to 401
       }
