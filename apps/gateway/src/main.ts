@@ -1,6 +1,6 @@
 import { createLogger, loadConfig } from '@points/config';
 import { createOrm } from '@points/db';
-import { createCommandQueues, createDeadLetterQueue, createNotificationQueue, createRedis, redisReady } from '@points/queue';
+import { checkQueueRedis, createCommandQueues, createDeadLetterQueue, createNotificationQueue, createRedis } from '@points/queue';
 import { createMetricsRegistry, onShutdown, runService } from '@points/ops';
 import { createGateway } from './app';
 
@@ -26,7 +26,8 @@ async function main(): Promise<void> {
     bodyLimit: config.BODY_LIMIT,
   });
   // Give Redis a moment so the first commands are not refused; without it the gateway still serves reads.
-  await redisReady(redis, 5_000).catch(() => logger.warn('Redis is not reachable yet: commands get 503 until it is'));
+  await checkQueueRedis(redis, { production: config.NODE_ENV === 'production', allowUnsafe: config.REDIS_ALLOW_UNSAFE, logger });
+  if (redis.status !== 'ready') logger.warn('Redis is not reachable yet: commands get 503 until it is');
   const server = gateway.app.listen(config.PORT, () => logger.info({ port: config.PORT }, 'gateway listening'));
 
   // Drain: stop accepting, let in-flight requests finish (up to 10 s), then close connections.

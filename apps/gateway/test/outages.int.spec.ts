@@ -23,7 +23,8 @@ it('with Redis down, commands get 503, /readyz is 503 and nothing is accepted; r
   const token = await tokenFor(manager);
   const body = { userId: t.employee.id, amount: '1.00' };
   await redis.kill();
-  await new Promise((r) => setTimeout(r, 200));
+  // Until the gateway has noticed (its readiness says so).
+  for (let i = 0; i < 100 && (await call(stack.base, 'GET', '/readyz')).status !== 503; i++) await new Promise((r) => setTimeout(r, 20));
   const before = await commandCount();
 
   const refused = await call(stack.base, 'POST', '/api/allocations/award-points', { token, body });
@@ -32,6 +33,10 @@ it('with Redis down, commands get 503, /readyz is 503 and nothing is accepted; r
   expect(await commandCount()).toBe(before);
   expect((await call(stack.base, 'GET', '/api/me', { token })).status).toBe(200);
   expect((await call(stack.base, 'GET', '/readyz')).status).toBe(503);
+  // A scrape still answers, promptly, with the queue gauges' last values.
+  const scrape = await fetch(`${stack.base}/metrics`);
+  expect(scrape.status).toBe(200);
+  expect(await scrape.text()).toMatch(/points_http_requests_total/);
 
   await redis.restart();
   let accepted = refused;

@@ -1,6 +1,6 @@
 import { createLogger, loadConfig } from '@points/config';
 import { createOrm } from '@points/db';
-import { createCommandQueues, createRedis } from '@points/queue';
+import { createCommandQueues, createRedis, checkQueueRedis } from '@points/queue';
 import { createMetricsRegistry, ledgerMetrics, onShutdown, registerQueueGauges, runService, startOpsServer, workerReadiness } from '@points/ops';
 import { startCommandWorker } from './worker/command-worker';
 import { startCommandSweeper } from './worker/command-sweeper';
@@ -12,6 +12,7 @@ async function main(): Promise<void> {
   const orm = await createOrm(config.DATABASE_URL, config.DB_POOL_MAX);
   const workerRedis = createRedis(config.REDIS_URL, 'worker');
   const queueRedis = createRedis(config.REDIS_URL, 'worker');
+  await checkQueueRedis(queueRedis, { production: config.NODE_ENV === 'production', allowUnsafe: config.REDIS_ALLOW_UNSAFE, logger });
   const queues = createCommandQueues(queueRedis, config.QUEUE_PREFIX);
 
   const registry = createMetricsRegistry('ledger-worker');

@@ -61,13 +61,14 @@ it('PostgreSQL stopped under load for longer than a defect’s attempts: every a
   const bulk = await insertBulkAward(em(), { tenantId: t.tenantId, issuerId: t.manager.id, description: 'during the outage', rows: employees.map((u) => ({ userRef: u.id, amountText: '2.00', description: null })) });
   const ids = [...stored.map((c) => c.id), bulk.id];
 
+  const opsPort = await freePort();
   worker = await startAppProcess(
     'ledger-worker',
     {
       DATABASE_URL: db.url,
       REDIS_URL: testRedisUrl(),
       QUEUE_PREFIX: harness.prefix,
-      LEDGER_WORKER_PORT: String(await freePort()),
+      LEDGER_WORKER_PORT: String(opsPort),
       LEDGER_CONCURRENCY: '8',
       LEDGER_MAX_ATTEMPTS: String(ATTEMPTS_FOR_A_DEFECT),
       LEDGER_RETRY_MAX_DELAY_MS: '1000',
@@ -81,6 +82,11 @@ it('PostgreSQL stopped under load for longer than a defect’s attempts: every a
   await pg.stop();
   for (const command of stored.slice(100)) await enqueueCommand(harness.queues, command);
   await enqueueCommand(harness.queues, { id: bulk.id, type: 'bulk_award', tenantId: t.tenantId, payload: null });
+  // An operator's scrape during the outage answers, promptly, and crashes nothing.
+  const scrape = await fetch(`http://127.0.0.1:${opsPort}/metrics`);
+  expect(scrape.status).toBe(200);
+  expect(await scrape.text()).toMatch(/points_queue_jobs\{queue="commands"/);
+  expect((await fetch(`http://127.0.0.1:${opsPort}/readyz`)).status).toBe(503);
   await new Promise((r) => setTimeout(r, OUTAGE_MS));
   await pg.start();
 

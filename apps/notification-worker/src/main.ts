@@ -1,7 +1,7 @@
 import { EntityManager } from '@mikro-orm/postgresql';
 import { createLogger, loadConfig } from '@points/config';
 import { createOrm } from '@points/db';
-import { createDeadLetterQueue, createNotificationQueue, createRedis } from '@points/queue';
+import { createDeadLetterQueue, createNotificationQueue, createRedis, checkQueueRedis } from '@points/queue';
 import { createMetricsRegistry, onShutdown, registerQueueGauges, runService, startOpsServer, workerReadiness } from '@points/ops';
 import { startOutboxRelay } from './outbox/outbox-relay';
 import { registerOutboxGauges } from './outbox/outbox-gauges';
@@ -15,6 +15,7 @@ async function main(): Promise<void> {
   const em = orm.em as EntityManager;
   const queueRedis = createRedis(config.REDIS_URL, 'worker');
   const workerRedis = createRedis(config.REDIS_URL, 'worker');
+  await checkQueueRedis(queueRedis, { production: config.NODE_ENV === 'production', allowUnsafe: config.REDIS_ALLOW_UNSAFE, logger });
   const notifications = createNotificationQueue(queueRedis, config.QUEUE_PREFIX);
   const deadLetters = createDeadLetterQueue(queueRedis, config.QUEUE_PREFIX);
 

@@ -1,5 +1,8 @@
 import { Redis } from 'ioredis';
+import { Registry } from 'prom-client';
+import { readForScrape } from '@points/ops';
 import { PrivatePostgres, PrivateRedis, insertEmployees, insertTenantWithStaff, insertUser, startPrivatePostgres, startPrivateRedis } from '@points/testing';
+import { registerOutboxGauges } from '../src/outbox/outbox-gauges';
 import { NotificationWorld, count, notificationProblems, notificationWorld } from './notification-harness';
 
 /**
@@ -95,9 +98,15 @@ it('Redis restarted without persistence with a backlog: every event is sent agai
 
 it('PostgreSQL stopped while the worker delivers a backlog, for longer than a defect’s attempts: every event is delivered once it is back', async () => {
   const ids = await queuedBacklog();
+  const registry = new Registry();
+  registerOutboxGauges(registry, world.em);
+  await registry.metrics();
   await pg.stop();
   // Two attempts for a defect, a second between retries: the old policy gave up within seconds.
   world.startWorker({ retry: { baseDelayMs: 200, maxDelayMs: 1000, maxAttempts: 2 } });
+  // The outbox gauges still answer a scrape, with their last values, while the database is gone.
+  const scrape = await readForScrape(() => registry.metrics(), 10_000);
+  expect(scrape).toMatch(/points_outbox_undelivered \d/);
   await new Promise((r) => setTimeout(r, OUTAGE_MS));
   await pg.start();
 

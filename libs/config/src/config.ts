@@ -43,6 +43,8 @@ const EnvSchema = z.object({
   NODE_ENV: z.string().default('development'),
   DATABASE_URL: z.string().default('postgres://postgres@127.0.0.1:5432/points'),
   REDIS_URL: z.string().default('redis://127.0.0.1:6379'),
+  /** Start in production although Redis may evict queue keys or has no persistence (checked at start; see docs/OPERATIONS.md). */
+  REDIS_ALLOW_UNSAFE: z.enum(['true', 'false']).default('false').transform((value) => value === 'true'),
   QUEUE_PREFIX: z.string().min(1).default('points'),
   JWT_SECRET: z.string().min(16).default(DEV_JWT_SECRET),
   /** Longest bearer-token lifetime the gateway accepts: a token whose `exp` is further away is refused. */

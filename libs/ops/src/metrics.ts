@@ -13,6 +13,31 @@ export function createMetricsRegistry(service: string): Registry {
   return registry;
 }
 
+/** How long a gauge may wait on PostgreSQL or Redis before the scrape answers without it. */
+export const SCRAPE_READ_TIMEOUT_MS = 2_000;
+
+/**
+ * A read for a gauge, given up after SCRAPE_READ_TIMEOUT_MS or on error
+ * (undefined): while a dependency is down, a scrape still answers promptly with
+ * the last values (readiness says what is down), and never crashes the process.
+ */
+export function readForScrape<T>(read: () => Promise<T>, timeoutMs = SCRAPE_READ_TIMEOUT_MS): Promise<T | undefined> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(undefined), timeoutMs);
+    timer.unref();
+    read().then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      () => {
+        clearTimeout(timer);
+        resolve(undefined);
+      },
+    );
+  });
+}
+
 const JOB_STATES = ['waiting', 'active', 'failed', 'delayed', 'completed'] as const;
 
 /** `points_queue_jobs{queue,state}`: the depth of every queue, read when scraped. */
@@ -23,14 +48,11 @@ export function registerQueueGauges(registry: Registry, queues: Queue[]): void {
     labelNames: ['queue', 'state'],
     registers: [registry],
     async collect() {
-      for (const queue of queues) {
-        try {
-          const counts = await queue.getJobCounts(...JOB_STATES);
-          for (const state of JOB_STATES) this.set({ queue: queue.name, state }, counts[state] ?? 0);
-        } catch {
-          // Redis is down: readiness reports it; the gauge keeps its last values.
-        }
-      }
+      const counts = await Promise.all(queues.map((queue) => readForScrape(() => queue.getJobCounts(...JOB_STATES))));
+      queues.forEach((queue, i) => {
+        // Undefined while Redis is down: the gauge keeps its last values.
+        for (const state of JOB_STATES) if (counts[i]) this.set({ queue: queue.name, state }, counts[i]?.[state] ?? 0);
+      });
     },
   });
 }

@@ -3,3 +3,4 @@ export * from './command-queue';
 export * from './notification-queue';
 export * from './worker-options';
 export * from './retry-policy';
+export * from './redis-durability';

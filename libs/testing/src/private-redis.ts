@@ -1,5 +1,8 @@
 import { ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 /**
  * A Redis server of the test's own, on a free port, for fault tests: stopping it
@@ -23,11 +26,14 @@ export async function freePort(): Promise<number> {
   });
 }
 
-export async function startPrivateRedis(): Promise<PrivateRedis> {
+/** `args` are extra server settings after the defaults (no persistence), e.g. ['--appendonly', 'yes']; later ones win. */
+export async function startPrivateRedis(options: { args?: string[] } = {}): Promise<PrivateRedis> {
   const port = await freePort();
+  // Its own directory: a server with persistence on writes its files there, not in the working directory.
+  const dir = mkdtempSync(join(tmpdir(), 'points-redis-'));
   let child: ChildProcess;
   const start = async () => {
-    child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, ...(options.args ?? [])], { stdio: ['ignore', 'pipe', 'inherit'] });
     await new Promise<void>((resolve, reject) => {
       child.once('error', reject);
       child.stdout?.on('data', (chunk: Buffer) => chunk.toString().includes('Ready to accept connections') && resolve());

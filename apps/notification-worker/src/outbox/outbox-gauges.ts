@@ -1,17 +1,18 @@
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Gauge, Registry } from 'prom-client';
 import { OutboxBacklog, outboxBacklog } from '@points/db';
+import { readForScrape } from '@points/ops';
 
 /**
  * The outbox's backlog as gauges, read with one query per scrape. While
  * PostgreSQL is unreachable the gauges keep their last values (the scrape still
- * answers; readiness says the database is down).
+ * answers within SCRAPE_READ_TIMEOUT_MS; readiness says the database is down).
  */
 export function registerOutboxGauges(registry: Registry, em: EntityManager): void {
   let pending: Promise<OutboxBacklog | null> | null = null;
   const backlog = () => {
-    pending ??= outboxBacklog(em)
-      .catch(() => null)
+    pending ??= readForScrape(() => outboxBacklog(em))
+      .then((b) => b ?? null)
       .finally(() => setTimeout(() => (pending = null), 500).unref());
     return pending;
   };
