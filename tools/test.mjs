@@ -1,5 +1,5 @@
-// `npm test`: the same service set-up as `npm run up`, then every project's lint
-// and tests. Integration tests create their own database (points_test_*) and
+// `npm test`: the same service set-up as `npm run up`, then a type check, every
+// project's lint and tests. Integration tests create their own database (points_test_*) and
 // queue prefix per test file, so they never touch a developer's data.
 import { spawnSync } from 'node:child_process';
 import { ensureChromium } from './lib/browser.mjs';
@@ -22,6 +22,12 @@ const env = {
   LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent',
 };
 const extra = process.argv.slice(2);
+// Type errors fail the run like lint errors do (jest's transform does not type-check).
+const typecheck = spawnSync('npx', ['tsc', '-p', 'tsconfig.base.json', '--noEmit'], { cwd: ROOT, env, stdio: 'inherit' });
+if (typecheck.status !== 0) {
+  console.error('✗ type check failed (npm run typecheck)');
+  process.exit(typecheck.status ?? 1);
+}
 // A hung test run must fail loudly rather than eat CI's time.
 const TIMEOUT_MS = 30 * 60 * 1000;
 const result = spawnSync('npx', ['nx', 'run-many', '-t', 'lint', 'test', '--parallel=1', '--outputStyle=stream', ...extra], {

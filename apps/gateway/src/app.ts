@@ -43,6 +43,8 @@ export interface GatewayDeps {
   trustProxy?: boolean | number | string;
   rateLimitPerMinute: number;
   bodyLimit: string;
+  /** `BULK_MAX_PENDING_PER_TENANT`: a tenant's bulk awards waiting or running at once (429 beyond; default 5). */
+  bulkMaxPendingPerTenant?: number;
 }
 
 export interface Gateway {
@@ -68,9 +70,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
   registerQueueGauges(deps.metrics, allQueues);
   // TLS is terminated in front of the gateway; upgrading requests would break /docs on plain http.
   app.use(helmet({ contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } } }));
-  // Bulk uploads (up to 100,000 rows) get their own, larger limit; everything else stays small.
-  app.use('/api/allocations/bulk-awards', express.json({ limit: '20mb', strict: true }), express.text({ type: 'text/csv', limit: '20mb' }));
-  app.use(express.json({ limit: deps.bodyLimit, strict: true }));
+  // No body parser here: each API route reads its body after authentication and the rate limit (ApiRouter).
 
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
@@ -91,12 +91,12 @@ export function createGateway(deps: GatewayDeps): Gateway {
   const registry = createRegistry();
   const api = new ApiRouter(registry, authenticate(deps.orm, deps.jwtSecret, authOptions), [
     perUserRateLimit({ limitPerMinute: deps.rateLimitPerMinute, redis: deps.redis, keyPrefix: `${deps.queues.commands.opts.prefix ?? 'bull'}:rate-limit:`, logger: deps.logger }),
-  ]);
+  ], deps.bodyLimit);
   const commands = new CommandService({ orm: deps.orm, redis: deps.redis, queues: deps.queues });
   platformRoutes(api, deps.orm, commands);
   tenantRoutes(api, deps.orm, commands);
   socialRoutes(api, deps.orm);
-  bulkRoutes(api, { orm: deps.orm, commands });
+  bulkRoutes(api, { orm: deps.orm, commands, maxPendingPerTenant: deps.bulkMaxPendingPerTenant ?? 5 });
   auditRoutes(api, deps.orm);
   commandStatusRoutes(api, commands);
   app.use(api.router);

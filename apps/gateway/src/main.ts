@@ -24,6 +24,7 @@ async function main(): Promise<void> {
     trustProxy: config.TRUST_PROXY,
     rateLimitPerMinute: config.RATE_LIMIT_PER_MINUTE,
     bodyLimit: config.BODY_LIMIT,
+    bulkMaxPendingPerTenant: config.BULK_MAX_PENDING_PER_TENANT,
   });
   // Give Redis a moment so the first commands are not refused; without it the gateway still serves reads.
   await checkQueueRedis(redis, { production: config.NODE_ENV === 'production', allowUnsafe: config.REDIS_ALLOW_UNSAFE, logger });

@@ -21,6 +21,10 @@ beforeAll(async () => {
   a = await insertTenantWithStaff(stack.db.orm.em);
   b = await insertTenantWithStaff(stack.db.orm.em);
   admin = await insertUser(stack.db.orm.em, 'platform_admin', null);
+  // The bulk route refuses at once what the source cannot cover: give the sources something
+  // (set directly: no worker runs here, and only roles are under test).
+  await stack.db.orm.em.fork().execute('UPDATE tenants SET points_allocation_balance = 100 WHERE id = ?', [a.tenantId]);
+  await stack.db.orm.em.fork().execute('UPDATE lead_budgets SET balance = 100 WHERE user_id = ?', [a.lead.id]);
   commandOfA = await insertCommand(stack.db.orm.em, { type: 'award', tenantId: a.tenantId, issuerId: a.lead.id, payload: { userId: a.employee.id, amount: '1.00' } });
 });
 afterAll(() => stack.stop());

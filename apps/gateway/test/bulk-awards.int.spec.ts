@@ -102,6 +102,8 @@ it('refuses an unreadable upload with 400, and shows a bulk award only to its cr
   expect(empty.status).toBe(400);
 
   const leadToken = await tokenFor(t.lead);
+  const delegated = await call(stack.base, 'POST', '/api/allocations/distribute-to-lead', { token: managerToken, headers: { prefer: 'wait=10' }, body: { leadId: t.lead.id, amount: '10' } });
+  expect(delegated.status).toBe(200);
   const accepted = await call(stack.base, 'POST', '/api/allocations/bulk-awards', { token: leadToken, body: { items: [{ userId: staff[0].id, amount: '1' }] } });
   await until(accepted.body.statusUrl, leadToken, finished);
   expect((await call(stack.base, 'GET', accepted.body.statusUrl, { token: managerToken })).status).toBe(200);
@@ -148,9 +150,10 @@ it('an upload whose media type only resembles text/csv is a 400, and an empty or
 it('a rejected bulk award carries its code, on the resource and on each row error; a total above the largest amount is INSUFFICIENT_BALANCE, not a failure', async () => {
   const before = await balances(stack.db.orm.em, t.tenantId);
   const tooMuch = `userId,amount\n${staff[30].id},5000000000000.00\n${staff[31].id},5000000000000.00\n`;
-  const accepted = await call(stack.base, 'POST', '/api/allocations/bulk-awards', { token: managerToken, rawBody: tooMuch, headers: { 'content-type': 'text/csv' } });
-  const seen = await until(accepted.body.statusUrl, managerToken, finished);
-  expect(seen[seen.length - 1]).toMatchObject({ status: 'rejected', code: 'INSUFFICIENT_BALANCE', errors: [{ row: 0, field: 'items', code: 'INSUFFICIENT_BALANCE' }] });
+  // Refused before anything is stored: the amounts alone exceed the pool (the ledger would refuse it too, with the source locked).
+  const refused = await call(stack.base, 'POST', '/api/allocations/bulk-awards', { token: managerToken, rawBody: tooMuch, headers: { 'content-type': 'text/csv' } });
+  expect(refused.status).toBe(422);
+  expect(refused.body.error).toMatchObject({ code: 'INSUFFICIENT_BALANCE', details: [{ field: 'items', requested: '10000000000000.00' }] });
 
   const badRow = await call(stack.base, 'POST', '/api/allocations/bulk-awards', { token: managerToken, body: { items: [{ userId: staff[32].id, amount: '1.001' }] } });
   const rejected = await until(badRow.body.statusUrl, managerToken, finished);

@@ -35,7 +35,7 @@ export interface Stack {
  * ledger worker as a child process.
  */
 export async function startStack(
-  options: { worker?: boolean; rateLimitPerMinute?: number; redisUrl?: string; trustProxy?: boolean | number | string; jwtMaxTtlSeconds?: number } = {},
+  options: { worker?: boolean; rateLimitPerMinute?: number; redisUrl?: string; trustProxy?: boolean | number | string; jwtMaxTtlSeconds?: number; bulkMaxPendingPerTenant?: number } = {},
 ): Promise<Stack> {
   const db = await createTestDatabase(10);
   const prefix = testQueuePrefix();
@@ -58,6 +58,7 @@ export async function startStack(
       trustProxy: options.trustProxy,
       rateLimitPerMinute: options.rateLimitPerMinute ?? 100_000,
       bodyLimit: '100kb',
+      bulkMaxPendingPerTenant: options.bulkMaxPendingPerTenant,
     });
     const server: Server = instance.app.listen(0);
     await new Promise((r) => server.once('listening', r));

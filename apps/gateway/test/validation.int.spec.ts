@@ -164,13 +164,19 @@ it('a crafted cursor is a 400 on time-keyed and version-keyed lists alike', asyn
   }
 });
 
-it('a body over the size limit is refused', async () => {
+it('a body over the size limit is refused with 413 and the SPEC code', async () => {
   const response = await call(stack.base, 'POST', '/api/recognitions', { token: await tokenFor(t.manager), body: { recipientId: t.employee.id, points: '1', message: 'x'.repeat(200_000) } });
-  expect(response.status).toBe(400);
-  expect(response.body.error.message).toMatch(/too large/);
+  expect(response.status).toBe(413);
+  expect(response.body.error).toEqual({ code: 'VALIDATION_FAILED', message: 'the request body is too large', details: [{ field: 'body', message: 'larger than the limit of 102400 bytes' }] });
 });
 
 async function commandCount(): Promise<number> {
   const [row] = await stack.db.orm.em.fork().execute<{ n: string }[]>('SELECT count(*)::text AS n FROM commands');
   return Number(row.n);
 }
+
+it.each(['%', '%zz', '%E0%A4%A', '%ED%A0%80', '%C0%80', '%FF'])('a path id that is not valid percent-encoded UTF-8 (%s) is a 400 naming the path, not a 500', async (id) => {
+  const response = await call(stack.base, 'GET', `/api/commands/${id}`, { token: await tokenFor(t.manager) });
+  expect(response.status).toBe(400);
+  expect(response.body.error).toEqual({ code: 'VALIDATION_FAILED', message: 'the path is not valid percent-encoded UTF-8', details: [{ field: 'path', message: 'malformed percent-encoding' }] });
+});

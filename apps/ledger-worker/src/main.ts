@@ -5,6 +5,7 @@ import { createMetricsRegistry, ledgerMetrics, onShutdown, registerQueueGauges, 
 import { startCommandWorker } from './worker/command-worker';
 import { startCommandSweeper } from './worker/command-sweeper';
 import { startBulkAwardWorker } from './bulk/bulk-worker';
+import { startBulkRowsPurge } from './bulk/bulk-rows-purge';
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -36,11 +37,13 @@ async function main(): Promise<void> {
     intervalMs: config.COMMAND_SWEEP_INTERVAL_MS,
     stuckAfterMs: config.COMMAND_STUCK_AFTER_MS,
   });
+  const stopPurge = startBulkRowsPurge(orm.em, logger, { retentionDays: config.BULK_ROWS_RETENTION_DAYS, intervalMs: 10 * 60_000 });
   const ops = await startOpsServer(config.LEDGER_WORKER_PORT, workerReadiness(orm, queueRedis, { commandQueue: queues.commands }), registry, logger);
   logger.info({ port: config.LEDGER_WORKER_PORT, concurrency: config.LEDGER_CONCURRENCY }, 'ledger worker started');
 
   onShutdown(logger, [
     async () => stopSweeper(),
+    async () => stopPurge(),
     () => worker.close(),
     () => bulkWorker.close(),
     () => Promise.all(Object.values(queues).map((queue) => queue.close())),

@@ -1,5 +1,6 @@
 import { EntityManager } from '@mikro-orm/postgresql';
 import { TestDatabase, balances, createTestDatabase, insertBulkAward, insertTenantWithStaff, insertUser, journalCounts } from '@points/testing';
+import { purgeFinishedBulkRows } from '@points/db';
 import { processBulkAward } from '../src/bulk/process-bulk-award';
 import { accountingCheck, journalProblems, run } from './ledger-harness';
 
@@ -165,4 +166,36 @@ it("a lead's bulk award locks the lead's budget and the recipients' wallets, not
   expect(outcome.status).toBe('succeeded');
   expect(seen).toEqual({ pool: 'free', budget: 'locked', wallet: 'locked' });
   expect((await balances(em(), t.tenantId)).budgets[t.lead.id]).toBe('97.00');
+});
+
+it('the uploaded rows of a bulk award finished longer ago than the retention are purged; the award, its journals and its row errors stay', async () => {
+  const t = await tenantWithEmployees('1000.00', 4);
+  const upload = (rows: { userRef: string; amountText: string; description: null }[]) =>
+    insertBulkAward(em(), { tenantId: t.tenantId, issuerId: t.manager.id, description: 'retention', rows }).then((b) => b.id);
+  const old = await upload(t.staff.map((u) => bulkRow(u.id, '1.00')));
+  const oldRejected = await upload([bulkRow('nobody@example.test', '1.00')]);
+  const recent = await upload(t.staff.map((u) => bulkRow(u.id, '2.00')));
+  const pending = await upload(t.staff.map((u) => bulkRow(u.id, '3.00')));
+  for (const id of [old, oldRejected, recent]) await processBulkAward(em(), id);
+  await em().fork().execute(`UPDATE bulk_awards SET completed_at = now() - interval '31 days' WHERE id IN (?, ?)`, [old, oldRejected]);
+  await em().fork().execute(`UPDATE bulk_awards SET created_at = now() - interval '40 days' WHERE id = ?`, [pending]);
+  const kept = async () => em().fork().execute<Record<string, unknown>[]>('SELECT id, status, succeeded, failed, total_amount, errors FROM bulk_awards WHERE tenant_id = ? ORDER BY id', [t.tenantId]);
+  const before = { awards: await kept(), journals: await journalCounts(em()), balances: await balances(em(), t.tenantId) };
+
+  expect(await purgeFinishedBulkRows(em(), 30)).toBe(2);
+  expect(await purgeFinishedBulkRows(em(), 30)).toBe(0);
+
+  const rows = await em().fork().execute<{ id: string; n: number }[]>('SELECT bulk_award_id AS id, count(*)::int AS n FROM bulk_award_items WHERE bulk_award_id IN (?, ?, ?, ?) GROUP BY 1', [old, oldRejected, recent, pending]);
+  expect(Object.fromEntries(rows.map((r) => [r.id, r.n]))).toEqual({ [recent]: 4, [pending]: 4 });
+  expect({ awards: await kept(), journals: await journalCounts(em()), balances: await balances(em(), t.tenantId) }).toEqual(before);
+  expect((before.awards.find((a) => a.id === oldRejected)?.errors as unknown[]).length).toBe(1);
+  expect(await journalProblems(em())).toEqual([]);
+});
+
+it('a total above the largest amount a balance can hold is rejected INSUFFICIENT_BALANCE by the ledger, never retried into failed', async () => {
+  const t = await tenantWithEmployees('1000.00', 2);
+  const bulkId = (await insertBulkAward(em(), { tenantId: t.tenantId, issuerId: t.manager.id, description: null, rows: t.staff.map((u) => bulkRow(u.id, '9999999999999.99')) })).id;
+  const before = await balances(em(), t.tenantId);
+  expect(await processBulkAward(em(), bulkId)).toMatchObject({ status: 'rejected', error: { code: 'INSUFFICIENT_BALANCE' } });
+  expect(await balances(em(), t.tenantId)).toEqual(before);
 });

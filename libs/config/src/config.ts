@@ -63,6 +63,10 @@ const EnvSchema = z.object({
   COMMAND_STUCK_AFTER_MS: z.coerce.number().int().min(100).default(60_000),
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(600),
   BODY_LIMIT: z.string().default('100kb'),
+  /** A tenant's bulk awards waiting or running at once; another is refused with 429 until one finishes. */
+  BULK_MAX_PENDING_PER_TENANT: z.coerce.number().int().min(1).max(1000).default(5),
+  /** Days the uploaded rows of a finished bulk award are kept (its journals, totals and row errors stay). */
+  BULK_ROWS_RETENTION_DAYS: z.coerce.number().int().min(1).default(30),
   NOTIFICATION_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(8),
   OUTBOX_POLL_MS: z.coerce.number().int().min(10).default(200),
   OUTBOX_BATCH_SIZE: z.coerce.number().int().min(1).max(5000).default(500),

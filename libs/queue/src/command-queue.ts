@@ -28,9 +28,17 @@ export function commandJobOptions(queue: CommandQueueKey): JobsOptions {
   }
 }
 
-/** Enqueues a stored command on its catalog queue; the job id is the command id, so a repeat is a no-op. */
-export async function enqueueCommand(queues: CommandQueues, command: { id: string; type: CommandType; tenantId: string | null; payload: unknown }): Promise<void> {
+/**
+ * Enqueues a stored command on its catalog queue; the job id is the command id,
+ * so a repeat is a no-op. A `priority` (1 first) orders jobs that wait; a job
+ * without one goes before them all (the sweeper's, already late).
+ */
+export async function enqueueCommand(
+  queues: CommandQueues,
+  command: { id: string; type: CommandType; tenantId: string | null; payload: unknown },
+  options: { priority?: number } = {},
+): Promise<void> {
   const queue = commandSpec(command.type).queue;
   const job: CommandJob = { commandId: command.id, type: command.type, tenantId: targetTenantOf(command) };
-  await queues[queue].add(command.type, job, { ...commandJobOptions(queue), jobId: command.id });
+  await queues[queue].add(command.type, job, { ...commandJobOptions(queue), jobId: command.id, ...(options.priority ? { priority: options.priority } : {}) });
 }

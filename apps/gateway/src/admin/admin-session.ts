@@ -26,7 +26,7 @@ export function adminSessionRoutes(orm: Orm, jwtSecret: string, authOptions: Aut
 <form method="post" action="/admin/login"><textarea name="token" rows="4" cols="80" aria-label="token"></textarea><br><button type="submit">Sign in</button></form>
 </body></html>`);
   });
-  router.post('/admin/login', express.urlencoded({ extended: false, limit: '10kb' }), (req, _res, next) => {
+  router.post('/admin/login', express.urlencoded({ extended: false, limit: '10kb', inflate: false }), (req, _res, next) => {
     const token = typeof req.body?.token === 'string' ? req.body.token.trim() : '';
     if (token && !req.headers.authorization) req.headers.authorization = `Bearer ${token}`;
     next();

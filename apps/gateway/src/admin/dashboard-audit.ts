@@ -15,7 +15,7 @@ const VERBS = ['add', 'retry', 'promote', 'clean', 'pause', 'resume', 'concurren
  */
 export function auditDashboardActions(orm: Orm, logger: Logger): RequestHandler[] {
   return [
-    express.json({ limit: '100kb' }),
+    express.json({ limit: '100kb', inflate: false }),
     async (req, res, next) => {
       if (req.method === 'GET' || req.method === 'HEAD' || req.method === 'OPTIONS') return next();
       const segments = req.path.split('/').filter(Boolean);

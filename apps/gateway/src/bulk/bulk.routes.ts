@@ -6,13 +6,15 @@ import { jsonResponse } from '../openapi/responses';
 import { Caller, tenantOf } from '../http/request-context';
 import { CommandHeaders } from '../commands/command-headers';
 import { CommandService } from '../commands/command-service';
+import { BULK_BODY_LIMIT } from '../http/body-parsers';
+import { BULK_RETRY_AFTER_SECONDS, admitBulkAward, refuseUncoverable } from './bulk-admission';
 import { fromCsv, fromJson } from './parse-bulk-upload';
 
 const BULK = commandSpec('bulk_award');
 const BulkAwardQuery = z.object({ description: z.string().trim().max(500).optional().describe('names the whole award (text/csv uploads; a JSON body has its own)') });
 
 /** POST a bulk award (JSON or CSV) and follow its progress. It is a command like any other; only its rows are stored apart. */
-export function bulkRoutes(api: ApiRouter, deps: { orm: Orm; commands: CommandService }): void {
+export function bulkRoutes(api: ApiRouter, deps: { orm: Orm; commands: CommandService; maxPendingPerTenant: number }): void {
   api.route({
     method: 'post',
     path: BULK.route.path,
@@ -23,23 +25,34 @@ export function bulkRoutes(api: ApiRouter, deps: { orm: Orm; commands: CommandSe
     roles: BULK.roles,
     body: BulkAwardBody,
     alternativeBodies: { 'text/csv': BulkAwardCsv },
+    bodyLimit: BULK_BODY_LIMIT,
     query: BulkAwardQuery,
     headers: CommandHeaders.pick({ 'idempotency-key': true }),
     responses: { 202: jsonResponse('Accepted; follow statusUrl (also in the Location header) for progress and row errors', BulkAwardView) },
-    errors: ['IDEMPOTENCY_KEY_REUSED'],
+    errors: ['IDEMPOTENCY_KEY_REUSED', 'INSUFFICIENT_BALANCE'],
     handler: async ({ req, res, caller, body, query, headers }) => {
       const upload = req.is('text/csv') ? fromCsv(typeof body === 'string' ? body : '', query.description) : fromJson(body);
       const tenantId = tenantOf(req);
-      const command = await deps.commands.submit({
-        type: 'bulk_award',
-        caller,
-        payload: { description: upload.description, rows: upload.rows.length },
-        // A retry is "the same request" only with the same rows.
-        fingerprint: upload,
-        idempotencyKey: headers['idempotency-key'],
-        requestId: String(req.id ?? ''),
-        attach: (tx, bulkId) => insertBulkAwardRows(tx, bulkId, { tenantId, issuerId: caller.userId, description: upload.description, rows: upload.rows }),
-      });
+      await refuseUncoverable(deps.orm, caller, upload.rows, headers['idempotency-key']);
+      const command = await deps.commands
+        .submit({
+          type: 'bulk_award',
+          caller,
+          payload: { description: upload.description, rows: upload.rows.length },
+          // A retry is "the same request" only with the same rows.
+          fingerprint: upload,
+          idempotencyKey: headers['idempotency-key'],
+          requestId: String(req.id ?? ''),
+          attach: async (tx, bulkId) => {
+            const hint = await admitBulkAward(tx, tenantId, deps.maxPendingPerTenant);
+            await insertBulkAwardRows(tx, bulkId, { tenantId, issuerId: caller.userId, description: upload.description, rows: upload.rows });
+            return hint;
+          },
+        })
+        .catch((error: unknown) => {
+          if (error instanceof AppError && error.code === 'RATE_LIMITED') res.setHeader('Retry-After', String(BULK_RETRY_AFTER_SECONDS));
+          throw error;
+        });
       const view = toView(await mustFind(deps.orm, command.id));
       res.setHeader('Location', view.statusUrl);
       res.status(202).json(view);

@@ -1,6 +1,6 @@
 import { parse } from 'csv-parse/sync';
 import { z } from 'zod';
-import { AppError, BulkAwardBody, MAX_BULK_ROWS } from '@points/contracts';
+import { AppError, BulkAwardBody, BulkAwardRow, MAX_BULK_ROWS } from '@points/contracts';
 import { NewBulkAwardRow } from '@points/db';
 
 export interface BulkUpload {
@@ -38,11 +38,22 @@ export function fromCsv(text: string, description: string | undefined): BulkUplo
   if (records.length === 0 || records.length > MAX_BULK_ROWS) {
     throw new AppError('VALIDATION_FAILED', `a bulk award has 1 to ${MAX_BULK_ROWS} rows`, [{ field: 'rows', message: `got ${records.length}` }]);
   }
+  ensureFieldLengths(records);
   return {
     description: description || null,
     rows: records.map((r) => ({ userRef: r.userId || r.email || '', amountText: r.amount ?? '', description: r.description || null })),
   };
 }
+
+/** A CSV cell is bounded like the same JSON field (BulkAwardRow): a 400 naming the first bad cells, as `items.<index>.<column>`. */
+function ensureFieldLengths(records: Record<string, string>[]): void {
+  const parsed = CsvRows.safeParse(records.map((r) => ({ userId: r.userId || undefined, email: r.email || undefined, amount: r.amount ?? '', description: r.description || undefined })));
+  if (parsed.success) return;
+  const details = parsed.error.issues.slice(0, 100).map((issue) => ({ field: `items.${issue.path.join('.')}`, message: issue.message }));
+  throw new AppError('VALIDATION_FAILED', `${parsed.error.issues.length} CSV cells are invalid`, details);
+}
+
+const CsvRows = z.array(BulkAwardRow);
 
 /** Numbers keep their shortest decimal rendering, so 0.1 + 0.2 still fails the ledger's 2-places rule. */
 function amountText(amount: unknown): string {

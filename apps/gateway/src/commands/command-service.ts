@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Redis } from 'ioredis';
 import { AppError, CommandResource, CommandType, isFinal, isManager } from '@points/contracts';
-import { Orm, StoredCommand, findCommand, storeCommand } from '@points/db';
+import { Orm, QueueHint, StoredCommand, findCommand, storeCommand } from '@points/db';
 import { CommandQueues, enqueueCommand } from '@points/queue';
 import { Caller } from '../http/request-context';
 
@@ -21,8 +21,8 @@ export interface Submission {
   fingerprint?: unknown;
   idempotencyKey?: string;
   requestId?: string;
-  /** Companion rows stored in the same transaction as the command (a bulk upload's rows). */
-  attach?: (tx: EntityManager, commandId: string) => Promise<void>;
+  /** Companion rows stored in the same transaction as the command (a bulk upload's rows); may say how to queue it. */
+  attach?: (tx: EntityManager, commandId: string) => Promise<QueueHint | void>;
 }
 
 /**
@@ -46,8 +46,8 @@ export class CommandService {
       { type, tenantId: caller.tenantId, issuerId: caller.userId, payload, idempotencyKey, requestHash, requestId: submission.requestId },
       {
         attach: submission.attach,
-        accept: (stored) =>
-          withTimeout(enqueueCommand(this.deps.queues, { ...stored, payload }), 3_000).catch(() => {
+        accept: (stored, hint) =>
+          withTimeout(enqueueCommand(this.deps.queues, { ...stored, payload }, hint), 3_000).catch(() => {
             throw unavailable();
           }),
       },

@@ -4,9 +4,10 @@ import { z } from 'zod';
 import { ErrorCode, ROLES, Role, httpStatusOf } from '@points/contracts';
 import { requireRole } from '../auth/require-role';
 import { Caller, callerOf } from '../http/request-context';
+import { bodyParsers } from '../http/body-parsers';
 import { ensureStorableText } from '../http/storable-text';
 import { validate } from '../http/validate';
-import { errorResponses } from './responses';
+import { errorBodyWith, errorResponses } from './responses';
 
 /** A schema of named parts: params, query, headers. */
 export type ZodObjectLike = z.ZodObject<z.ZodRawShape>;
@@ -35,6 +36,8 @@ export interface RouteSpec<B extends z.ZodType, Q extends ZodObjectLike, P exten
   body?: B;
   /** Other content types the body may arrive in (e.g. text/csv); the handler parses those itself. */
   alternativeBodies?: Record<string, z.ZodType>;
+  /** Largest body accepted (default: the router's, BODY_LIMIT); only the bulk-award route has more. */
+  bodyLimit?: string;
   query?: Q;
   params?: P;
   /** Request headers the route reads; validated like the rest (unknown headers pass). */
@@ -64,6 +67,7 @@ export class ApiRouter {
     private readonly registry: OpenAPIRegistry,
     private readonly authenticate: RequestHandler,
     private readonly afterAuth: RequestHandler[] = [],
+    private readonly defaultBodyLimit = '100kb',
   ) {}
 
   route<B extends z.ZodType = z.ZodUndefined, Q extends ZodObjectLike = ZodObjectLike, P extends ZodObjectLike = ZodObjectLike, H extends ZodObjectLike = ZodObjectLike>(
@@ -84,7 +88,9 @@ export class ApiRouter {
         next(error);
       }
     };
-    this.router[spec.method](spec.path, this.authenticate, ...this.afterAuth, requireRole(spec.roles), handler);
+    // A body is read only once the caller is known, within budget and allowed in.
+    const readBody = spec.body ? bodyParsers({ limit: spec.bodyLimit ?? this.defaultBodyLimit, alternativeTypes: Object.keys(spec.alternativeBodies ?? {}) }) : [];
+    this.router[spec.method](spec.path, this.authenticate, ...this.afterAuth, requireRole(spec.roles), ...readBody, handler);
     this.mounted.push({ method: spec.method, path: spec.path });
     this.document(spec);
   }
@@ -101,7 +107,7 @@ export class ApiRouter {
       'INTERNAL',
     ];
     const documented = new Set(Object.keys(spec.responses).map(Number));
-    const responses = { ...errorResponses(codes.filter((code) => !documented.has(httpStatusOf(code)))), ...spec.responses };
+    const responses = { ...errorResponses(codes.filter((code) => !documented.has(httpStatusOf(code)))), ...(spec.body ? tooLarge(spec.bodyLimit ?? this.defaultBodyLimit) : {}), ...spec.responses };
     this.registry.registerPath({
       method: spec.method,
       path: toOpenApiPath(spec.path),
@@ -127,6 +133,17 @@ export class ApiRouter {
       responses,
     });
   }
+}
+
+/** A body past the route's limit: 413, with the SPEC code of any invalid request. */
+function tooLarge(limit: string): Record<number, ResponseConfig> {
+  const error = { code: 'VALIDATION_FAILED' as const, message: 'the request body is too large', details: [{ field: 'body', message: `larger than the limit of ${limit}` }] };
+  return {
+    413: {
+      description: `VALIDATION_FAILED: the body is larger than ${limit} (or is compressed: send bodies uncompressed, a 400)`,
+      content: { 'application/json': { schema: errorBodyWith(['VALIDATION_FAILED']), examples: { VALIDATION_FAILED: { summary: 'VALIDATION_FAILED', value: { error } } } } },
+    },
+  };
 }
 
 /** The headers a schema names, read from the request (Express keeps their names lower-case). */

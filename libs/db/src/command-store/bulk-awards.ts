@@ -100,3 +100,41 @@ export async function findBulkAward(em: EntityManager, bulkId: string): Promise<
   const error = command?.error as { code?: ErrorCode } | null | undefined;
   return bulk ? { ...bulk, errors: bulk.errors as BulkAwardRecord['errors'], code: error?.code ?? null } : undefined;
 }
+
+/**
+ * How many of the tenant's bulk awards are still to finish, counted under a
+ * per-tenant lock held until the caller's transaction ends: two uploads at once
+ * cannot both take the last place under the cap.
+ */
+export async function lockPendingBulkAwards(tx: EntityManager, tenantId: string): Promise<number> {
+  await tx.execute(`SELECT pg_advisory_xact_lock(hashtextextended('bulk_awards:' || ?, 0))`, [tenantId]);
+  const [row] = await tx.execute<{ n: number }[]>(`SELECT count(*)::int AS n FROM bulk_awards WHERE tenant_id = ? AND status NOT IN ${FINAL}`, [tenantId]);
+  return row.n;
+}
+
+/**
+ * Deletes the uploaded rows of bulk awards finished more than `retentionDays`
+ * ago, a few awards at a time (BULK_ROWS_RETENTION_DAYS). What the ledger did
+ * stays: the journals, distribution_logs and the award's progress row with its
+ * row errors. Returns how many awards had their rows purged.
+ */
+export async function purgeFinishedBulkRows(em: EntityManager, retentionDays: number, awards = 20): Promise<number> {
+  const purged = await em.fork().execute<{ id: string }[]>(
+    `WITH old AS (
+       SELECT b.id FROM bulk_awards b
+        WHERE b.status IN ${FINAL} AND COALESCE(b.completed_at, b.updated_at) < now() - make_interval(days => ?)
+          AND EXISTS (SELECT 1 FROM bulk_award_items i WHERE i.bulk_award_id = b.id)
+        LIMIT ?)
+     DELETE FROM bulk_award_items i USING old WHERE i.bulk_award_id = old.id RETURNING old.id`,
+    [retentionDays, awards],
+  );
+  return new Set(purged.map((row) => row.id)).size;
+}
+
+/** The balance the issuer would give from (the tenant pool for managers, the lead's budget), read without a lock; null for anyone else. */
+export async function sourceBalanceOf(em: EntityManager, issuer: { userId: string; tenantId: string; manager: boolean }): Promise<string | null> {
+  const [row] = issuer.manager
+    ? await em.fork().execute<{ balance: string }[]>('SELECT points_allocation_balance::text AS balance FROM tenants WHERE id = ?', [issuer.tenantId])
+    : await em.fork().execute<{ balance: string }[]>('SELECT balance::text AS balance FROM lead_budgets WHERE user_id = ? AND tenant_id = ?', [issuer.userId, issuer.tenantId]);
+  return row?.balance ?? (issuer.manager ? null : '0.00');
+}

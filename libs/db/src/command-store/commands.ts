@@ -47,14 +47,20 @@ const stored = (row: StoredCommand): StoredCommand => ({ ...row, createdAt: toIs
 
 /** What else happens when a command is stored, inside its transaction. */
 export interface StoreSteps {
-  /** Writes its companion rows (a bulk award's uploaded rows). */
-  attach?: (tx: EntityManager, commandId: string) => Promise<void>;
+  /** Writes its companion rows (a bulk award's uploaded rows); may say how to queue it. */
+  attach?: (tx: EntityManager, commandId: string) => Promise<QueueHint | void>;
   /**
    * Hands it on (the gateway: to its queue). If this throws, nothing was
    * stored. A retry under the same Idempotency-Key waits for this transaction,
    * so it finds a command that stands, or none at all.
    */
-  accept?: (command: StoredCommand) => Promise<void>;
+  accept?: (command: StoredCommand, hint: QueueHint) => Promise<void>;
+}
+
+/** How the command's job should be queued, decided while storing it. */
+export interface QueueHint {
+  /** BullMQ priority (1 first): a tenant's later bulk awards wait behind other tenants' earlier ones. */
+  priority?: number;
 }
 
 /**
@@ -78,13 +84,19 @@ export async function storeCommand(em: EntityManager, command: NewCommand, steps
       const [existing] = await db.execute<StoredCommand[]>(`SELECT ${STORED_COLUMNS} FROM commands WHERE issuer_id = ? AND idempotency_key = ?`, [command.issuerId, command.idempotencyKey]);
       return { command: stored(existing), created: false };
     }
-    await steps.attach?.(db, id);
+    const hint = (await steps.attach?.(db, id)) ?? {};
     const accepted = stored(inserted);
-    await steps.accept?.(accepted);
+    await steps.accept?.(accepted, hint);
     return { command: accepted, created: true };
   };
   // A lone INSERT needs no transaction of its own; companion rows and the hand-over must commit with it.
   return steps.attach || steps.accept ? em.fork().transactional(store) : store(em.fork());
+}
+
+/** The command an issuer already stored under an Idempotency-Key, if any (a retry is answered with it, whatever changed since). */
+export async function findCommandByIdempotencyKey(em: EntityManager, issuerId: string, idempotencyKey: string): Promise<StoredCommand | undefined> {
+  const [row] = await em.fork().execute<StoredCommand[]>(`SELECT ${STORED_COLUMNS} FROM commands WHERE issuer_id = ? AND idempotency_key = ?`, [issuerId, idempotencyKey]);
+  return row && stored(row);
 }
 
 export async function findCommand(em: EntityManager, id: string): Promise<StoredCommand | undefined> {
