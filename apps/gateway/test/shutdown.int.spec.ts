@@ -25,7 +25,9 @@ it('on SIGTERM the gateway stops accepting, finishes the request in flight, and 
     headers: { prefer: 'wait=2' },
     body: { userId: t.employee.id, amount: '1.00' },
   });
-  await new Promise((r) => setTimeout(r, 300));
+  // In flight once its command is stored (it then waits for the outcome).
+  const stored = async () => Number((await db.orm.em.fork().execute<{ n: string }[]>('SELECT count(*)::text AS n FROM commands'))[0].n) > 0;
+  for (let i = 0; i < 200 && !(await stored()); i++) await new Promise((r) => setTimeout(r, 10));
   gateway.child.kill('SIGTERM');
 
   const response = await inFlight;
