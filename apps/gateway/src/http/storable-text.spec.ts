@@ -1,4 +1,4 @@
-import { unstorableTextIn } from './storable-text';
+import { MAX_NESTING, TooDeeplyNested, unstorableTextIn } from './storable-text';
 
 describe('unstorableTextIn', () => {
   it('accepts ordinary text, emoji (a paired surrogate), SQL metacharacters and nested values', () => {
@@ -13,5 +13,14 @@ describe('unstorableTextIn', () => {
     ['a bare string', '\u0000', '(root)'],
   ])('names the field holding %s', (_what, value, field) => {
     expect(unstorableTextIn(value)).toBe(field);
+  });
+
+  it(`refuses a value nested more than ${MAX_NESTING} levels deep without overflowing the stack (1,000,000 levels)`, () => {
+    let deep: unknown = 'x';
+    for (let i = 0; i < 1_000_000; i++) deep = [deep];
+    expect(() => unstorableTextIn(deep)).toThrow(TooDeeplyNested);
+    let fine: unknown = 'x';
+    for (let i = 0; i < MAX_NESTING; i++) fine = { a: fine };
+    expect(unstorableTextIn(fine)).toBeNull();
   });
 });
