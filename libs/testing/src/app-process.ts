@@ -23,7 +23,11 @@ export async function startAppProcess(app: 'gateway' | 'ledger-worker' | 'notifi
   });
   let output = '';
   await new Promise<void>((done, fail) => {
-    const timer = setTimeout(() => fail(new Error(`${app} did not start in ${timeoutMs} ms:\n${output}`)), timeoutMs);
+    // A child that never says it started is killed, so the test fails instead of hanging on it.
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      fail(new Error(`${app} did not start in ${timeoutMs} ms:\n${output}`));
+    }, timeoutMs);
     const onData = (chunk: Buffer) => {
       output = (output + chunk.toString()).slice(-20_000);
       if (output.includes(startedLine)) {
