@@ -11,8 +11,17 @@ import { join } from 'node:path';
 export interface PrivateRedis {
   url: string;
   port: number;
+  /** The server's working directory (where a server with persistence on keeps its files). */
+  dir: string;
+  /** The running server's process id (undefined while it is down). */
+  readonly pid: number | undefined;
   kill(): Promise<void>;
-  restart(): Promise<void>;
+  /**
+   * Starts the server again on the same port and directory. With `args`, those
+   * replace the extra settings given at start, for this start and later ones
+   * (e.g. restart with ['--appendonly', 'yes'], then with ['--appendonly', 'no']).
+   */
+  restart(options?: { args?: string[] }): Promise<void>;
 }
 
 export async function freePort(): Promise<number> {
@@ -31,25 +40,41 @@ export async function startPrivateRedis(options: { args?: string[] } = {}): Prom
   const port = await freePort();
   // Its own directory: a server with persistence on writes its files there, not in the working directory.
   const dir = mkdtempSync(join(tmpdir(), 'points-redis-'));
-  let child: ChildProcess;
+  let args = options.args ?? [];
+  let child: ChildProcess | undefined;
   const start = async () => {
-    child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, ...(options.args ?? [])], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const server = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+    child = server;
+    let output = '';
     await new Promise<void>((resolve, reject) => {
-      child.once('error', reject);
-      child.stdout?.on('data', (chunk: Buffer) => chunk.toString().includes('Ready to accept connections') && resolve());
+      server.once('error', reject);
+      server.once('exit', (code) => reject(new Error(`redis-server exited with ${code} before it was ready:\n${output}`)));
+      server.stdout?.on('data', (chunk: Buffer) => {
+        output = (output + chunk.toString()).slice(-10_000);
+        if (output.includes('Ready to accept connections')) resolve();
+      });
     });
-    child.stdout?.resume();
+    server.removeAllListeners('exit');
+    server.stdout?.resume();
   };
   await start();
   return {
     url: `redis://127.0.0.1:${port}`,
     port,
+    dir,
+    get pid() {
+      return child && child.exitCode === null && child.signalCode === null ? child.pid : undefined;
+    },
     kill: () =>
       new Promise((resolve) => {
-        if (child.exitCode !== null) return resolve();
-        child.once('exit', () => resolve());
-        child.kill('SIGKILL');
+        const server = child;
+        if (!server || server.exitCode !== null || server.signalCode !== null) return resolve();
+        server.once('exit', () => resolve());
+        server.kill('SIGKILL');
       }),
-    restart: start,
+    restart: (restartOptions = {}) => {
+      if (restartOptions.args) args = restartOptions.args;
+      return start();
+    },
   };
 }
