@@ -141,11 +141,17 @@ export interface ChaosStack {
 export async function startChaosStack(options: { runDir: string; timeline: Timeline }): Promise<ChaosStack> {
   const { runDir, timeline } = options;
   const pg = await startPrivatePostgres();
-  const redis = await startPrivateRedis();
+  const unexpectedExits: ChaosStack['unexpectedExits'] = [];
+  // A Redis death the nemesis did not cause is reported with the apps' (and healed, see heal).
+  const redis = await startPrivateRedis({
+    onUnexpectedExit: (error) => {
+      timeline.note(error.message);
+      unexpectedExits.push({ t: timeline.now(), app: 'redis', how: error.message });
+    },
+  });
   const logs: WriteStream[] = [];
   const apps: AppInstance[] = [];
   let closing = false;
-  const unexpectedExits: ChaosStack['unexpectedExits'] = [];
   let db: TestDatabase | undefined;
   // Interrupted (Ctrl-C, a CI timeout): take the servers and apps down rather than leave them running.
   const onSignal = (signal: NodeJS.Signals) => {

@@ -73,3 +73,18 @@ it('one limit per user across gateway instances: requests through a second gatew
     await another.close();
   }
 });
+
+it('a private Redis that dies without kill() is reported at once (a fault test fails instead of hanging on it)', async () => {
+  let report!: (error: Error) => void;
+  const reported = new Promise<Error>((resolve) => (report = resolve));
+  const doomed = await startPrivateRedis({ onUnexpectedExit: report });
+  process.kill(doomed.pid as number, 'SIGKILL');
+  expect((await reported).message).toMatch(new RegExp(`private redis-server on port ${doomed.port} died unexpectedly`));
+  // kill() of a server already gone, and a deliberate kill, report nothing.
+  await doomed.kill();
+  const unexpected: Error[] = [];
+  const calm = await startPrivateRedis({ onUnexpectedExit: (error) => unexpected.push(error) });
+  await calm.kill();
+  await new Promise((r) => setImmediate(r));
+  expect(unexpected).toEqual([]);
+});

@@ -35,13 +35,29 @@ export async function freePort(): Promise<number> {
   });
 }
 
-/** `args` are extra server settings after the defaults (no persistence), e.g. ['--appendonly', 'yes']; later ones win. */
-export async function startPrivateRedis(options: { args?: string[] } = {}): Promise<PrivateRedis> {
+export interface PrivateRedisOptions {
+  /** Extra server settings after the defaults (no persistence), e.g. ['--appendonly', 'yes']; later ones win. */
+  args?: string[];
+  /**
+   * Called when the server dies without kill() (a crash, an OOM kill). By default
+   * the error is thrown, uncaught, so the running test fails at once instead of
+   * hanging on a Redis that will not come back.
+   */
+  onUnexpectedExit?: (error: Error) => void;
+}
+
+export async function startPrivateRedis(options: PrivateRedisOptions = {}): Promise<PrivateRedis> {
   const port = await freePort();
   // Its own directory: a server with persistence on writes its files there, not in the working directory.
   const dir = mkdtempSync(join(tmpdir(), 'points-redis-'));
   let args = options.args ?? [];
   let child: ChildProcess | undefined;
+  const killing = new WeakSet<ChildProcess>();
+  const died =
+    options.onUnexpectedExit ??
+    ((error: Error) => {
+      throw error;
+    });
   const start = async () => {
     const server = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
     child = server;
@@ -55,6 +71,9 @@ export async function startPrivateRedis(options: { args?: string[] } = {}): Prom
       });
     });
     server.removeAllListeners('exit');
+    server.once('exit', (code, signal) => {
+      if (!killing.has(server)) died(new Error(`private redis-server on port ${port} died unexpectedly (code ${code}, signal ${signal})`));
+    });
     server.stdout?.resume();
   };
   await start();
@@ -69,6 +88,7 @@ export async function startPrivateRedis(options: { args?: string[] } = {}): Prom
       new Promise((resolve) => {
         const server = child;
         if (!server || server.exitCode !== null || server.signalCode !== null) return resolve();
+        killing.add(server);
         server.once('exit', () => resolve());
         server.kill('SIGKILL');
       }),
