@@ -21,15 +21,25 @@ export const DEFAULT_RETRY: RetryPolicy = { baseDelayMs: 200, maxDelayMs: 30_000
 
 /**
  * How a command's job retries. A transient failure — a lost connection, a
- * deadlock, a serialization failure, PostgreSQL restarting — is retried for as
- * long as it lasts, backing off to `maxDelayMs`, so an outage never ends an
- * accepted command `failed`. Any other failure is a defect: after `maxAttempts`
- * attempts the job fails and its command is marked `failed` (which operators
- * alert on).
+ * deadlock, a serialization failure, PostgreSQL restarting or out of disk —
+ * is retried for as long as it lasts, backing off to `maxDelayMs`, so an outage
+ * never ends an accepted command `failed`. Any other failure is a defect: after
+ * `maxAttempts` of those (outage attempts do not count; the tally is kept on the
+ * job as `defects`) the job fails and its command is marked `failed` (which
+ * operators alert on).
  */
 export function ledgerBackoff(policy: RetryPolicy): BackoffStrategy {
-  return (attemptsMade, _type, err) => {
-    if (!isTransientError(err) && attemptsMade >= policy.maxAttempts) return -1;
-    return Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** Math.min(attemptsMade - 1, 30));
+  return async (attemptsMade, _type, err, job) => {
+    const delay = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** Math.min(attemptsMade - 1, 30));
+    if (isTransientError(err)) return delay;
+    if (!job) return attemptsMade >= policy.maxAttempts ? -1 : delay;
+    const defects = (Number((job.data as { defects?: unknown } | null)?.defects) || 0) + 1;
+    try {
+      await job.updateData({ ...(job.data as object), defects });
+    } catch {
+      // Redis is going away under us: retry; the tally resumes once it is back.
+      return delay;
+    }
+    return defects >= policy.maxAttempts ? -1 : delay;
   };
 }
