@@ -72,6 +72,29 @@ it('replaying a dead-lettered event, once repaired, delivers it exactly once', a
   expect(await notificationProblems(world.em)).toEqual([]);
 });
 
+it('replaying an event whose job failed for good (a defect, since fixed) delivers it exactly once', async () => {
+  await world.stopInProcess();
+  world.startRelay();
+  world.startWorker({ retry: { baseDelayMs: 20, maxDelayMs: 50, maxAttempts: 2 } });
+  const t = await insertTenantWithStaff(world.em);
+  const admin = await insertUser(world.em, 'platform_admin', null);
+  // A defect: every audit row of this tenant is refused (not an outage, so its attempts run out).
+  await world.em.fork().execute(`CREATE FUNCTION refuse_audit() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'a defect'; END $$`);
+  await world.em.fork().execute(`CREATE TRIGGER refuse_audit BEFORE INSERT ON audit_log FOR EACH ROW WHEN (NEW.tenant_id = '${t.tenantId}') EXECUTE FUNCTION refuse_audit()`);
+  const command = await world.submit('allocate', admin, { tenantId: t.tenantId, amount: '5.00', currency: 'USD', referenceNote: 'defect' });
+  await world.settle();
+  const [event] = await world.em.fork().execute<{ id: string; reason: string }[]>('SELECT id, dead_letter_reason AS reason FROM outbox WHERE command_id = ?', [command]);
+  expect(event.reason).toMatch(/^notification job failed for good after 2 attempts: [\s\S]*a defect$/);
+
+  // Fixed; the operator replays it with the guide's statement.
+  await world.em.fork().execute('DROP TRIGGER refuse_audit ON audit_log; DROP FUNCTION refuse_audit()');
+  const replay = bind(block('UPDATE outbox SET dead_lettered_at = NULL'), { event_id: event.id });
+  await world.em.fork().execute(replay.text, replay.params);
+  await world.settle();
+  expect(await count(world.em, 'SELECT count(*) FROM audit_log WHERE event_id = ?', [event.id])).toBe(1);
+  expect(await notificationProblems(world.em)).toEqual([]);
+});
+
 it("re-delivering a tenant's events writes back its lost feed and audit rows, identical, and doubles nothing", async () => {
   const t = await insertTenantWithStaff(world.em);
   const admin = await insertUser(world.em, 'platform_admin', null);

@@ -26,9 +26,10 @@ export async function sweepStuckCommands(deps: SweeperDeps, stuckAfterMs: number
       swept.failed++;
       continue;
     }
-    // A completed job whose command is unfinished ran before the command was committed: send it again.
-    if (state === 'completed') await job?.remove();
-    if (state !== 'missing' && state !== 'completed') continue;
+    // A completed job whose command is unfinished ran before the command was committed; an 'unknown'
+    // one is a record in no list (an evicting Redis): either way, send it again under the same id.
+    if (state === 'completed' || state === 'unknown') await job?.remove();
+    if (state !== 'missing' && state !== 'completed' && state !== 'unknown') continue;
     await enqueueCommand(deps.queues, command);
     swept.reEnqueued++;
   }

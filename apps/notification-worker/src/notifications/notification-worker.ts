@@ -57,9 +57,10 @@ export function startNotificationWorker(options: NotificationWorkerOptions): Wor
     logger.error({ jobId: job?.id, attempt: job?.attemptsMade, final, err }, 'notification attempt failed');
     const eventId = NotificationJob.safeParse(job?.data).data?.eventId;
     if (final && eventId) {
-      deadLetterEvent(em.fork(), eventId, `notification job failed for good after ${job?.attemptsMade} attempts: ${err.message}`).catch((e: unknown) =>
-        logger.error({ err: e, eventId }, 'could not dead-letter the event (the relay will)'),
-      );
+      // Dead-lettered on its row, with the reason; then the job goes, so a replay (docs/OPERATIONS.md) can publish it afresh.
+      deadLetterEvent(em.fork(), eventId, `notification job failed for good after ${job?.attemptsMade} attempts: ${err.message}`)
+        .then(() => job?.remove())
+        .catch((e: unknown) => logger.error({ err: e, eventId }, 'could not dead-letter the event (the relay will)'));
     }
   });
   worker.on('error', (err) => logger.error({ err }, 'notification worker error'));

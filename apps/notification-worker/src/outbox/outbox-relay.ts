@@ -56,6 +56,8 @@ async function sortStale(tx: EntityManager, queue: Queue<NotificationJob>, stale
     const state = job ? await job.getState() : 'missing';
     if (state === 'failed') {
       await deadLetterEvent(tx, event.id, `notification job failed for good after ${job?.attemptsMade} attempts: ${job?.failedReason ?? 'no reason recorded'}`);
+      // The reason is kept on the row; without the job, a replay (docs/OPERATIONS.md) publishes it afresh.
+      await job?.remove();
     } else if (state === 'completed' || state === 'missing' || state === 'unknown') {
       await job?.remove();
       lost.push(event);

@@ -160,10 +160,12 @@ export async function recordOutcomes(tx: EntityManager, outcomes: Map<string, Co
 }
 
 /** The ledger will never apply this command (its attempts are used up): `failed`, so no client waits forever. */
-export async function markFailed(em: EntityManager, id: string): Promise<void> {
-  await em.fork().transactional(async (tx) => {
+/** Returns whether the command was unfinished (and is now `failed`); false for one already final or never stored. */
+export async function markFailed(em: EntityManager, id: string): Promise<boolean> {
+  return em.fork().transactional(async (tx) => {
     const changed = await recordOutcomes(tx, new Map([[id, { status: 'failed', error: COMMAND_FAILED }]]));
     await markBulkAwardsFailed(tx, changed);
+    return changed.length > 0;
   });
 }
 
