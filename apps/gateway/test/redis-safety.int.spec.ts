@@ -66,7 +66,7 @@ it('in production, starts on a Redis with AOF and noeviction, and on an unsafe o
   expect((await boot('ledger-worker', safe.url, production)).started).toBe(true);
   const overridden = await boot('ledger-worker', unsafe.url, { ...production, REDIS_ALLOW_UNSAFE: 'true' });
   expect(overridden.started).toBe(true);
-  expect(overridden.log).toMatch(/Redis is not safe for the queues \(REDIS_ALLOW_UNSAFE=true\)/);
+  expect(overridden.log).toMatch(/REDIS_ALLOW_UNSAFE=true: the queues' Redis is not checked/);
 });
 
 it('in development, starts on an unsafe Redis with a warning naming the problems', async () => {

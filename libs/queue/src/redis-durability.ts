@@ -10,8 +10,14 @@ import { redisReady } from './redis';
  * — but every accepted command then waits for them.) Empty when the server is fine.
  */
 export async function queueRedisProblems(redis: Redis): Promise<string[]> {
-  const memory = parseInfo(await redis.info('memory'));
-  const persistence = parseInfo(await redis.info('persistence'));
+  let memory: Record<string, string>;
+  let persistence: Record<string, string>;
+  try {
+    memory = parseInfo(await redis.info('memory'));
+    persistence = parseInfo(await redis.info('persistence'));
+  } catch (err) {
+    return [`its settings cannot be read (INFO refused: ${(err as Error).message}); check maxmemory-policy and persistence by hand`];
+  }
   const problems: string[] = [];
   const policy = memory.maxmemory_policy;
   if (policy && policy !== 'noeviction') problems.push(`maxmemory-policy is ${policy}: Redis may evict queue keys under memory pressure; set it to noeviction`);
@@ -31,11 +37,16 @@ export interface RedisSafetyOptions {
 
 /**
  * Checks the queues' Redis at start: a warning in development, a refusal to start
- * in production unless REDIS_ALLOW_UNSAFE=true. A Redis that is not reachable yet
- * is checked when it comes up (then only logged: a running service is not stopped).
+ * in production (REDIS_ALLOW_UNSAFE=true skips the check). Best effort: a Redis
+ * not reachable within `waitMs` is checked when it comes up, and then only
+ * logged (at error in production) — a running service is not stopped.
  */
 export async function checkQueueRedis(redis: Redis, options: RedisSafetyOptions): Promise<void> {
   const { logger } = options;
+  if (options.production && options.allowUnsafe) {
+    logger.warn('REDIS_ALLOW_UNSAFE=true: the queues\' Redis is not checked (maxmemory-policy noeviction, persistence)');
+    return;
+  }
   const report = (problems: string[]) =>
     logger.warn({ problems }, options.production ? 'Redis is not safe for the queues (REDIS_ALLOW_UNSAFE=true)' : 'Redis is not set up as production queues need (fine in development)');
   try {

@@ -1,6 +1,6 @@
 import { EntityManager } from '@mikro-orm/postgresql';
 import { AppError, Cents, fromCents, isManager, toCents } from '@points/contracts';
-import { NewBulkAwardRow, Orm, QueueHint, findCommandByIdempotencyKey, lockPendingBulkAwards, sourceBalanceOf } from '@points/db';
+import { NewBulkAwardRow, Orm, QueueHint, lockPendingBulkAwards, sourceBalanceOf } from '@points/db';
 import { Caller } from '../http/request-context';
 
 /** The ledger's amount rule (resolve-bulk-rows.ts): more than 0, at most 13 digits and 2 places. */
@@ -11,12 +11,12 @@ const AMOUNT = /^(0|[1-9][0-9]{0,12})(\.[0-9]{1,2})?$/;
  * already add up to more than the issuer's source holds, the award can only be
  * refused, so it is refused now (422) — before 100,000 rows are stored and
  * validated. A friendly early answer only: the ledger checks again with the
- * source locked. A retry under an Idempotency-Key already used gets its command,
- * whatever the balance is now.
+ * source locked. Run in the storing transaction, after its command row is
+ * inserted: a retry under an Idempotency-Key already used never gets here (it
+ * waits for, then gets, the first request's command, whatever the balance is now).
  */
-export async function refuseUncoverable(orm: Orm, caller: Caller, rows: NewBulkAwardRow[], idempotencyKey: string | undefined): Promise<void> {
+export async function refuseUncoverable(orm: Orm, caller: Caller, rows: NewBulkAwardRow[]): Promise<void> {
   if (!caller.tenantId || (!isManager(caller.role) && caller.role !== 'lead')) return;
-  if (idempotencyKey && (await findCommandByIdempotencyKey(orm.em, caller.userId, idempotencyKey))) return;
   const needed = validTotal(rows);
   const balance = await sourceBalanceOf(orm.em, { userId: caller.userId, tenantId: caller.tenantId, manager: isManager(caller.role) });
   if (balance === null || needed <= toCents(balance)) return;

@@ -33,7 +33,6 @@ export function bulkRoutes(api: ApiRouter, deps: { orm: Orm; commands: CommandSe
     handler: async ({ req, res, caller, body, query, headers }) => {
       const upload = req.is('text/csv') ? fromCsv(typeof body === 'string' ? body : '', query.description) : fromJson(body);
       const tenantId = tenantOf(req);
-      await refuseUncoverable(deps.orm, caller, upload.rows, headers['idempotency-key']);
       const command = await deps.commands
         .submit({
           type: 'bulk_award',
@@ -44,6 +43,7 @@ export function bulkRoutes(api: ApiRouter, deps: { orm: Orm; commands: CommandSe
           idempotencyKey: headers['idempotency-key'],
           requestId: String(req.id ?? ''),
           attach: async (tx, bulkId) => {
+            await refuseUncoverable(deps.orm, caller, upload.rows);
             const hint = await admitBulkAward(tx, tenantId, deps.maxPendingPerTenant);
             await insertBulkAwardRows(tx, bulkId, { tenantId, issuerId: caller.userId, description: upload.description, rows: upload.rows });
             return hint;

@@ -93,12 +93,6 @@ export async function storeCommand(em: EntityManager, command: NewCommand, steps
   return steps.attach || steps.accept ? em.fork().transactional(store) : store(em.fork());
 }
 
-/** The command an issuer already stored under an Idempotency-Key, if any (a retry is answered with it, whatever changed since). */
-export async function findCommandByIdempotencyKey(em: EntityManager, issuerId: string, idempotencyKey: string): Promise<StoredCommand | undefined> {
-  const [row] = await em.fork().execute<StoredCommand[]>(`SELECT ${STORED_COLUMNS} FROM commands WHERE issuer_id = ? AND idempotency_key = ?`, [issuerId, idempotencyKey]);
-  return row && stored(row);
-}
-
 export async function findCommand(em: EntityManager, id: string): Promise<StoredCommand | undefined> {
   const [row] = await em.fork().execute<StoredCommand[]>(`SELECT ${STORED_COLUMNS} FROM commands WHERE id = ?`, [id]);
   return row && stored(row);

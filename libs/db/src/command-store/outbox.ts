@@ -95,12 +95,16 @@ export interface OutboxBacklog {
   deadLettered: number;
 }
 
+/** Read for the gauges, each count from its partial index; given up after 2 s (the scrape answers with the last values). */
 export async function outboxBacklog(em: EntityManager): Promise<OutboxBacklog> {
-  const [row] = await em.fork().execute<{ unpublished: string; lag: string | null; undelivered: string; dead: string }[]>(
-    `SELECT (SELECT count(*) FROM outbox WHERE published_at IS NULL)::text AS unpublished,
-            (SELECT extract(epoch FROM now() - min(created_at)) FROM outbox WHERE published_at IS NULL)::text AS lag,
-            (SELECT count(*) FROM outbox WHERE published_at IS NOT NULL AND delivered_at IS NULL AND dead_lettered_at IS NULL)::text AS undelivered,
-            (SELECT count(*) FROM outbox WHERE dead_lettered_at IS NOT NULL)::text AS dead`,
-  );
+  const [row] = await em.fork().transactional(async (tx) => {
+    await tx.execute(`SET LOCAL statement_timeout = '2s'`);
+    return tx.execute<{ unpublished: string; lag: string | null; undelivered: string; dead: string }[]>(
+      `SELECT (SELECT count(*) FROM outbox WHERE published_at IS NULL)::text AS unpublished,
+              (SELECT extract(epoch FROM now() - min(created_at)) FROM outbox WHERE published_at IS NULL)::text AS lag,
+              (SELECT count(*) FROM outbox WHERE published_at IS NOT NULL AND delivered_at IS NULL AND dead_lettered_at IS NULL)::text AS undelivered,
+              (SELECT count(*) FROM outbox WHERE dead_lettered_at IS NOT NULL)::text AS dead`,
+    );
+  });
   return { unpublished: Number(row?.unpublished ?? 0), lagSeconds: Number(row?.lag ?? 0), undelivered: Number(row?.undelivered ?? 0), deadLettered: Number(row?.dead ?? 0) };
 }

@@ -27,6 +27,7 @@ export const OutboxEventSchema = table(
       // The relay's work lists: events never published, in order; events published but not delivered, oldest publication first.
       btreeIndex('outbox', 'outbox_unpublished', 'created_at, id', { where: 'published_at IS NULL' }),
       btreeIndex('outbox', 'outbox_undelivered', 'published_at', { where: '(published_at IS NOT NULL) AND (delivered_at IS NULL) AND (dead_lettered_at IS NULL)' }),
+      btreeIndex('outbox', 'outbox_dead_lettered', 'dead_lettered_at', { where: 'dead_lettered_at IS NOT NULL' }),
     ],
     checks: [
       { name: 'outbox_dead_letter_reason_check', expression: '(dead_lettered_at IS NULL) = (dead_letter_reason IS NULL)' },
