@@ -72,16 +72,23 @@ describe('Idempotency-Key', () => {
 });
 
 describe('Idempotency-Key while the queue fails', () => {
-  /** The queue's next `add` waits, then fails, as a Redis going away would; later ones work. */
+  /** The queue's next `add` or `addBulk` (the group commit's) waits, then fails, as a Redis going away would; later ones work. */
   function failNextEnqueue(queue: Queue) {
-    const add = queue.add.bind(queue);
+    const [add, addBulk] = [queue.add.bind(queue), queue.addBulk.bind(queue)];
     let calls = 0;
-    queue.add = (async (...args: Parameters<typeof add>) => {
-      if (calls++ > 0) return add(...args);
-      await new Promise((r) => setTimeout(r, 300));
-      throw new Error('Redis went away');
-    }) as typeof queue.add;
-    return () => (queue.add = add);
+    const failFirst =
+      <A extends unknown[], R>(real: (...args: A) => Promise<R>) =>
+      async (...args: A): Promise<R> => {
+        if (calls++ > 0) return real(...args);
+        await new Promise((r) => setTimeout(r, 300));
+        throw new Error('Redis went away');
+      };
+    queue.add = failFirst(add) as typeof queue.add;
+    queue.addBulk = failFirst(addBulk) as typeof queue.addBulk;
+    return () => {
+      queue.add = add;
+      queue.addBulk = addBulk;
+    };
   }
 
   it('a concurrent retry never holds a 202 for a command that does not stand: it waits for the first, then stores its own', async () => {

@@ -5,3 +5,4 @@ export * from './command-store';
 export * from './bound-query';
 export * from './transient-errors';
 export * from './audit/dashboard-actions';
+export * from './group-commit';

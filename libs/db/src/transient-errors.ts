@@ -25,3 +25,14 @@ export function isTransientError(error: unknown): boolean {
   }
   return RETRYABLE_SQLSTATES.has(code) || code.startsWith('08') || RETRYABLE_NODE_CODES.has(code);
 }
+
+/**
+ * Whether a batch written together may have failed because of one of its rows
+ * (it breaks a constraint, holds bad data) or its timing with another batch (a
+ * deadlock, a serialization failure): tried again one row at a time, the others
+ * go through. An outage is not: every row would fail again.
+ */
+export function isRowOrConflictError(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && /^(22|23|40)/.test(code);
+}

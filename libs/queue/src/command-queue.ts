@@ -42,3 +42,16 @@ export async function enqueueCommand(
   const job: CommandJob = { commandId: command.id, type: command.type, tenantId: targetTenantOf(command) };
   await queues[queue].add(command.type, job, { ...commandJobOptions(queue), jobId: command.id, ...(options.priority ? { priority: options.priority } : {}) });
 }
+
+/** Enqueues stored commands with one `addBulk` per queue (the gateway's group commit); job ids as `enqueueCommand`'s. */
+export async function enqueueCommands(queues: CommandQueues, commands: { id: string; type: CommandType; tenantId: string | null; payload: unknown }[]): Promise<void> {
+  const byQueue = new Map<CommandQueueKey, Parameters<Queue<CommandJob>['addBulk']>[0]>();
+  for (const command of commands) {
+    const queue = commandSpec(command.type).queue;
+    const job: CommandJob = { commandId: command.id, type: command.type, tenantId: targetTenantOf(command) };
+    const jobs = byQueue.get(queue) ?? [];
+    jobs.push({ name: command.type, data: job, opts: { ...commandJobOptions(queue), jobId: command.id } });
+    byQueue.set(queue, jobs);
+  }
+  await Promise.all([...byQueue].map(([queue, jobs]) => queues[queue].addBulk(jobs)));
+}

@@ -2,14 +2,16 @@ import { createHash } from 'node:crypto';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Redis } from 'ioredis';
 import { AppError, CommandResource, CommandType, isFinal, isManager } from '@points/contracts';
-import { Orm, QueueHint, StoredCommand, findCommand, storeCommand } from '@points/db';
-import { CommandQueues, enqueueCommand } from '@points/queue';
+import { GroupCommit, NewCommand, Orm, QueueHint, Stored, StoredCommand, findCommand, isRowOrConflictError, storeCommand, storeCommands } from '@points/db';
+import { CommandQueues, enqueueCommand, enqueueCommands } from '@points/queue';
 import { Caller } from '../http/request-context';
 
 export interface CommandServiceDeps {
   orm: Orm;
   redis: Redis;
   queues: CommandQueues;
+  /** Most commands stored by one INSERT and COMMIT (group commit). */
+  maxBatch?: number;
 }
 
 export interface Submission {
@@ -32,29 +34,52 @@ export interface Submission {
  * never "accepted" and then dropped. A retry under the same Idempotency-Key
  * waits for that transaction, so it never holds a 202 for a command that does
  * not stand. Every state-changing route goes through here.
+ *
+ * Commands arriving together are stored together (group commit): one INSERT,
+ * one `addBulk`, one COMMIT for all of them, each request answered once its row
+ * is durable. A command with companion rows (a bulk upload) is stored alone.
  */
 export class CommandService {
-  constructor(private readonly deps: CommandServiceDeps) {}
+  private readonly intake: GroupCommit<NewCommand, Stored>;
+
+  constructor(private readonly deps: CommandServiceDeps) {
+    this.intake = new GroupCommit(
+      (commands) =>
+        storeCommands(deps.orm.em, commands, (created) =>
+          withTimeout(enqueueCommands(deps.queues, created), 3_000).catch(() => {
+            throw unavailable();
+          }),
+        ),
+      // A row one request got wrong (a constraint it breaks) must not fail the others.
+      { maxBatch: deps.maxBatch, splitOn: isRowOrConflictError },
+    );
+  }
 
   async submit(submission: Submission): Promise<StoredCommand> {
     const { orm, redis } = this.deps;
     if (redis.status !== 'ready') throw unavailable();
     const { type, caller, payload, idempotencyKey } = submission;
     const requestHash = idempotencyKey ? hashRequest(type, submission.fingerprint ?? payload) : null;
-    const { command, created } = await storeCommand(
+    const newCommand: NewCommand = { type, tenantId: caller.tenantId, issuerId: caller.userId, payload, idempotencyKey, requestHash, requestId: submission.requestId };
+    const { command, created } = await (submission.attach ? this.storeAlone(newCommand, submission.attach) : this.intake.submit(newCommand));
+    // Same key, same request: the same command. Same key, another request: 409.
+    if (!created && command.requestHash !== requestHash) throw idempotencyKeyReused(command.id);
+    return command;
+  }
+
+  private storeAlone(newCommand: NewCommand, attach: NonNullable<Submission['attach']>): Promise<Stored> {
+    const { orm, queues } = this.deps;
+    return storeCommand(
       orm.em,
-      { type, tenantId: caller.tenantId, issuerId: caller.userId, payload, idempotencyKey, requestHash, requestId: submission.requestId },
+      newCommand,
       {
-        attach: submission.attach,
+        attach,
         accept: (stored, hint) =>
-          withTimeout(enqueueCommand(this.deps.queues, { ...stored, payload }, hint), 3_000).catch(() => {
+          withTimeout(enqueueCommand(queues, { ...stored, payload: newCommand.payload }, hint), 3_000).catch(() => {
             throw unavailable();
           }),
       },
     );
-    // Same key, same request: the same command. Same key, another request: 409.
-    if (!created && command.requestHash !== requestHash) throw idempotencyKeyReused(command.id);
-    return command;
   }
 
   find(id: string): Promise<StoredCommand | undefined> {

@@ -69,28 +69,90 @@ export interface QueueHint {
  * issuer already used stores nothing and returns the command that key names
  * (`created: false`).
  */
-export async function storeCommand(em: EntityManager, command: NewCommand, steps: StoreSteps = {}): Promise<{ command: StoredCommand; created: boolean }> {
+export async function storeCommand(em: EntityManager, command: NewCommand, steps: StoreSteps = {}): Promise<Stored> {
   const id = command.id ?? randomUUID();
   const store = async (db: EntityManager) => {
-    const [inserted] = await db.execute<StoredCommand[]>(
-      `INSERT INTO commands (id, type, tenant_id, issuer_id, payload, idempotency_key, request_hash, request_id)
-       VALUES (?, ?, ?, ?, ?::jsonb, ?, ?, ?)
-       ON CONFLICT (issuer_id, idempotency_key) DO NOTHING
-       RETURNING ${STORED_COLUMNS}`,
-      [id, command.type, command.tenantId, command.issuerId, json(command.payload), command.idempotencyKey ?? null, command.requestHash ?? null, command.requestId ?? null],
-    );
-    if (!inserted) {
-      // The conflict was a committed row (an INSERT waits for a concurrent one to commit or roll back).
-      const [existing] = await db.execute<StoredCommand[]>(`SELECT ${STORED_COLUMNS} FROM commands WHERE issuer_id = ? AND idempotency_key = ?`, [command.issuerId, command.idempotencyKey]);
-      return { command: stored(existing), created: false };
-    }
+    const [result] = await insertCommands(db, [{ ...command, id }]);
+    if (!result.created) return result;
     const hint = (await steps.attach?.(db, id)) ?? {};
-    const accepted = stored(inserted);
-    await steps.accept?.(accepted, hint);
-    return { command: accepted, created: true };
+    await steps.accept?.(result.command, hint);
+    return result;
   };
   // A lone INSERT needs no transaction of its own; companion rows and the hand-over must commit with it.
   return steps.attach || steps.accept ? em.fork().transactional(store) : store(em.fork());
+}
+
+/** A stored command, and whether this call stored it (false: an earlier request under the same Idempotency-Key did). */
+export interface Stored {
+  command: StoredCommand;
+  created: boolean;
+}
+
+/**
+ * Group commit for accepting commands: stores many with one multi-row INSERT
+ * and hands the new ones over (`accept`: the gateway's one `addBulk`) in the
+ * same transaction, so one COMMIT serves them all. Results are in input order;
+ * each means what `storeCommand`'s does. If `accept` throws, none is stored.
+ */
+export async function storeCommands(
+  em: EntityManager,
+  commands: NewCommand[],
+  accept?: (created: (StoredCommand & { payload: unknown })[]) => Promise<void>,
+): Promise<Stored[]> {
+  return em.fork().transactional(async (tx) => {
+    const results = await insertCommands(tx, commands.map((command) => ({ ...command, id: command.id ?? randomUUID() })));
+    const created = results.flatMap((result, index) => (result.created ? [{ ...result.command, payload: commands[index].payload }] : []));
+    if (created.length > 0) await accept?.(created);
+    return results;
+  });
+}
+
+/**
+ * One INSERT for the lot; a command whose Idempotency-Key its issuer already
+ * used is not inserted, and the command that key names is returned instead
+ * (also when the earlier one is in the same list). Rows go in in key order, so
+ * two such INSERTs running at once take their key locks in the same order.
+ */
+async function insertCommands(db: EntityManager, commands: (NewCommand & { id: string })[]): Promise<Stored[]> {
+  const rows = commands.map((command) => ({
+    id: command.id,
+    type: command.type,
+    tenant_id: command.tenantId,
+    issuer_id: command.issuerId,
+    payload: command.payload,
+    idempotency_key: command.idempotencyKey ?? null,
+    request_hash: command.requestHash ?? null,
+    request_id: command.requestId ?? null,
+  }));
+  const inserted = await db.execute<StoredCommand[]>(
+    `INSERT INTO commands (id, type, tenant_id, issuer_id, payload, idempotency_key, request_hash, request_id)
+     SELECT id, type, tenant_id, issuer_id, payload, idempotency_key, request_hash, request_id
+       FROM jsonb_to_recordset(?::jsonb)
+         AS v(id uuid, type text, tenant_id uuid, issuer_id uuid, payload jsonb, idempotency_key text, request_hash text, request_id text)
+      ORDER BY issuer_id, idempotency_key, id
+     ON CONFLICT (issuer_id, idempotency_key) DO NOTHING
+     RETURNING ${STORED_COLUMNS}`,
+    [json(rows)],
+  );
+  const byId = new Map(inserted.map((row) => [row.id, stored(row)]));
+  const replays = commands.filter((command) => !byId.has(command.id));
+  // A conflict was with a committed row, or one of this INSERT's own (an INSERT waits for a concurrent one to commit or roll back).
+  const existing =
+    replays.length === 0
+      ? []
+      : await db.execute<(StoredCommand & { idempotencyKey: string })[]>(
+          `SELECT ${STORED_COLUMNS}, idempotency_key AS "idempotencyKey" FROM commands
+            WHERE (issuer_id, idempotency_key) IN (SELECT issuer_id, idempotency_key FROM jsonb_to_recordset(?::jsonb) AS k(issuer_id uuid, idempotency_key text))`,
+          [json(replays.map((command) => ({ issuer_id: command.issuerId, idempotency_key: command.idempotencyKey })))],
+        );
+  const byKey = new Map(existing.map(({ idempotencyKey, ...row }) => [`${row.issuerId}:${idempotencyKey}`, stored(row)]));
+  return commands.map((command) => {
+    const own = byId.get(command.id);
+    if (own) return { command: own, created: true };
+    const named = byKey.get(`${command.issuerId}:${command.idempotencyKey}`);
+    if (!named) throw new Error(`command ${command.id} was neither stored nor named by its Idempotency-Key`);
+    return { command: named, created: false };
+  });
 }
 
 export async function findCommand(em: EntityManager, id: string): Promise<StoredCommand | undefined> {
