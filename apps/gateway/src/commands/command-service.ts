@@ -56,8 +56,7 @@ export class CommandService {
   }
 
   async submit(submission: Submission): Promise<StoredCommand> {
-    const { orm, redis } = this.deps;
-    if (redis.status !== 'ready') throw unavailable();
+    if (this.deps.redis.status !== 'ready') throw unavailable();
     const { type, caller, payload, idempotencyKey } = submission;
     const requestHash = idempotencyKey ? hashRequest(type, submission.fingerprint ?? payload) : null;
     const newCommand: NewCommand = { type, tenantId: caller.tenantId, issuerId: caller.userId, payload, idempotencyKey, requestHash, requestId: submission.requestId };
