@@ -67,7 +67,7 @@ const EnvSchema = z.object({
   BULK_MAX_PENDING_PER_TENANT: z.coerce.number().int().min(1).max(1000).default(5),
   /** Days the uploaded rows of a finished bulk award are kept (its journals, totals and row errors stay). */
   BULK_ROWS_RETENTION_DAYS: z.coerce.number().int().min(1).default(30),
-  NOTIFICATION_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(8),
+  NOTIFICATION_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(64),
   OUTBOX_POLL_MS: z.coerce.number().int().min(10).default(200),
   OUTBOX_BATCH_SIZE: z.coerce.number().int().min(1).max(5000).default(500),
   /** An event handed to the queue this long ago and still undelivered is looked at again (its job may be lost). */

@@ -2,9 +2,9 @@ import { EntityManager } from '@mikro-orm/postgresql';
 import { Job, Queue, Worker } from 'bullmq';
 import { DeadLetterJob, NotificationJob, QUEUES, toCents } from '@points/contracts';
 import { Logger } from '@points/config';
-import { deadLetterEvent } from '@points/db';
+import { GroupCommit, deadLetterEvent, isTransientError } from '@points/db';
 import { WorkerSettings, workerOptions } from '@points/queue';
-import { Delivery, deliverEvent } from './deliver-event';
+import { Delivery, deliverEvents } from './deliver-events';
 
 export interface NotificationWorkerOptions extends WorkerSettings {
   em: EntityManager;
@@ -17,7 +17,8 @@ export interface NotificationWorkerOptions extends WorkerSettings {
 
 /**
  * Consumes notification jobs. Each names an outbox event, which becomes its
- * feed and audit rows, exactly once (deliver-event.ts). A job that names no
+ * feed and audit rows, exactly once (deliver-events.ts); jobs taken at the same
+ * time are delivered in one transaction (group commit). A job that names no
  * outbox event (forged) writes nothing and goes to the dead-letter queue with
  * the reason; an event that breaks the contract is dead-lettered in the outbox.
  * Neither blocks the jobs behind it. An outage is retried for as long as it
@@ -29,6 +30,9 @@ export function startNotificationWorker(options: NotificationWorkerOptions): Wor
   const setAside = (job: Job, reason: string) =>
     options.deadLetters.add('unknown-event', { source: QUEUES.notifications, jobId: job.id, reason, payload: job.data, failedAt: new Date().toISOString() }, { jobId: `unknown-${job.id}` });
 
+  // One transaction for the events of the jobs in hand; an event that breaks the batch in any way but an outage is retried alone.
+  const deliveries = new GroupCommit<string, Delivery>((eventIds) => deliverEvents(em, eventIds, defaultThreshold), { splitOn: (error) => !isTransientError(error) });
+
   const worker = new Worker<NotificationJob, Delivery | { outcome: 'not-a-notification-job' }>(
     QUEUES.notifications,
     async (job) => {
@@ -38,7 +42,7 @@ export function startNotificationWorker(options: NotificationWorkerOptions): Wor
         logger.warn({ jobId: job.id }, 'a job that is not a notification job was sent to the dead-letter queue');
         return { outcome: 'not-a-notification-job' };
       }
-      const delivery = await deliverEvent(em, request.data.eventId, defaultThreshold);
+      const delivery = await deliveries.submit(request.data.eventId);
       await options.afterWrite?.();
       if (delivery.outcome === 'unknown-event') {
         await setAside(job, `no event ${request.data.eventId} in the outbox: a forged job, or one from another deployment`);

@@ -61,19 +61,24 @@ export interface EventForDelivery {
   state: 'pending' | 'delivered' | 'dead-lettered';
 }
 
-/** The outbox row a notification job names, locked until its delivery commits; undefined when there is none (a forged job). */
-export async function lockEventForDelivery(tx: EntityManager, eventId: string): Promise<EventForDelivery | undefined> {
-  const [row] = await tx.execute<{ id: string; payload: unknown; delivered: boolean; dead: boolean }[]>(
-    `SELECT id, payload, delivered_at IS NOT NULL AS delivered, dead_lettered_at IS NOT NULL AS dead FROM outbox WHERE id = ? FOR UPDATE`,
-    [eventId],
+/** The outbox rows notification jobs name, locked (in id order) until their delivery commits; an id with no row (a forged job) is absent. */
+export async function lockEventsForDelivery(tx: EntityManager, eventIds: string[]): Promise<Map<string, EventForDelivery>> {
+  const rows = await tx.execute<{ id: string; payload: unknown; delivered: boolean; dead: boolean }[]>(
+    `SELECT id, payload, delivered_at IS NOT NULL AS delivered, dead_lettered_at IS NOT NULL AS dead FROM outbox
+      WHERE id IN (SELECT jsonb_array_elements_text(?::jsonb)::uuid) ORDER BY id FOR UPDATE`,
+    [JSON.stringify(eventIds)],
   );
-  if (!row) return undefined;
-  return { id: row.id, payload: row.payload, state: row.delivered ? 'delivered' : row.dead ? 'dead-lettered' : 'pending' };
+  return new Map(rows.map((row) => [row.id, { id: row.id, payload: row.payload, state: row.delivered ? 'delivered' : row.dead ? 'dead-lettered' : 'pending' }]));
 }
 
-/** Its feed and audit rows are written (call in the transaction that wrote them). */
-export async function markEventDelivered(tx: EntityManager, eventId: string): Promise<void> {
-  await tx.execute(`UPDATE outbox SET delivered_at = now(), published_at = coalesce(published_at, now()) WHERE id = ?`, [eventId], 'run');
+/** Their feed and audit rows are written (call in the transaction that wrote them). */
+export async function markEventsDelivered(tx: EntityManager, eventIds: string[]): Promise<void> {
+  if (eventIds.length === 0) return;
+  await tx.execute(
+    `UPDATE outbox SET delivered_at = now(), published_at = coalesce(published_at, now()) WHERE id IN (SELECT jsonb_array_elements_text(?::jsonb)::uuid)`,
+    [JSON.stringify(eventIds)],
+    'run',
+  );
 }
 
 /** An event that can never be delivered, with the reason an operator reads before replaying it (docs/OPERATIONS.md). */
