@@ -28,7 +28,6 @@ export interface CommandWorkerOptions extends WorkerSettings {
 export function startCommandWorker(options: CommandWorkerOptions): Worker<CommandJob, CommandOutcome> {
   const { em, logger } = options;
   const batcher = new CommandBatcher(async (commandIds) => {
-    await markProcessing(em, commandIds);
     const outcomes = await applyCommands(em, commandIds, options.apply);
     options.metrics?.batchSize.observe(commandIds.length);
     return outcomes;
@@ -37,6 +36,8 @@ export function startCommandWorker(options: CommandWorkerOptions): Worker<Comman
     QUEUES.commands,
     async (job: Job<CommandJob>) => {
       const { commandId, type, tenantId } = CommandJob.parse(job.data);
+      // A first try writes the command once, with its outcome; a retry shows it is being worked on again (and counts the try that failed).
+      if (job.attemptsMade > 0) await markProcessing(em, [commandId]);
       const outcome = await batcher.submit(commandId, tenantId);
       logger.info({ commandId, type, status: outcome.status, attempt: job.attemptsMade + 1 }, 'command applied');
       recordOutcome(options.metrics, { type, acceptedAt: job.timestamp }, outcome);

@@ -185,7 +185,12 @@ export async function lockCommands(tx: EntityManager, ids: string[]): Promise<Lo
   );
 }
 
-/** A worker has taken these commands; `attempts` counts every try the ledger makes. */
+/**
+ * A worker retries these commands: `processing`, and the try that failed is
+ * counted. A first try does not come here — the command's row is written once
+ * more only, with its outcome (which counts that try), so `attempts` counts
+ * every try the ledger made.
+ */
 export async function markProcessing(em: EntityManager, ids: string[]): Promise<void> {
   await em.fork().execute(
     `UPDATE commands SET status = 'processing', attempts = attempts + 1, updated_at = now()
@@ -206,7 +211,7 @@ export async function recordOutcomes(tx: EntityManager, outcomes: Map<string, Co
   }));
   const changed = await tx.execute<{ id: string }[]>(
     `UPDATE commands c
-        SET status = v.status, result = v.result, error = v.error, updated_at = now(), completed_at = now()
+        SET status = v.status, result = v.result, error = v.error, attempts = c.attempts + 1, updated_at = now(), completed_at = now()
        FROM jsonb_to_recordset(?::jsonb) AS v(id uuid, status text, result jsonb, error jsonb)
       WHERE c.id = v.id AND c.${UNFINISHED}
   RETURNING c.id`,
