@@ -3,7 +3,7 @@ import { errors as joseErrors, jwtVerify } from 'jose';
 import { z } from 'zod';
 import { API_AUDIENCE } from '@points/auth';
 import { AppError, Role } from '@points/contracts';
-import { Orm } from '@points/db';
+import { GroupCommit, Orm } from '@points/db';
 
 /** Default for `JWT_MAX_TTL_SECONDS`: a token may not live longer than a day. */
 export const DEFAULT_MAX_TOKEN_TTL_SECONDS = 86_400;
@@ -34,17 +34,14 @@ const Claims = z.object({
 export function authenticate(orm: Orm, jwtSecret: string, options: AuthenticateOptions = {}): RequestHandler {
   const key = new TextEncoder().encode(jwtSecret);
   const maxTtlSeconds = options.maxTtlSeconds ?? DEFAULT_MAX_TOKEN_TTL_SECONDS;
+  const users = userLookup(orm);
   return async (req, _res, next) => {
     try {
       const header = req.headers.authorization ?? '';
       const match = /^Bearer\s+(\S+)$/i.exec(header);
       if (!match) throw new AppError('UNAUTHENTICATED', 'a bearer token is required');
       const claims = await verify(match[1], key, maxTtlSeconds);
-      // Raw SQL on purpose: every request passes here, and this costs a quarter of the CPU of
-      // em.findOne and a third of the QueryBuilder's (measured: 0.10 vs 0.43 vs 0.23 ms).
-      const [user] = await orm.em
-        .fork()
-        .execute<{ role: string; tenant_id: string | null; active: boolean }[]>('SELECT role, tenant_id, active FROM users WHERE id = ?', [claims.sub]);
+      const user = await users.submit(claims.sub);
       if (!user || !user.active || user.role !== claims.role || user.tenant_id !== (claims.tenantId ?? null)) {
         throw new AppError('UNAUTHENTICATED', 'the token does not match an active user');
       }
@@ -55,6 +52,30 @@ export function authenticate(orm: Orm, jwtSecret: string, options: AuthenticateO
       next(error);
     }
   };
+}
+
+interface UserRow {
+  id: string;
+  role: string;
+  tenant_id: string | null;
+  active: boolean;
+}
+
+/**
+ * The users that requests in flight name, read together: every request passes
+ * here, so concurrent requests share one query (and one round trip) instead of
+ * one each; a lone request is read at once. Always read fresh, never cached, so
+ * a deactivation or a role change holds from the next request on. Raw SQL on
+ * purpose: em.findOne cost four times the CPU (measured: 0.10 vs 0.43 ms).
+ */
+function userLookup(orm: Orm): GroupCommit<string, UserRow | undefined> {
+  return new GroupCommit(async (ids) => {
+    const rows = await orm.em
+      .fork()
+      .execute<UserRow[]>('SELECT id, role, tenant_id, active FROM users WHERE id IN (SELECT DISTINCT jsonb_array_elements_text(?::jsonb)::uuid)', [JSON.stringify(ids)]);
+    const byId = new Map(rows.map((row) => [row.id, row]));
+    return ids.map((id) => byId.get(id));
+  });
 }
 
 const isApiAudience = (aud: string | string[] | undefined): boolean =>
