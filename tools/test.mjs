@@ -1,6 +1,7 @@
 // `npm test`: the same service set-up as `npm run up`, then a type check, every
-// project's lint and tests. Integration tests create their own database (points_test_*) and
-// queue prefix per test file, so they never touch a developer's data.
+// project's lint and tests, then the benchmark's quick run. Integration tests
+// create their own database (points_test_*) and queue prefix per test file, so
+// they never touch a developer's data.
 import { spawnSync } from 'node:child_process';
 import { ensureChromium } from './lib/browser.mjs';
 import { ensureDependencies } from './lib/dependencies.mjs';
@@ -38,4 +39,11 @@ const result = spawnSync('npx', ['nx', 'run-many', '-t', 'lint', 'test', '--para
   killSignal: 'SIGKILL',
 });
 if (result.error?.code === 'ETIMEDOUT') console.error(`✗ tests did not finish within ${TIMEOUT_MS / 60000} minutes`);
-process.exit(result.status ?? 1);
+if (result.status !== 0) process.exit(result.status ?? 1);
+// Last, the benchmark's quick run (`npm run bench -- --quick`, under a minute), so the
+// harness never rots: it must finish and leave the books balanced (tools/sql).
+const BENCH_TIMEOUT_MS = 5 * 60 * 1000;
+const bench = spawnSync(process.execPath, ['tools/bench.mjs', '--quick'], { cwd: ROOT, env, stdio: 'inherit', timeout: BENCH_TIMEOUT_MS, killSignal: 'SIGKILL' });
+if (bench.error?.code === 'ETIMEDOUT') console.error(`✗ the quick benchmark did not finish within ${BENCH_TIMEOUT_MS / 60000} minutes`);
+if (bench.status !== 0) console.error('✗ the quick benchmark failed (npm run bench -- --quick)');
+process.exit(bench.status ?? 1);
