@@ -50,7 +50,7 @@ export async function notificationWorld(servers: { redisUrl?: string; postgresUr
       return id;
     },
     startRelay(hooks?: RelayHooks, resendAfterMs = 2_000) {
-      const relay = startOutboxRelay(em, notifications, silent, { pollMs: 50, batchSize: 100, resendAfterMs, hooks });
+      const relay = startOutboxRelay(em, notifications, silent, { pollMs: 50, batchSize: 100, resendAfterMs, fullClaimEveryMs: 500, hooks });
       stoppers.push(() => relay.stop());
       return relay;
     },

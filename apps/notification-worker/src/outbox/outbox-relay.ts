@@ -2,7 +2,7 @@ import { EntityManager } from '@mikro-orm/postgresql';
 import { Queue } from 'bullmq';
 import { NotificationJob } from '@points/contracts';
 import { Logger } from '@points/config';
-import { EventToPublish, claimUndeliveredEvents, claimUnpublishedEvents, deadLetterEvent, markEventsPublished } from '@points/db';
+import { EventToPublish, claimUndeliveredEvents, claimUnpublishedEvents, deadLetterEvent, markEventsPublished, unpublishedHorizon } from '@points/db';
 import { publishEvents } from '@points/queue';
 
 export interface RelayHooks {
@@ -16,6 +16,32 @@ export interface RelaySettings {
   /** An event published this long ago and still undelivered is looked at again (OUTBOX_RESEND_AFTER_MS). */
   resendAfterMs: number;
   hooks?: RelayHooks;
+  /** How often a claim starts from the oldest entry rather than from the horizon (the safety net; OUTBOX_FULL_CLAIM_MS). */
+  fullClaimEveryMs?: number;
+}
+
+/**
+ * Where the relay's next claim starts. Published rows leave dead entries in
+ * the unpublished index until vacuum; starting at the horizon of the last
+ * claim that drained the outbox skips them. Every `fullClaimEveryMs` a claim
+ * starts from the oldest entry instead, for rows the horizon cannot see (locked
+ * by another relay that then failed, written by another database role).
+ */
+export class ClaimStart {
+  private since: string | undefined;
+  private lastFullClaim = Number.NEGATIVE_INFINITY;
+  constructor(private readonly fullClaimEveryMs = 10_000) {}
+
+  /** undefined: from the oldest entry. */
+  next(): string | undefined {
+    return Date.now() - this.lastFullClaim >= this.fullClaimEveryMs ? undefined : this.since;
+  }
+
+  /** A committed claim from `from` found fewer rows than it could take: nothing older than `horizon` is left. */
+  drained(from: string | undefined, horizon: string): void {
+    if (from === undefined) this.lastFullClaim = Date.now();
+    this.since = horizon;
+  }
 }
 
 /**
@@ -32,11 +58,13 @@ export interface RelaySettings {
  *   (unique event_id, delivered_at), so a repeat is harmless.
  * The transaction here belongs to the relay, never to the ledger.
  */
-export async function relayOutboxBatch(em: EntityManager, queue: Queue<NotificationJob>, settings: RelaySettings): Promise<number> {
-  return em.fork().transactional(async (tx) => {
-    const fresh = await claimUnpublishedEvents(tx, settings.batchSize);
+export async function relayOutboxBatch(em: EntityManager, queue: Queue<NotificationJob>, settings: RelaySettings, start = new ClaimStart(settings.fullClaimEveryMs)): Promise<number> {
+  const from = start.next();
+  const { moved, fresh, horizon } = await em.fork().transactional(async (tx) => {
+    const horizon = await unpublishedHorizon(tx);
+    const fresh = await claimUnpublishedEvents(tx, settings.batchSize, from);
     const stale = fresh.length < settings.batchSize ? await claimUndeliveredEvents(tx, settings.resendAfterMs, settings.batchSize - fresh.length) : [];
-    if (fresh.length + stale.length === 0) return 0;
+    if (fresh.length + stale.length === 0) return { moved: 0, fresh: 0, horizon };
     const ids = [...fresh, ...stale].map((r) => r.id);
     await settings.hooks?.beforePublish?.(ids);
     const lost = await sortStale(tx, queue, stale);
@@ -44,8 +72,10 @@ export async function relayOutboxBatch(em: EntityManager, queue: Queue<Notificat
     await settings.hooks?.afterPublish?.(ids);
     // Still-queued stale rows are marked too: they are looked at again only after another resendAfterMs.
     await markEventsPublished(tx, ids);
-    return fresh.length + lost.length;
+    return { moved: fresh.length + lost.length, fresh: fresh.length, horizon };
   });
+  if (fresh < settings.batchSize) start.drained(from, horizon);
+  return moved;
 }
 
 /** Of the stale events, those whose job is gone (to publish again); those BullMQ gave up on are dead-lettered. */
@@ -69,11 +99,12 @@ async function sortStale(tx: EntityManager, queue: Queue<NotificationJob>, stale
 /** Polls the outbox; drains back-to-back while batches come back full. */
 export function startOutboxRelay(em: EntityManager, queue: Queue<NotificationJob>, logger: Logger, settings: RelaySettings & { pollMs: number }): { stop(): Promise<void> } {
   let stopped = false;
+  const start = new ClaimStart(settings.fullClaimEveryMs);
   const loop = (async () => {
     while (!stopped) {
       let moved = 0;
       try {
-        moved = await relayOutboxBatch(em, queue, settings);
+        moved = await relayOutboxBatch(em, queue, settings, start);
         if (moved > 0) logger.debug({ moved }, 'outbox events relayed');
       } catch (err) {
         logger.error({ err }, 'outbox relay failed; will retry');

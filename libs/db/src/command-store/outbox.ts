@@ -26,13 +26,33 @@ export interface EventToPublish {
   eventType: string;
 }
 
-/** Events never handed to the queue, oldest first; SKIP LOCKED, so two relays split the backlog instead of sending it twice. */
-export async function claimUnpublishedEvents(tx: EntityManager, limit: number): Promise<EventToPublish[]> {
+/**
+ * Events never handed to the queue, oldest first; SKIP LOCKED, so two relays
+ * split the backlog instead of sending it twice. `since` (see
+ * `unpublishedHorizon`) starts the index scan past the entries of rows already
+ * published — dead until vacuum, and each one a heap visit.
+ */
+export async function claimUnpublishedEvents(tx: EntityManager, limit: number, since?: string): Promise<EventToPublish[]> {
   return tx.execute<EventToPublish[]>(
-    `SELECT id, event_type AS "eventType" FROM outbox WHERE published_at IS NULL
+    `SELECT id, event_type AS "eventType" FROM outbox WHERE published_at IS NULL ${since ? 'AND created_at >= ?::timestamptz' : ''}
       ORDER BY created_at, id LIMIT ? FOR UPDATE SKIP LOCKED`,
-    [limit],
+    since ? [since, limit] : [limit],
   );
+}
+
+/**
+ * A time before which no event can still appear unpublished once a claim that
+ * follows has drained the outbox: an event's created_at is its transaction's
+ * start, so one not yet committed is no older than the oldest transaction open
+ * in this database now. Read before the claim, in the relay's transaction.
+ * Sessions of another database role are invisible here; the relay's periodic
+ * full claim covers them (and anything skipped while locked by another relay).
+ */
+export async function unpublishedHorizon(tx: EntityManager): Promise<string> {
+  const [row] = await tx.execute<{ horizon: string }[]>(
+    `SELECT least(clock_timestamp(), min(xact_start))::text AS horizon FROM pg_stat_activity WHERE datname = current_database() AND xact_start IS NOT NULL`,
+  );
+  return row.horizon;
 }
 
 /**
