@@ -35,7 +35,7 @@ export function renderTable(rows: Row[]): string {
     // No line between rows; a section starts with its title (▸).
     chars: { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' },
     wordWrap: true,
-    colWidths: [70, 22, 14, 8],
+    colWidths: [70, 26, 16, 8],
   });
   let section = '';
   for (const r of rows) {

@@ -35,7 +35,7 @@ export function targetRows(results: BenchResults): Row[] {
       rows.push(
         row(SECTION, `soak: ${name} p99 flat (first → last minute)`, last[key], 'ms', {
           text: `${fmt(first[key])} → ${fmt(last[key])} ms`,
-          target: '≤ +10 % or +5 ms',
+          target: '≤ +10 %/+5 ms',
           met: first[key] === null || last[key] === null ? null : flat(first[key], last[key]),
         }),
       );
