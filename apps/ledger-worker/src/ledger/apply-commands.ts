@@ -9,6 +9,8 @@ import { writeLedger } from './write/write-ledger';
 export interface ApplyOptions extends PlannerOptions {
   /** Test seam: runs inside the transaction after every write, just before COMMIT. */
   beforeCommit?: () => Promise<void>;
+  /** Give up on a lock after this long (SQLSTATE 55P03): a transaction for several tenants must not wait on one of them. */
+  lockTimeoutMs?: number;
   /** How a bulk award's credits are chunked and its progress reported. */
   bulk?: Omit<BulkWriteOptions, 'progressDb'>;
 }
@@ -26,6 +28,7 @@ export interface ApplyOptions extends PlannerOptions {
  */
 export async function applyCommands(em: EntityManager, commandIds: string[], options: ApplyOptions = {}): Promise<Map<string, CommandOutcome>> {
   return em.fork().transactional(async (tx) => {
+    if (options.lockTimeoutMs) await tx.execute(`SET LOCAL lock_timeout = '${Math.ceil(options.lockTimeoutMs)}ms'`);
     const outcomes = new Map<string, CommandOutcome>();
     const pending: Command[] = [];
     const malformed = new Map<string, CommandOutcome>();

@@ -1,12 +1,17 @@
 import { CommandOutcome } from '@points/contracts';
 
-/** Applies a list of commands in one transaction (see applyCommands). */
-export type ApplyBatch = (commandIds: string[]) => Promise<Map<string, CommandOutcome>>;
+/**
+ * Applies a list of commands in one transaction (see applyCommands). `shared`:
+ * the list spans several tenants, so it must not wait long on a lock one of
+ * them holds elsewhere (a bulk award) — it fails instead, and each of its
+ * tenants is tried alone.
+ */
+export type ApplyBatch = (commandIds: string[], shared: boolean) => Promise<Map<string, CommandOutcome>>;
 
 export interface BatcherOptions {
   /** Most commands in one transaction. */
   maxBatch?: number;
-  /** Most transactions running at once (each for a different tenant). */
+  /** Most transactions running at once. */
   maxInFlight?: number;
   /** How long a command the ledger cannot see yet is looked for again before its job fails. */
   notFoundForMs?: number;
@@ -24,26 +29,35 @@ interface Waiting {
 /**
  * Group commit for the ledger. Commands that arrive while transactions are
  * running wait and go into the next transaction together, so under load one
- * transaction (one lock of a hot pool row, one COMMIT) serves many commands,
+ * transaction (one COMMIT) serves many commands, of one tenant or of many,
  * while a command arriving alone is applied at once: there is no timer, so
  * batching adds no latency.
  *
- * Batches are per tenant (the tenant the command acts on), and a
- * tenant has at most one transaction running: transactions in flight never wait
- * on each other's pool rows, and a tenant whose pool is locked for a while (a
- * large bulk award) holds back only its own commands.
+ * Commands wait in lanes, one per tenant (the tenant the command acts on). A
+ * tenant is in at most one running transaction, so transactions in flight never
+ * wait on each other's accounts. A transaction takes the waiting commands of
+ * every free tenant, taking turns between them. One that spans several tenants
+ * gives up on a lock held elsewhere (a long bulk award holding a pool) instead
+ * of holding the others back; each of its tenants then runs alone until it
+ * succeeds, so a tenant whose pool is locked for a while holds back only its
+ * own commands.
  *
- * A batch that throws is retried one command at a time: one command that keeps
- * failing cannot hold back the others, and each job sees its own outcome.
+ * A batch of one tenant that throws is retried one command at a time: one
+ * command that keeps failing cannot hold back the others, and each job sees
+ * its own outcome.
  *
  * The gateway enqueues a command inside the transaction that stores it, so a
  * worker may see the job a moment before the row: a command not found is looked
  * for again, briefly, before its job fails.
  */
 export class CommandBatcher {
-  /** Waiting commands per tenant, tenants in the order they started waiting. */
+  /** Waiting commands per tenant, tenants in turn order. */
   private readonly lanes = new Map<string, Waiting[]>();
+  /** Tenants in a running transaction. */
   private readonly running = new Set<string>();
+  /** Tenants to run alone (their last shared transaction failed). */
+  private readonly alone = new Set<string>();
+  private inFlight = 0;
   private readonly maxBatch: number;
   private readonly maxInFlight: number;
   private readonly notFoundForMs: number;
@@ -69,26 +83,61 @@ export class CommandBatcher {
   }
 
   private startNext(): void {
-    for (const [lane, waiting] of this.lanes) {
-      if (this.running.size >= this.maxInFlight) return;
-      if (this.running.has(lane)) continue;
-      const batch = waiting.splice(0, this.maxBatch);
-      if (waiting.length === 0) this.lanes.delete(lane);
-      this.running.add(lane);
-      void this.run(batch).finally(() => {
-        this.running.delete(lane);
+    while (this.inFlight < this.maxInFlight) {
+      const lanes = this.nextLanes();
+      if (lanes.length === 0) return;
+      const batch: Waiting[] = [];
+      for (const lane of lanes) {
+        const waiting = this.lanes.get(lane) ?? [];
+        batch.push(...waiting.splice(0, this.maxBatch - batch.length));
+        // Taking turns: a tenant with commands left waits behind the others.
+        this.lanes.delete(lane);
+        if (waiting.length > 0) this.lanes.set(lane, waiting);
+        this.running.add(lane);
+      }
+      this.inFlight += 1;
+      void this.run(batch, lanes).finally(() => {
+        for (const lane of lanes) this.running.delete(lane);
+        this.inFlight -= 1;
         this.startNext();
       });
     }
   }
 
-  private async run(batch: Waiting[]): Promise<void> {
+  /** The tenants of the next transaction: one to run alone, or every free one that shares, until the batch is full. */
+  private nextLanes(): string[] {
+    const lanes: string[] = [];
+    let size = 0;
+    for (const [lane, waiting] of this.lanes) {
+      if (this.running.has(lane)) continue;
+      if (this.alone.has(lane)) {
+        if (lanes.length === 0) return [lane];
+        continue;
+      }
+      lanes.push(lane);
+      size += waiting.length;
+      if (size >= this.maxBatch) break;
+    }
+    return lanes;
+  }
+
+  private async run(batch: Waiting[], lanes: string[]): Promise<void> {
     let outcomes: Map<string, CommandOutcome>;
     try {
-      outcomes = await this.apply(batch.map((entry) => entry.commandId));
+      outcomes = await this.apply(
+        batch.map((entry) => entry.commandId),
+        lanes.length > 1,
+      );
+      for (const lane of lanes) this.alone.delete(lane);
     } catch (error) {
-      if (batch.length === 1) batch[0].reject(error);
-      else for (const entry of batch) await this.run([entry]);
+      if (lanes.length > 1) {
+        // Back to their lanes, ahead of what came since, each tenant to run alone: a slot each, so one still blocked holds back only itself.
+        for (const lane of lanes) {
+          this.alone.add(lane);
+          this.lanes.set(lane, [...batch.filter((entry) => entry.lane === lane), ...(this.lanes.get(lane) ?? [])]);
+        }
+      } else if (batch.length === 1) batch[0].reject(error);
+      else for (const entry of batch) await this.run([entry], lanes);
       return;
     }
     for (const entry of batch) {

@@ -10,6 +10,14 @@ import { BatcherOptions, CommandBatcher } from './command-batcher';
 import { failCommand } from './fail-command';
 import { recordOutcome } from './ledger-metrics';
 
+/**
+ * How long a transaction for several tenants waits on a lock before its tenants
+ * are tried alone. Transactions in flight here never share a tenant, so a wait
+ * is on another worker's transaction: a few milliseconds for a batch, seconds
+ * for a bulk award.
+ */
+const SHARED_LOCK_TIMEOUT_MS = 250;
+
 export interface CommandWorkerOptions extends WorkerSettings {
   em: EntityManager;
   logger: Logger;
@@ -20,15 +28,15 @@ export interface CommandWorkerOptions extends WorkerSettings {
 
 /**
  * Consumes the command queue. Each job names one stored command; the ledger
- * applies it exactly once in effect. Jobs of one tenant processed at the same
- * time share a transaction (CommandBatcher). A thrown error means "not applied,
+ * applies it exactly once in effect. Jobs processed at the same time share a
+ * transaction (CommandBatcher). A thrown error means "not applied,
  * try again": an outage is retried for as long as it lasts, a defect a few times
  * (retry-policy.ts), then the command is marked `failed` so no client waits forever.
  */
 export function startCommandWorker(options: CommandWorkerOptions): Worker<CommandJob, CommandOutcome> {
   const { em, logger } = options;
-  const batcher = new CommandBatcher(async (commandIds) => {
-    const outcomes = await applyCommands(em, commandIds, options.apply);
+  const batcher = new CommandBatcher(async (commandIds, shared) => {
+    const outcomes = await applyCommands(em, commandIds, shared ? { lockTimeoutMs: SHARED_LOCK_TIMEOUT_MS, ...options.apply } : options.apply);
     options.metrics?.batchSize.observe(commandIds.length);
     return outcomes;
   }, options.batching);
