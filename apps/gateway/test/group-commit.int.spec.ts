@@ -99,5 +99,10 @@ describe('concurrent awards over HTTP', () => {
       expect(done.body.status).toBe('succeeded');
     }
     expect(Number((await balances(stack.db.orm.em, t.tenantId)).pool)).toBe(Number(before.pool) - 51);
+    // Stored together: a row's created_at is its transaction's start, so fewer distinct ones than commands means shared transactions.
+    const [{ transactions }] = await stack.db.orm.em
+      .fork()
+      .execute<{ transactions: number }[]>('SELECT count(DISTINCT created_at)::int AS transactions FROM commands WHERE id IN (SELECT jsonb_array_elements_text(?::jsonb)::uuid)', [JSON.stringify([...new Set(ids)])]);
+    expect(transactions).toBeLessThan(51);
   });
 });

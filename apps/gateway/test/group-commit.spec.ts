@@ -47,16 +47,24 @@ describe('GroupCommit', () => {
     expect(batches).toEqual([[1], [2]]);
   });
 
-  it('a batch one item broke is tried again an item at a time: only that item fails', async () => {
+  it('a batch one item broke is tried again in halves: only that item fails', async () => {
     const write = async (items: number[]) => {
       if (items.includes(13)) throw Object.assign(new Error('violates a constraint'), { code: '23503' });
       return items.map((item) => `stored ${item}`);
     };
-    const group = new GroupCommit(write, { maxInFlight: 1, splitOn: (error) => (error as { code?: string }).code === '23503' });
+    const batches: number[][] = [];
+    const group = new GroupCommit(
+      (items: number[]) => {
+        batches.push(items);
+        return write(items);
+      },
+      { maxInFlight: 1, splitOn: (error) => (error as { code?: string }).code === '23503' },
+    );
     const first = group.submit(1);
-    const rest = [12, 13, 14].map((item) => group.submit(item).catch((error: Error) => error.message));
+    const rest = [10, 11, 12, 13, 14, 15, 16, 17].map((item) => group.submit(item).catch((error: Error) => error.message));
     await first;
-    await expect(Promise.all(rest)).resolves.toEqual(['stored 12', 'violates a constraint', 'stored 14']);
+    await expect(Promise.all(rest)).resolves.toEqual(['stored 10', 'stored 11', 'stored 12', 'violates a constraint', 'stored 14', 'stored 15', 'stored 16', 'stored 17']);
+    expect(batches).toEqual([[1], [10, 11, 12, 13, 14, 15, 16, 17], [10, 11, 12, 13], [10, 11], [12, 13], [12], [13], [14, 15, 16, 17]]);
   });
 
   it('an outage fails the whole batch at once, not an item at a time', async () => {

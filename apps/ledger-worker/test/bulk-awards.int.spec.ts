@@ -38,6 +38,8 @@ it('applies every row in one transaction, with one source journal row and a wall
   t.staff.forEach((u, i) => expect(after.wallets[u.id]).toBe(`${i + 1}.50`));
   const [bulk] = await em().fork().execute('SELECT status, processed, succeeded, failed, total_amount FROM bulk_awards WHERE id = ?', [bulkId]);
   expect(bulk).toEqual({ status: 'succeeded', processed: 30, succeeded: 30, failed: 0, total_amount: total.toFixed(2) });
+  // One try, counted once (it was marked processing, without counting, while it ran).
+  expect(await em().fork().execute('SELECT status, attempts FROM commands WHERE id = ?', [bulkId])).toEqual([{ status: 'succeeded', attempts: 1 }]);
   const [{ n }] = await em().fork().execute<{ n: string }[]>('SELECT count(*)::text AS n FROM pool_ledger WHERE command_id = ?', [bulkId]);
   expect(n).toBe('1');
   expect(await journalProblems(em())).toEqual([]);

@@ -141,10 +141,10 @@ describe('a job forged straight into the commands queue', () => {
 });
 
 it('a command applied on its first try is written once more only, with its outcome (queued → succeeded, attempts 1)', async () => {
-  harness.startWorker();
   const t = await fundedTenant('10.00');
   const id = await harness.submit('award', t.manager, { userId: t.employee.id, amount: '1' });
   const [before] = await em().fork().execute<{ version: string }[]>('SELECT xmin::text AS version FROM commands WHERE id = ?', [id]);
+  harness.startWorker();
   await waitUntilFinal(em(), [id]);
 
   const [command] = await em().fork().execute<{ status: string; attempts: number; version: string }[]>('SELECT status, attempts, xmin::text AS version FROM commands WHERE id = ?', [id]);

@@ -18,8 +18,14 @@ beforeAll(async () => {
 afterAll(() => world.close());
 
 const settings = { batchSize: 100, resendAfterMs: 60_000 };
-const insertEvent = (db = world.em.fork()) =>
-  db.execute<{ id: string }[]>(`INSERT INTO outbox (id, event_type, command_id, payload) VALUES (?, 'test.event', ?, '{}') RETURNING id`, [randomUUID(), commandId]).then(([row]) => row.id);
+const insertEvent = (db = world.em.fork(), ageSeconds = 0) =>
+  db
+    .execute<{ id: string }[]>(`INSERT INTO outbox (id, event_type, command_id, payload, created_at) VALUES (?, 'test.event', ?, '{}', now() - make_interval(secs => ?)) RETURNING id`, [
+      randomUUID(),
+      commandId,
+      ageSeconds,
+    ])
+    .then(([row]) => row.id);
 const published = async (id: string) => (await world.em.fork().execute<{ p: boolean }[]>('SELECT published_at IS NOT NULL AS p FROM outbox WHERE id = ?', [id]))[0].p;
 
 it('an event whose transaction was open while a claim drained the outbox is claimed by the next claim from the horizon', async () => {
@@ -34,7 +40,7 @@ it('an event whose transaction was open while a claim drained the outbox is clai
     lateId = await insertEvent(tx);
     await held;
   });
-  await new Promise((r) => setTimeout(r, 100));
+  await new Promise((r) => setTimeout(r, 1_500)); // longer than the horizon's margin
   const early = await insertEvent();
 
   expect(await relayOutboxBatch(world.em, world.notifications, settings, start)).toBeGreaterThanOrEqual(2);
@@ -49,16 +55,19 @@ it('an event whose transaction was open while a claim drained the outbox is clai
 });
 
 it('an event set back to unpublished behind the horizon is claimed by the next full claim', async () => {
-  const start = new ClaimStart(300);
-  const id = await insertEvent();
+  let clock = 0;
+  const start = new ClaimStart(10_000, () => clock);
+  const id = await insertEvent(world.em.fork(), 5); // older than the horizon's margin
   await relayOutboxBatch(world.em, world.notifications, settings, start);
   expect(await published(id)).toBe(true);
   await relayOutboxBatch(world.em, world.notifications, settings, start); // moves the horizon past it
   await world.notifications.remove(id);
   await world.em.fork().execute('UPDATE outbox SET published_at = NULL WHERE id = ?', [id]); // as the documented replay does
 
+  clock += 9_999;
+  expect(start.next()).toBeDefined();
   expect(await relayOutboxBatch(world.em, world.notifications, settings, start)).toBe(0);
-  await new Promise((r) => setTimeout(r, 300));
+  clock += 1;
   expect(start.next()).toBeUndefined();
   expect(await relayOutboxBatch(world.em, world.notifications, settings, start)).toBe(1);
   expect(await published(id)).toBe(true);

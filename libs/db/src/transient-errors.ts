@@ -36,3 +36,9 @@ export function isRowOrConflictError(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;
   return typeof code === 'string' && /^(22|23|40)/.test(code);
 }
+
+/** Waiting for a lock gave up (lock_timeout) or deadlocked: the transaction met another one, not a fault. */
+export function isLockError(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === '55P03' || code === '40P01';
+}

@@ -13,10 +13,13 @@ export interface AuthenticateOptions {
   maxTtlSeconds?: number;
 }
 
+/** Ids as PostgreSQL prints them (lower case), so they match the rows they name. */
+const Id = z.uuid().transform((id) => id.toLowerCase());
+
 const Claims = z.object({
-  sub: z.uuid(),
+  sub: Id,
   role: Role,
-  tenantId: z.uuid().optional(),
+  tenantId: Id.optional(),
   exp: z.number(),
   aud: z.union([z.string(), z.array(z.string())]).optional(),
 });

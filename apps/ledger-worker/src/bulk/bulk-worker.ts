@@ -30,6 +30,7 @@ export function startBulkAwardWorker(options: BulkAwardWorkerOptions): Worker<Co
       let validatedAt: number | undefined;
       const outcome = await processBulkAward(em, bulkId, {
         ...options.bulk,
+        retry: job.attemptsMade > 0,
         // bull-board shows a number as the job's progress bar, and the log lines under it.
         // Best effort and not awaited: the database row is the progress of record.
         onProgress: ({ status: phase, processed, total }) => {

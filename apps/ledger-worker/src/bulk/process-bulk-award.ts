@@ -9,6 +9,8 @@ import { resolveBulkRows } from './resolve-bulk-rows';
 export interface BulkOptions extends Omit<BulkWriteOptions, 'progressDb'> {
   /** Test seam: runs between resolving the rows and the ledger's transaction. */
   afterValidation?: () => Promise<void>;
+  /** This try follows one that failed (the job's attemptsMade > 0). */
+  retry?: boolean;
 }
 
 /**
@@ -26,7 +28,7 @@ export async function processBulkAward(em: EntityManager, bulkId: string, option
     await reportBulkProgress(em, { bulkId, total: bulk.total }, { status: 'validating', processed: 0 }, options.onProgress);
     await resolveBulkRows(em, bulkId);
     await options.afterValidation?.();
-    await markProcessing(em, [bulkId]);
+    await markProcessing(em, [bulkId], { retry: options.retry ?? false });
   }
   const outcome = (await applyCommands(em, [bulkId], { bulk: options })).get(bulkId);
   if (!outcome) throw new Error(`bulk award ${bulkId} was not applied`);

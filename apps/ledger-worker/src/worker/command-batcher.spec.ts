@@ -120,6 +120,25 @@ it('a transaction for several tenants that fails (a lock held elsewhere) sends e
   expect(shared).toEqual([false, false, true, false, false, false]);
 });
 
+it('an outage fails a transaction for several tenants as a whole: each job retries with its backoff, none is tried again here', async () => {
+  const outage = Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' });
+  const batches: string[][] = [];
+  let release!: () => void;
+  const first = new Promise<void>((resolve) => (release = resolve));
+  const batcher = new CommandBatcher(
+    async (ids) => {
+      batches.push(ids);
+      if (ids[0] === 'first') await first;
+      throw outage;
+    },
+    { maxInFlight: 1 },
+  );
+  const settled = Promise.allSettled(['first', 'a1', 'b1', 'c1'].map((id, i) => batcher.submit(id, i === 0 ? 'F' : id[0].toUpperCase())));
+  release();
+  expect((await settled).map((s) => s.status)).toEqual(['rejected', 'rejected', 'rejected', 'rejected']);
+  expect(batches).toEqual([['first'], ['a1', 'b1', 'c1']]);
+});
+
 it('retries a failed batch one command at a time: only the command that keeps failing fails', async () => {
   const ledger = fakeLedger((ids) => ids.includes('bad'));
   const batcher = new CommandBatcher(ledger.apply, { maxInFlight: 1 });

@@ -1,4 +1,5 @@
 import { CommandOutcome } from '@points/contracts';
+import { isLockError, isTransientError } from '@points/db';
 
 /**
  * Applies a list of commands in one transaction (see applyCommands). `shared`:
@@ -42,7 +43,9 @@ interface Waiting {
  * succeeds, so a tenant whose pool is locked for a while holds back only its
  * own commands.
  *
- * A batch of one tenant that throws is retried one command at a time: one
+ * A batch that throws because of an outage fails as a whole (each job retries
+ * with its backoff). Otherwise a batch of several tenants sends each back to
+ * run alone, and a batch of one tenant is retried one command at a time: one
  * command that keeps failing cannot hold back the others, and each job sees
  * its own outcome.
  *
@@ -130,7 +133,9 @@ export class CommandBatcher {
       );
       for (const lane of lanes) this.alone.delete(lane);
     } catch (error) {
-      if (lanes.length > 1) {
+      // An outage would fail every smaller transaction too: each job retries with its backoff.
+      if (lanes.length > 1 && isTransientError(error) && !isLockError(error)) for (const entry of batch) entry.reject(error);
+      else if (lanes.length > 1) {
         // Back to their lanes, ahead of what came since, each tenant to run alone: a slot each, so one still blocked holds back only itself.
         for (const lane of lanes) {
           this.alone.add(lane);

@@ -42,7 +42,8 @@ export function startNotificationWorker(options: NotificationWorkerOptions): Wor
         logger.warn({ jobId: job.id }, 'a job that is not a notification job was sent to the dead-letter queue');
         return { outcome: 'not-a-notification-job' };
       }
-      const delivery = await deliveries.submit(request.data.eventId);
+      // As PostgreSQL prints ids, so the batch's answer for this event is found.
+      const delivery = await deliveries.submit(request.data.eventId.toLowerCase());
       await options.afterWrite?.();
       if (delivery.outcome === 'unknown-event') {
         await setAside(job, `no event ${request.data.eventId} in the outbox: a forged job, or one from another deployment`);

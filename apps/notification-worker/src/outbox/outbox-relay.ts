@@ -30,16 +30,20 @@ export interface RelaySettings {
 export class ClaimStart {
   private since: string | undefined;
   private lastFullClaim = Number.NEGATIVE_INFINITY;
-  constructor(private readonly fullClaimEveryMs = 10_000) {}
+  constructor(
+    private readonly fullClaimEveryMs = 10_000,
+    /** A monotonic clock in ms: a wall clock set back must not put off the full claim. */
+    private readonly now: () => number = () => performance.now(),
+  ) {}
 
   /** undefined: from the oldest entry. */
   next(): string | undefined {
-    return Date.now() - this.lastFullClaim >= this.fullClaimEveryMs ? undefined : this.since;
+    return this.now() - this.lastFullClaim >= this.fullClaimEveryMs ? undefined : this.since;
   }
 
   /** A committed claim from `from` found fewer rows than it could take: nothing older than `horizon` is left. */
   drained(from: string | undefined, horizon: string): void {
-    if (from === undefined) this.lastFullClaim = Date.now();
+    if (from === undefined) this.lastFullClaim = this.now();
     this.since = horizon;
   }
 }

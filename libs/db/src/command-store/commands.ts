@@ -110,11 +110,13 @@ export async function storeCommands(
 /**
  * One INSERT for the lot; a command whose Idempotency-Key its issuer already
  * used is not inserted, and the command that key names is returned instead
- * (also when the earlier one is in the same list). Rows go in in key order, so
- * two such INSERTs running at once take their key locks in the same order.
+ * (also when the earlier one is in the same list: the first to arrive is
+ * stored). Rows go in in key order, so two such INSERTs running at once take
+ * their key locks in the same order.
  */
 async function insertCommands(db: EntityManager, commands: (NewCommand & { id: string })[]): Promise<Stored[]> {
-  const rows = commands.map((command) => ({
+  const rows = commands.map((command, arrival) => ({
+    arrival,
     id: command.id,
     type: command.type,
     tenant_id: command.tenantId,
@@ -128,8 +130,8 @@ async function insertCommands(db: EntityManager, commands: (NewCommand & { id: s
     `INSERT INTO commands (id, type, tenant_id, issuer_id, payload, idempotency_key, request_hash, request_id)
      SELECT id, type, tenant_id, issuer_id, payload, idempotency_key, request_hash, request_id
        FROM jsonb_to_recordset(?::jsonb)
-         AS v(id uuid, type text, tenant_id uuid, issuer_id uuid, payload jsonb, idempotency_key text, request_hash text, request_id text)
-      ORDER BY issuer_id, idempotency_key, id
+         AS v(arrival int, id uuid, type text, tenant_id uuid, issuer_id uuid, payload jsonb, idempotency_key text, request_hash text, request_id text)
+      ORDER BY issuer_id, idempotency_key, arrival
      ON CONFLICT (issuer_id, idempotency_key) DO NOTHING
      RETURNING ${STORED_COLUMNS}`,
     [json(rows)],
@@ -186,16 +188,17 @@ export async function lockCommands(tx: EntityManager, ids: string[]): Promise<Lo
 }
 
 /**
- * A worker retries these commands: `processing`, and the try that failed is
- * counted. A first try does not come here — the command's row is written once
- * more only, with its outcome (which counts that try), so `attempts` counts
- * every try the ledger made.
+ * A worker is working on these commands (again): `processing`. A retry counts
+ * the try that failed (`retry`); a first try is counted with its outcome, which
+ * is how a command's row is written only once more when its first try succeeds
+ * (the ledger worker marks only retries; a bulk award, long, marks every try so
+ * its progress shows). So `attempts` counts the tries the ledger made and saw end.
  */
-export async function markProcessing(em: EntityManager, ids: string[]): Promise<void> {
+export async function markProcessing(em: EntityManager, ids: string[], options: { retry: boolean } = { retry: true }): Promise<void> {
   await em.fork().execute(
-    `UPDATE commands SET status = 'processing', attempts = attempts + 1, updated_at = now()
+    `UPDATE commands SET status = 'processing', attempts = attempts + ?, updated_at = now()
       WHERE id IN (SELECT jsonb_array_elements_text(?::jsonb)::uuid) AND ${UNFINISHED}`,
-    [json(ids)],
+    [options.retry ? 1 : 0, json(ids)],
     'run',
   );
 }
