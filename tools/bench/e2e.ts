@@ -52,16 +52,29 @@ export async function runE2E(
   return { load, appliedPerSecond: finished / windowSeconds(from, to), latencies, drainSeconds, from, to };
 }
 
-/** Waits until no command is unfinished and no event undelivered; seconds waited. */
+/**
+ * Waits until no command is unfinished and no event undelivered, and no command
+ * has been stored for half a second (requests still inside the gateway when the
+ * load generator stopped are stored a moment later); returns the seconds until
+ * the work was first seen done.
+ */
 export async function waitUntilIdle(em: EntityManager, timeoutSeconds: number): Promise<number> {
   const started = performance.now();
+  let stored = -1;
+  let storedSince = started;
+  let doneAt: number | undefined;
   for (;;) {
     const pending = await pendingWork(em);
-    if (pending.commands === 0 && pending.events === 0) return (performance.now() - started) / 1000;
-    if (performance.now() - started > timeoutSeconds * 1000) throw new Error(`still busy ${timeoutSeconds} s after the load: ${JSON.stringify(pending)}`);
+    const now = performance.now();
+    if (pending.stored !== stored) [stored, storedSince] = [pending.stored, now];
+    doneAt = pending.commands === 0 && pending.events === 0 ? (doneAt ?? now) : undefined;
+    if (doneAt !== undefined && now - storedSince >= QUIET_MS) return (doneAt - started) / 1000;
+    if (now - started > timeoutSeconds * 1000) throw new Error(`still busy ${timeoutSeconds} s after the load: ${JSON.stringify(pending)}`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
+
+const QUIET_MS = 500;
 
 /** Length of a window given as two `dbNow` timestamps, in seconds. */
 export const windowSeconds = (from: string, to: string) => (Date.parse(to) - Date.parse(from)) / 1000;

@@ -10,13 +10,14 @@ export async function dbNow(em: EntityManager): Promise<string> {
   return row.now;
 }
 
-/** Commands not final yet, and events neither delivered (feed/audit written) nor dead-lettered. */
-export async function pendingWork(em: EntityManager): Promise<{ commands: number; events: number }> {
-  const [row] = await em.fork().execute<{ commands: string; events: string }[]>(
+/** Commands not final yet, and events neither delivered (feed/audit written) nor dead-lettered; and how many commands there are. */
+export async function pendingWork(em: EntityManager): Promise<{ commands: number; events: number; stored: number }> {
+  const [row] = await em.fork().execute<{ commands: string; events: string; stored: string }[]>(
     `SELECT (SELECT count(*) FROM commands WHERE status IN ('queued', 'processing'))::text AS commands,
-            (SELECT count(*) FROM outbox WHERE delivered_at IS NULL AND dead_lettered_at IS NULL)::text AS events`,
+            (SELECT count(*) FROM outbox WHERE delivered_at IS NULL AND dead_lettered_at IS NULL)::text AS events,
+            (SELECT count(*) FROM commands)::text AS stored`,
   );
-  return { commands: Number(row.commands), events: Number(row.events) };
+  return { commands: Number(row.commands), events: Number(row.events), stored: Number(row.stored) };
 }
 
 /** Awards that reached a final status (succeeded, rejected, failed) within the window. */
