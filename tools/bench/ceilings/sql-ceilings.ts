@@ -1,13 +1,12 @@
 // Runs ceilings B and C with 8 clients on a scratch database of the benchmark's
 // PostgreSQL server: pgbench where it is installed, else node clients.
-import { randomBytes } from 'node:crypto';
 import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { EntityManager } from '@mikro-orm/postgresql';
-import { Orm, createOrm, withDatabase } from '@points/db';
+import { TestDatabase, createTestDatabase } from '@points/testing';
 import { SCHEMA, SqlWorkload } from './sql-workloads';
 
 const run = promisify(execFile);
@@ -21,29 +20,8 @@ export interface SqlCeiling {
 }
 
 /** A scratch database with the minimal schema; `drop()` removes it. */
-export async function sqlScratch(serverUrl: string): Promise<{ url: string; orm: Orm; drop(): Promise<void> }> {
-  const name = `points_bench_sql_${process.pid}_${randomBytes(4).toString('hex')}`;
-  const admin = await createOrm(withDatabase(serverUrl, 'postgres'), 1);
-  await admin.em.fork().execute(`CREATE DATABASE "${name}"`);
-  const url = withDatabase(serverUrl, name);
-  const orm = await createOrm(url, CLIENTS);
-  try {
-    await orm.em.fork().execute(SCHEMA);
-  } catch (error) {
-    await orm.close(true);
-    await admin.em.fork().execute(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-    await admin.close(true);
-    throw error;
-  }
-  return {
-    url,
-    orm,
-    async drop() {
-      await orm.close(true);
-      await admin.em.fork().execute(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-      await admin.close(true);
-    },
-  };
+export function sqlScratch(serverUrl: string): Promise<TestDatabase> {
+  return createTestDatabase(CLIENTS, serverUrl, (orm) => orm.em.fork().execute(SCHEMA));
 }
 
 /** pgbench: on PATH, else the newest of /usr/lib/postgresql/<version>/bin (as tools/lib/services.mjs finds PostgreSQL). */
@@ -56,7 +34,7 @@ export function findPgbench(): string | null {
   return null;
 }
 
-export async function sqlCeiling(scratch: { url: string; orm: Orm }, workload: SqlWorkload, seconds: number): Promise<SqlCeiling> {
+export async function sqlCeiling(scratch: Pick<TestDatabase, 'url' | 'orm'>, workload: SqlWorkload, seconds: number): Promise<SqlCeiling> {
   await scratch.orm.em.fork().execute('VACUUM ANALYZE pool, wallets, journal');
   const pgbench = findPgbench();
   const tps = pgbench ? await withPgbench(pgbench, scratch.url, workload, seconds) : await withNodeClients(scratch.orm.em as EntityManager, workload, seconds);
