@@ -10,8 +10,6 @@ export interface CommandServiceDeps {
   orm: Orm;
   redis: Redis;
   queues: CommandQueues;
-  /** Most commands stored by one INSERT and COMMIT (group commit). */
-  maxBatch?: number;
 }
 
 export interface Submission {
@@ -43,16 +41,10 @@ export class CommandService {
   private readonly intake: GroupCommit<NewCommand, Stored>;
 
   constructor(private readonly deps: CommandServiceDeps) {
-    this.intake = new GroupCommit(
-      (commands) =>
-        storeCommands(deps.orm.em, commands, (created) =>
-          withTimeout(enqueueCommands(deps.queues, created), 3_000).catch(() => {
-            throw unavailable();
-          }),
-        ),
+    this.intake = new GroupCommit((commands) => storeCommands(deps.orm.em, commands, (created) => handOver(enqueueCommands(deps.queues, created))), {
       // A row one request got wrong (a constraint it breaks) must not fail the others.
-      { maxBatch: deps.maxBatch, splitOn: isRowOrConflictError },
-    );
+      splitOn: isRowOrConflictError,
+    });
   }
 
   async submit(submission: Submission): Promise<StoredCommand> {
@@ -68,17 +60,7 @@ export class CommandService {
 
   private storeAlone(newCommand: NewCommand, attach: NonNullable<Submission['attach']>): Promise<Stored> {
     const { orm, queues } = this.deps;
-    return storeCommand(
-      orm.em,
-      newCommand,
-      {
-        attach,
-        accept: (stored, hint) =>
-          withTimeout(enqueueCommand(queues, { ...stored, payload: newCommand.payload }, hint), 3_000).catch(() => {
-            throw unavailable();
-          }),
-      },
-    );
+    return storeCommand(orm.em, newCommand, { attach, accept: (stored, hint) => handOver(enqueueCommand(queues, { ...stored, payload: newCommand.payload }, hint)) });
   }
 
   find(id: string): Promise<StoredCommand | undefined> {
@@ -143,6 +125,13 @@ function idempotencyKeyReused(commandId: string): AppError {
 
 function unavailable(): AppError {
   return new AppError('SERVICE_UNAVAILABLE', 'the command queue is unavailable; nothing was accepted, try again shortly');
+}
+
+/** The queue takes the commands within 3 s, or none is accepted (503). */
+function handOver(enqueued: Promise<void>): Promise<void> {
+  return withTimeout(enqueued, 3_000).catch(() => {
+    throw unavailable();
+  });
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
