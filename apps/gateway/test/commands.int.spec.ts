@@ -1,6 +1,6 @@
 import { Queue } from 'bullmq';
 import { TestUser, balances, insertTenantWithStaff, insertUser } from '@points/testing';
-import { Stack, call, startStack, tokenFor } from './gateway-harness';
+import { Stack, call, fundTenant, startStack, tokenFor } from './gateway-harness';
 
 let stack: Stack;
 let t: Awaited<ReturnType<typeof insertTenantWithStaff>>;
@@ -12,11 +12,7 @@ beforeAll(async () => {
   t = await insertTenantWithStaff(stack.db.orm.em);
   admin = await insertUser(stack.db.orm.em, 'platform_admin', null);
   managerToken = await tokenFor(t.manager);
-  const funded = await call(stack.base, 'POST', '/api/platform/allocations/allocate', {
-    token: await tokenFor(admin),
-    headers: { prefer: 'wait=10' },
-    body: { tenantId: t.tenantId, amount: '100', currency: 'USD', referenceNote: 'start' },
-  });
+  const funded = await fundTenant(stack, admin, t.tenantId, '100');
   expect(funded.status).toBe(200);
 });
 afterAll(() => stack.stop());

@@ -132,3 +132,12 @@ export async function call(base: string, method: string, path: string, options: 
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   return { status: response.status, headers: response.headers, body: json as Record<string, any> };
 }
+
+/** A platform admin allocates `amount` to the tenant's pool and waits for it to be applied; returns the response. */
+export async function fundTenant(stack: Stack, admin: TestUser, tenantId: string, amount: string) {
+  return call(stack.base, 'POST', '/api/platform/allocations/allocate', {
+    token: await tokenFor(admin),
+    headers: { prefer: 'wait=10' },
+    body: { tenantId, amount, currency: 'USD', referenceNote: 'start' },
+  });
+}

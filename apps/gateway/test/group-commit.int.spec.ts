@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { NewCommand, storeCommands } from '@points/db';
 import { TestUser, balances, insertTenantWithStaff, insertUser } from '@points/testing';
-import { Stack, call, startStack, tokenFor } from './gateway-harness';
+import { Stack, call, fundTenant, startStack, tokenFor } from './gateway-harness';
 
 // The gateway stores concurrent commands with one INSERT and one COMMIT (group
 // commit). These pin what each request still gets: its own command, the
@@ -15,11 +15,7 @@ beforeAll(async () => {
   stack = await startStack();
   t = await insertTenantWithStaff(stack.db.orm.em);
   admin = await insertUser(stack.db.orm.em, 'platform_admin', null);
-  const funded = await call(stack.base, 'POST', '/api/platform/allocations/allocate', {
-    token: await tokenFor(admin),
-    headers: { prefer: 'wait=10' },
-    body: { tenantId: t.tenantId, amount: '1000', currency: 'USD', referenceNote: 'start' },
-  });
+  const funded = await fundTenant(stack, admin, t.tenantId, '1000');
   expect(funded.status).toBe(200);
 });
 afterAll(() => stack.stop());

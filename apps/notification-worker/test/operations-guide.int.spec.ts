@@ -35,6 +35,13 @@ beforeAll(async () => {
 });
 afterAll(() => world.close());
 
+/** The operator replays a dead-lettered event with the guide's statement, and the system settles. */
+async function replayWithTheGuide(eventId: string): Promise<void> {
+  const replay = bind(block('UPDATE outbox SET dead_lettered_at = NULL'), { event_id: eventId });
+  await world.em.fork().execute(replay.text, replay.params);
+  await world.settle();
+}
+
 it('every SQL block in the guide runs against the schema', async () => {
   expect(BLOCKS.length).toBeGreaterThanOrEqual(5);
   for (const sql of BLOCKS) {
@@ -65,9 +72,7 @@ it('replaying a dead-lettered event, once repaired, delivers it exactly once', a
 
   // The operator repairs the payload, then replays with the guide's statement.
   await world.em.fork().execute('UPDATE outbox SET payload = ?::jsonb WHERE id = ?', [JSON.stringify(event.payload), event.id]);
-  const replay = bind(block('UPDATE outbox SET dead_lettered_at = NULL'), { event_id: event.id });
-  await world.em.fork().execute(replay.text, replay.params);
-  await world.settle();
+  await replayWithTheGuide(event.id);
   expect(await count(world.em, 'SELECT count(*) FROM audit_log WHERE event_id = ?', [event.id])).toBe(1);
   expect(await notificationProblems(world.em)).toEqual([]);
 });
@@ -88,9 +93,7 @@ it('replaying an event whose job failed for good (a defect, since fixed) deliver
 
   // Fixed; the operator replays it with the guide's statement.
   await world.em.fork().execute('DROP TRIGGER refuse_audit ON audit_log; DROP FUNCTION refuse_audit()');
-  const replay = bind(block('UPDATE outbox SET dead_lettered_at = NULL'), { event_id: event.id });
-  await world.em.fork().execute(replay.text, replay.params);
-  await world.settle();
+  await replayWithTheGuide(event.id);
   expect(await count(world.em, 'SELECT count(*) FROM audit_log WHERE event_id = ?', [event.id])).toBe(1);
   expect(await notificationProblems(world.em)).toEqual([]);
 });
