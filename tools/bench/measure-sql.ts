@@ -13,9 +13,12 @@ export async function dbNow(em: EntityManager): Promise<string> {
 /** Commands not final yet, and events neither delivered (feed/audit written) nor dead-lettered; and how many commands there are. */
 export async function pendingWork(em: EntityManager): Promise<{ commands: number; events: number; stored: number }> {
   const [row] = await em.fork().execute<{ commands: string; events: string; stored: string }[]>(
-    `SELECT (SELECT count(*) FROM commands WHERE status IN ('queued', 'processing'))::text AS commands,
+    // Undecided commands, from the sweep's horizon (before it every command is decided): the count stays cheap as the table grows.
+    `SELECT (SELECT count(*) FROM accepted_commands a
+              WHERE a.created_at >= (SELECT decided_before FROM command_sweep)
+                AND NOT EXISTS (SELECT 1 FROM command_outcomes o WHERE o.command_id = a.id))::text AS commands,
             (SELECT count(*) FROM outbox WHERE delivered_at IS NULL AND dead_lettered_at IS NULL)::text AS events,
-            (SELECT count(*) FROM commands)::text AS stored`,
+            (SELECT count(*) FROM accepted_commands)::text AS stored`,
   );
   return { commands: Number(row.commands), events: Number(row.events), stored: Number(row.stored) };
 }
@@ -37,7 +40,7 @@ export interface AwardLatencies {
   /** Final but not succeeded (rejected or failed). */
   notSucceeded: number;
   unfinished: number;
-  /** accept → applied: commands.completed_at − commands.created_at, ms. */
+  /** accept → applied: the outcome's completed_at − the command's created_at, ms. */
   appliedP50Ms: number | null;
   appliedP99Ms: number | null;
   /** accept → feed entry: the points.awarded event's outbox.delivered_at − commands.created_at, ms. */
@@ -80,7 +83,7 @@ export async function awardLatencies(em: EntityManager, from: string, to: string
 }
 
 /** The tables that grow with every award (the soak watches their bloat). */
-export const GROWING_TABLES = ['commands', 'outbox', 'feed', 'audit_log'] as const;
+export const GROWING_TABLES = ['accepted_commands', 'command_outcomes', 'outbox', 'feed', 'audit_log'] as const;
 
 export type TableSizes = Record<string, { deadTuples: number; bytes: number }>;
 

@@ -140,19 +140,21 @@ describe('a job forged straight into the commands queue', () => {
   });
 });
 
-it('a command applied on its first try is written once more only, with its outcome (queued → succeeded, attempts 1)', async () => {
+it('a command applied on its first try is never rewritten: its accepted row stays as stored, its outcome is one row of the ledger transaction', async () => {
   const t = await fundedTenant('10.00');
   const id = await harness.submit('award', t.manager, { userId: t.employee.id, amount: '1' });
-  const [before] = await em().fork().execute<{ version: string }[]>('SELECT xmin::text AS version FROM commands WHERE id = ?', [id]);
+  const accepted = () => em().fork().execute<{ version: string }[]>('SELECT xmin::text AS version FROM accepted_commands WHERE id = ?', [id]);
+  const [before] = await accepted();
   harness.startWorker();
   await waitUntilFinal(em(), [id]);
 
-  const [command] = await em().fork().execute<{ status: string; attempts: number; version: string }[]>('SELECT status, attempts, xmin::text AS version FROM commands WHERE id = ?', [id]);
+  const [command] = await em().fork().execute<{ status: string; attempts: number }[]>('SELECT status, attempts FROM commands WHERE id = ?', [id]);
   expect(command).toMatchObject({ status: 'succeeded', attempts: 1 });
-  // One version after the one stored: the ledger transaction's (its xid is the row's xmin).
+  expect(await accepted()).toEqual([before]);
+  // The outcome was written by the ledger transaction (its xid is the row's xmin), the one that wrote the events.
+  const [outcome] = await em().fork().execute<{ version: string }[]>('SELECT xmin::text AS version FROM command_outcomes WHERE command_id = ?', [id]);
   const [ledger] = await em().fork().execute<{ xid: string }[]>('SELECT DISTINCT o.xmin::text AS xid FROM outbox o WHERE o.command_id = ?', [id]);
-  expect(command.version).toBe(ledger.xid);
-  expect(command.version).not.toBe(before.version);
+  expect(outcome.version).toBe(ledger.xid);
 });
 
 it('a job whose transaction dies before COMMIT is retried with backoff and applied once', async () => {

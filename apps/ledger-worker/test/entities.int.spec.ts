@@ -3,7 +3,7 @@ import { wrap } from '@mikro-orm/core';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { TestDatabase, createTestDatabase } from '@points/testing';
 import { LedgerEvent } from '@points/contracts';
-import { CommandRecordSchema, ENTITIES, TenantSchema, WalletLedgerEntrySchema, appendEvents, recordOutcomes, storeCommand, toIsoTimestamp } from '@points/db';
+import { AcceptedCommandSchema, ENTITIES, TenantSchema, WalletLedgerEntrySchema, appendEvents, recordOutcomes, storeCommand, toIsoTimestamp } from '@points/db';
 
 let db: TestDatabase;
 beforeAll(async () => {
@@ -102,7 +102,7 @@ it('reads a row of every table through its entity: plain ids, money and counters
   }
   const tenant = await em.findOneOrFail(TenantSchema, { id: ids.tenant });
   expect({ pool: tenant.pointsAllocationBalance, version: tenant.poolVersion }).toEqual({ pool: '0.00', version: '0' });
-  const command = await em.findOneOrFail(CommandRecordSchema, { id: ids.leadCommand });
+  const command = await em.findOneOrFail(AcceptedCommandSchema, { id: ids.leadCommand });
   expect({ tenantId: command.tenantId, issuerId: command.issuerId }).toEqual({ tenantId: ids.tenant, issuerId: ids.lead });
 });
 
@@ -197,20 +197,17 @@ describe('timestamps: ISO 8601 UTC with microseconds, as the gateway formats the
 
 it('an entity written through the EntityManager keeps its composite keys and is not rewritten by the next flush', async () => {
   const em = db.orm.em.fork();
-  const command = em.create(CommandRecordSchema, {
+  const command = em.create(AcceptedCommandSchema, {
     id: randomUUID(),
     type: 'award',
     tenantId: ids.tenant,
     issuerId: ids.lead,
     payload: {},
     status: 'queued',
-    result: null,
-    error: null,
     idempotencyKey: null,
     requestHash: null,
     requestId: null,
     attempts: 0,
-    completedAt: null,
   });
   const entry = em.create(WalletLedgerEntrySchema, {
     id: randomUUID(),
@@ -232,7 +229,7 @@ it('an entity written through the EntityManager keeps its composite keys and is 
   command.attempts += 1;
   await em.flush();
 
-  const reloaded = await db.orm.em.fork().findOneOrFail(CommandRecordSchema, { id: command.id });
+  const reloaded = await db.orm.em.fork().findOneOrFail(AcceptedCommandSchema, { id: command.id });
   expect({ issuerId: reloaded.issuerId, tenantId: reloaded.tenantId, attempts: reloaded.attempts }).toEqual({ issuerId: ids.lead, tenantId: ids.tenant, attempts: 1 });
   const [row] = await em.execute<{ wallet_id: string; tenant_id: string }[]>('SELECT wallet_id, tenant_id FROM wallet_ledger WHERE id = ?', [entry.id]);
   expect(row).toEqual({ wallet_id: ids.wallet, tenant_id: ids.tenant });

@@ -6,7 +6,7 @@ import { applyCommands } from '../src/ledger/apply-commands';
 import { commandRow, run } from './ledger-harness';
 
 // Exactly-once as the schema guarantees it, whatever the ledger's code does:
-// one journal row per account per command, final commands that never change,
+// one journal row per account per command, one outcome per command, decided commands that never change,
 // journals that cannot be truncated. Each test writes to the database directly,
 // as a bug in the code would.
 
@@ -102,16 +102,19 @@ describe('a final command is history', () => {
     return outcome.id;
   };
 
-  const refused = { code: '23001', message: expect.stringMatching(/a final command is history/) };
+  const history = { code: '23001', message: expect.stringMatching(/a decided command is history/) };
+  const appendOnly = { code: '23001', message: expect.stringMatching(/journal command_outcomes is append-only/) };
 
-  // Each change keeps the row valid for commands_final_has_outcome: only the trigger can refuse it.
-  const changes: [string, string][] = [
-    ['back to queued', `status = 'queued', result = NULL, error = NULL, completed_at = NULL`],
-    ['back to processing', `status = 'processing', result = NULL, error = NULL, completed_at = NULL`],
-    ['to another final status', `status = CASE status WHEN 'failed' THEN 'rejected' ELSE 'failed' END, result = NULL, error = '{"code":"INTERNAL"}'`],
-    ['its result', `result = '{"forged":true}', error = NULL, status = 'succeeded'`],
-    ['its error', `error = '{"code":"FORGED"}', result = NULL, status = CASE status WHEN 'succeeded' THEN 'rejected' ELSE status END`],
-    ['its payload', `payload = '{"userId":"00000000-0000-4000-8000-000000000000","amount":"999"}'`],
+  // What a bug could try on a decided command: each is refused, by the outcome's append-only
+  // journal or by the accepted row's trigger, and the command reads as it did.
+  const changes: [string, string, object][] = [
+    ['back to queued (its outcome deleted)', `DELETE FROM command_outcomes WHERE command_id = ?`, appendOnly],
+    ['to another final status', `UPDATE command_outcomes SET status = CASE status WHEN 'failed' THEN 'rejected' ELSE 'failed' END, result = NULL, error = '{"code":"INTERNAL"}' WHERE command_id = ?`, appendOnly],
+    ['its result', `UPDATE command_outcomes SET result = '{"forged":true}', error = NULL, status = 'succeeded' WHERE command_id = ?`, appendOnly],
+    ['its error', `UPDATE command_outcomes SET error = '{"code":"FORGED"}', result = NULL, status = CASE status WHEN 'succeeded' THEN 'rejected' ELSE status END WHERE command_id = ?`, appendOnly],
+    ['a second outcome', `INSERT INTO command_outcomes (command_id, status, error, attempts) VALUES (?, 'failed', '{"code":"INTERNAL"}', 1)`, { code: '23505', constraint: 'command_outcomes_pkey' }],
+    ['its accepted row back to processing', `UPDATE accepted_commands SET status = 'processing', attempts = attempts + 1 WHERE id = ?`, history],
+    ['its payload', `UPDATE accepted_commands SET payload = '{"userId":"00000000-0000-4000-8000-000000000000","amount":"999"}' WHERE id = ?`, history],
   ];
 
   describe.each(['succeeded', 'rejected', 'failed'] as const)('a %s command', (status) => {
@@ -122,15 +125,15 @@ describe('a final command is history', () => {
       return { id, row, before: await row() };
     };
 
-    it.each(changes)('cannot change: %s', async (_name, set) => {
+    it.each(changes)('cannot change: %s', async (_name, statement, refused) => {
       const command = await finalRow();
-      await expect(sql(`UPDATE commands SET ${set} WHERE id = ?`, [command.id])).rejects.toMatchObject(refused);
+      await expect(sql(statement, [command.id])).rejects.toMatchObject(refused);
       expect(await command.row()).toEqual(command.before);
     });
 
     it('cannot be deleted', async () => {
       const command = await finalRow();
-      await expect(sql('DELETE FROM commands WHERE id = ?', [command.id])).rejects.toMatchObject(refused);
+      await expect(sql('DELETE FROM accepted_commands WHERE id = ?', [command.id])).rejects.toMatchObject(history);
       expect(await command.row()).toEqual(command.before);
     });
   });
@@ -144,22 +147,27 @@ describe('a final command is history', () => {
     expect(await commandRow(em, id)).toMatchObject({ status: 'processing' });
     expect((await applyCommands(em, [id])).get(id)?.status).toBe('succeeded');
     expect(await commandRow(em, id)).toMatchObject({ status: 'succeeded', result: { recipientId: t.employee.id } });
-    // Recording an outcome again, or applying again, is a no-op on a final command, not an error.
-    expect(await em.fork().transactional((tx) => recordOutcomes(tx, new Map([[id, { status: 'failed', error: COMMAND_FAILED }]])))).toEqual([]);
+    // Applying again, or failing it, is a no-op on a decided command; recording a second outcome is refused by its key.
     expect((await applyCommands(em, [id])).get(id)?.status).toBe('succeeded');
+    expect(await markFailed(em, id)).toBe(false);
+    await expect(em.fork().transactional((tx) => recordOutcomes(tx, new Map([[id, { status: 'failed', error: COMMAND_FAILED }]])))).rejects.toMatchObject({
+      code: '23505',
+      constraint: 'command_outcomes_pkey',
+    });
+    expect(await commandRow(em, id)).toMatchObject({ status: 'succeeded', result: { recipientId: t.employee.id } });
 
     const straightToFinal = await run(em, 'award', t.manager, { userId: t.employee.id, amount: '1' });
     expect(straightToFinal.status).toBe('succeeded');
 
     // A command the queue never took can be withdrawn: deleted while it is still queued.
     const withdrawn = await insertCommand(em, command);
-    expect(await sql(`DELETE FROM commands WHERE id = ? AND status = 'queued' RETURNING id`, [withdrawn])).toEqual([{ id: withdrawn }]);
+    expect(await sql(`DELETE FROM accepted_commands WHERE id = ? AND status = 'queued' RETURNING id`, [withdrawn])).toEqual([{ id: withdrawn }]);
     expect(await commandRow(em, withdrawn)).toBeUndefined();
   });
 });
 
 describe('journals refuse TRUNCATE', () => {
-  it.each(['allocation_logs', 'platform_billing_logs', 'distribution_logs', 'pool_ledger', 'lead_budget_ledger', 'wallet_ledger', 'feed', 'audit_log'])(
+  it.each(['command_outcomes', 'allocation_logs', 'platform_billing_logs', 'distribution_logs', 'pool_ledger', 'lead_budget_ledger', 'wallet_ledger', 'feed', 'audit_log'])(
     '%s',
     async (table) => {
       await fundedTenant('5.00');
@@ -170,9 +178,9 @@ describe('journals refuse TRUNCATE', () => {
     },
   );
 
-  it('TRUNCATE commands CASCADE, which would reach the journals, is refused too', async () => {
+  it('TRUNCATE accepted_commands CASCADE, which would reach the journals, is refused too', async () => {
     await fundedTenant('5.00');
-    await expect(sql('TRUNCATE commands CASCADE')).rejects.toMatchObject({ code: '23001', message: expect.stringMatching(/append-only: TRUNCATE refused/) });
+    await expect(sql('TRUNCATE accepted_commands CASCADE')).rejects.toMatchObject({ code: '23001', message: expect.stringMatching(/append-only: TRUNCATE refused/) });
     expect(Number((await sql<{ n: string }>('SELECT count(*)::text AS n FROM commands'))[0].n)).toBeGreaterThan(0);
   });
 });

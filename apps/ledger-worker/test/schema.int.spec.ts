@@ -72,7 +72,7 @@ it('guards balances with CHECK constraints and idempotency with a unique key per
       'positive_allocation_balance',
       'positive_balance',
       'positive_lead_budget',
-      'commands_idempotency_key_unique',
+      'accepted_commands_idempotency_key_unique',
       'wallet_ledger_chain',
       'pool_ledger_chain',
       'lead_budget_ledger_chain',

@@ -81,7 +81,7 @@ it('a command whose job BullMQ gave up on (its worker died before marking it) is
   await poisoned;
   await worker.close();
   connection.disconnect();
-  await em().fork().execute(`UPDATE commands SET updated_at = now() - interval '1 minute' WHERE id = ?`, [id]);
+  await em().fork().execute(`UPDATE accepted_commands SET updated_at = now() - interval '1 minute' WHERE id = ?`, [id]);
 
   expect(await sweepStuckCommands({ em: em(), queues: harness.queues, logger: silent }, 100)).toEqual({ reEnqueued: 0, failed: 1 });
   expect((await waitUntilFinal(em(), [id])).get(id)).toMatchObject({ status: 'failed', error: { code: 'INTERNAL' } });

@@ -1,5 +1,5 @@
 import { EntityManager } from '@mikro-orm/postgresql';
-import { Command, CommandOutcome, CommandResult, CommandTypeSchema, ErrorBody, assertUnreachable, commandSpec } from '@points/contracts';
+import { Command, CommandOutcome, CommandTypeSchema, ErrorBody, commandSpec } from '@points/contracts';
 import { LockedCommand, lockCommands } from '@points/db';
 import { PlannerOptions, accountKeysOf, planCommands } from './plan/plan-commands';
 import { loadLedgerState } from './state/load-ledger-state';
@@ -20,7 +20,7 @@ export interface ApplyOptions extends PlannerOptions {
  * nothing — lock the commands, lock every account they may touch, decide each
  * command in memory (the planner), write what it decided (the writer).
  *
- * A command already in a final status is not applied again: its stored outcome
+ * A command already decided is not applied again: its recorded outcome
  * is returned, which is what makes redelivered and duplicated jobs harmless.
  * Business rejections are outcomes, not exceptions; anything thrown (lost
  * connection, deadlock, serialization failure) rolls the whole batch back and is
@@ -34,8 +34,7 @@ export async function applyCommands(em: EntityManager, commandIds: string[], opt
     const malformed = new Map<string, CommandOutcome>();
     const malformedBulks: LockedCommand[] = [];
     for (const row of await lockCommands(tx, commandIds)) {
-      const stored = storedOutcome(row);
-      if (stored) outcomes.set(row.id, stored);
+      if (row.outcome) outcomes.set(row.id, row.outcome);
       else {
         const command = parseCommand(row);
         if ('error' in command) {
@@ -62,22 +61,6 @@ export async function applyCommands(em: EntityManager, commandIds: string[], opt
     await options.beforeCommit?.();
     return outcomes;
   });
-}
-
-/** The outcome of a command already final; null while it is still to be applied. */
-function storedOutcome(row: LockedCommand): CommandOutcome | null {
-  switch (row.status) {
-    case 'succeeded':
-      return { status: row.status, result: row.result as CommandResult };
-    case 'rejected':
-    case 'failed':
-      return { status: row.status, error: row.error as ErrorBody };
-    case 'queued':
-    case 'processing':
-      return null;
-    default:
-      return assertUnreachable(row.status);
-  }
 }
 
 /** The stored payload is re-validated with the same contract the gateway used. */

@@ -1,5 +1,5 @@
 import { commandSpec } from '@points/contracts';
-import { findUnfinishedCommands } from '@points/db';
+import { findUndecidedCommands } from '@points/db';
 import { CommandQueues, enqueueCommand } from '@points/queue';
 import { FailureDeps, failCommand } from './fail-command';
 
@@ -18,7 +18,7 @@ export interface SweeperDeps extends FailureDeps {
  */
 export async function sweepStuckCommands(deps: SweeperDeps, stuckAfterMs: number): Promise<{ reEnqueued: number; failed: number }> {
   const swept = { reEnqueued: 0, failed: 0 };
-  for (const command of await findUnfinishedCommands(deps.em, stuckAfterMs)) {
+  for (const command of await findUndecidedCommands(deps.em, stuckAfterMs)) {
     const job = await deps.queues[commandSpec(command.type).queue].getJob(command.id);
     const state = job ? await job.getState() : 'missing';
     if (state === 'failed') {

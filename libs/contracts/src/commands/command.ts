@@ -18,8 +18,8 @@ export type Command = { [T in CommandType]: CommandOf<T> }[CommandType];
 export const COMMAND_STATUSES = ['queued', 'processing', 'succeeded', 'rejected', 'failed'] as const;
 export const CommandStatus = z.enum(COMMAND_STATUSES);
 export type CommandStatus = z.infer<typeof CommandStatus>;
-export const FINAL_STATUSES: readonly CommandStatus[] = ['succeeded', 'rejected', 'failed'];
-export const UNFINISHED_STATUSES: readonly CommandStatus[] = ['queued', 'processing'];
+export const FINAL_STATUSES = ['succeeded', 'rejected', 'failed'] as const satisfies readonly CommandStatus[];
+export const UNFINISHED_STATUSES = ['queued', 'processing'] as const satisfies readonly CommandStatus[];
 
 export const isFinal = (status: CommandStatus | string): boolean => (FINAL_STATUSES as readonly string[]).includes(status);
 

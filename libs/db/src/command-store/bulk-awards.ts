@@ -2,7 +2,7 @@ import { EntityManager } from '@mikro-orm/postgresql';
 import { BulkAwardView, ErrorCode, FINAL_STATUSES } from '@points/contracts';
 import { queryBound } from '../bound-query';
 import { BulkAwardSchema } from '../entities/bulk-awards';
-import { CommandRecordSchema } from '../entities/command-record';
+import { CommandOutcomeSchema } from '../entities/accepted-command';
 
 // A bulk award is a command of type `bulk_award` whose rows are stored apart:
 // `bulk_awards` holds its progress and row errors, `bulk_award_items` its rows
@@ -96,7 +96,7 @@ export type BulkAwardRecord = Omit<BulkAwardView, 'bulkId' | 'statusUrl'> & { id
 export async function findBulkAward(em: EntityManager, bulkId: string): Promise<BulkAwardRecord | undefined> {
   // The command is read after the bulk award: it was finished in the same transaction, so a final bulk award always finds its code.
   const bulk = await em.fork().findOne(BulkAwardSchema, bulkId);
-  const command = bulk && (await em.fork().findOne(CommandRecordSchema, bulkId, { fields: ['error'] }));
+  const command = bulk && (await em.fork().findOne(CommandOutcomeSchema, bulkId, { fields: ['error'] }));
   const error = command?.error as { code?: ErrorCode } | null | undefined;
   return bulk ? { ...bulk, errors: bulk.errors as BulkAwardRecord['errors'], code: error?.code ?? null } : undefined;
 }

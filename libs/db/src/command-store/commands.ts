@@ -1,17 +1,20 @@
 import { randomUUID } from 'node:crypto';
 import { EntityManager } from '@mikro-orm/postgresql';
-import { COMMAND_FAILED, CommandOutcome, CommandStatus, CommandType, ErrorBody, UNFINISHED_STATUSES } from '@points/contracts';
+import { COMMAND_FAILED, CommandOutcome, CommandResult, CommandStatus, CommandType, ErrorBody } from '@points/contracts';
 import { toIsoTimestamp } from '../entities/iso-timestamp.type';
 import { markBulkAwardsFailed } from './bulk-awards';
+import { openTransactionsHorizon } from './open-transactions';
 
-// The one owner of the `commands` table. The gateway stores a command (or finds
-// the one a retry names) and hands it to its queue in one transaction; the ledger
-// worker marks it processing, records its outcome in the same transaction as its
-// effect, or marks it failed when it can never be applied. No other code writes
-// this table, so every rule about a command's lifecycle is written here once.
+// The one owner of a command's rows. The gateway stores a command (or finds the
+// one a retry names) and hands it to its queue in one transaction: a row of
+// `accepted_commands`, inserted once. The ledger worker records its outcome, a
+// row of `command_outcomes`, in the same transaction as its effect, or marks it
+// failed when it can never be applied. Readers see the two together through the
+// `commands` view. No other code writes these tables, so every rule about a
+// command's lifecycle is written here once.
 
-const UNFINISHED = `status IN (${UNFINISHED_STATUSES.map((status) => `'${status}'`).join(', ')})`;
 const json = (value: unknown) => JSON.stringify(value);
+const UNDECIDED = `NOT EXISTS (SELECT 1 FROM command_outcomes o WHERE o.command_id = a.id)`;
 
 export interface NewCommand {
   id?: string;
@@ -41,6 +44,9 @@ export interface StoredCommand {
 
 const STORED_COLUMNS = `id, type, tenant_id AS "tenantId", issuer_id AS "issuerId", status, result, error, request_hash AS "requestHash",
   created_at AS "createdAt", completed_at AS "completedAt"`;
+/** The same, for a command just accepted (it has no outcome yet). */
+const ACCEPTED_COLUMNS = `id, type, tenant_id AS "tenantId", issuer_id AS "issuerId", status, NULL::jsonb AS result, NULL::jsonb AS error,
+  request_hash AS "requestHash", created_at AS "createdAt", NULL::timestamptz AS "completedAt"`;
 
 /** Timestamps as the API shows them (the driver hands PostgreSQL's text). */
 const stored = (row: StoredCommand): StoredCommand => ({ ...row, createdAt: toIsoTimestamp(row.createdAt), completedAt: row.completedAt === null ? null : toIsoTimestamp(row.completedAt) });
@@ -64,7 +70,7 @@ export interface QueueHint {
 }
 
 /**
- * Stores an accepted command as `queued`, with its companion rows and its
+ * Stores an accepted command (`queued`), with its companion rows and its
  * hand-over in the same transaction. A retry under an Idempotency-Key the
  * issuer already used stores nothing and returns the command that key names
  * (`created: false`).
@@ -127,13 +133,13 @@ async function insertCommands(db: EntityManager, commands: (NewCommand & { id: s
     request_id: command.requestId ?? null,
   }));
   const inserted = await db.execute<StoredCommand[]>(
-    `INSERT INTO commands (id, type, tenant_id, issuer_id, payload, idempotency_key, request_hash, request_id)
+    `INSERT INTO accepted_commands (id, type, tenant_id, issuer_id, payload, idempotency_key, request_hash, request_id)
      SELECT id, type, tenant_id, issuer_id, payload, idempotency_key, request_hash, request_id
        FROM jsonb_to_recordset(?::jsonb)
          AS v(arrival int, id uuid, type text, tenant_id uuid, issuer_id uuid, payload jsonb, idempotency_key text, request_hash text, request_id text)
       ORDER BY issuer_id, idempotency_key, arrival
      ON CONFLICT (issuer_id, idempotency_key) DO NOTHING
-     RETURNING ${STORED_COLUMNS}`,
+     RETURNING ${ACCEPTED_COLUMNS}`,
     [json(rows)],
   );
   const byId = new Map(inserted.map((row) => [row.id, stored(row)]));
@@ -162,49 +168,75 @@ export async function findCommand(em: EntityManager, id: string): Promise<Stored
   return row && stored(row);
 }
 
-/** A command as the ledger applies it: locked, with the payload to re-validate. */
+/** A command as the ledger applies it: locked, with the payload to re-validate and its outcome if it has one. */
 export interface LockedCommand {
   id: string;
   type: string;
   tenantId: string | null;
   issuerId: string;
   payload: unknown;
-  status: CommandStatus;
-  result: unknown;
-  error: ErrorBody | null;
   requestId: string | null;
+  outcome: CommandOutcome | null;
 }
 
-/** Locks the commands (sorted by id, like every lock the ledger takes) for the caller's transaction. */
+/**
+ * Locks the commands (sorted by id, like every lock the ledger takes) for the
+ * caller's transaction, then reads their outcomes: in a statement of its own, so
+ * an outcome committed while this waited for a lock is seen.
+ */
 export async function lockCommands(tx: EntityManager, ids: string[]): Promise<LockedCommand[]> {
-  return tx.execute<LockedCommand[]>(
-    `SELECT id, type, tenant_id AS "tenantId", issuer_id AS "issuerId", payload, status, result, error, request_id AS "requestId"
-       FROM commands
+  const rows = await tx.execute<Omit<LockedCommand, 'outcome'>[]>(
+    `SELECT id, type, tenant_id AS "tenantId", issuer_id AS "issuerId", payload, request_id AS "requestId"
+       FROM accepted_commands
       WHERE id IN (SELECT jsonb_array_elements_text(?::jsonb)::uuid)
       ORDER BY id
         FOR NO KEY UPDATE`,
     [json(ids)],
+  );
+  const outcomes = await findOutcomes(tx, rows.map((row) => row.id));
+  return rows.map((row) => ({ ...row, outcome: outcomes.get(row.id) ?? null }));
+}
+
+/** The outcomes recorded for these commands (a command still to be decided is absent). */
+export async function findOutcomes(tx: EntityManager, ids: string[]): Promise<Map<string, CommandOutcome>> {
+  if (ids.length === 0) return new Map();
+  const rows = await tx.execute<{ id: string; status: 'succeeded' | 'rejected' | 'failed'; result: unknown; error: ErrorBody | null }[]>(
+    `SELECT command_id AS id, status, result, error FROM command_outcomes WHERE command_id IN (SELECT jsonb_array_elements_text(?::jsonb)::uuid)`,
+    [json(ids)],
+  );
+  return new Map(
+    rows.map((row) => [row.id, row.status === 'succeeded' ? { status: row.status, result: row.result as CommandResult } : { status: row.status, error: row.error as ErrorBody }]),
   );
 }
 
 /**
  * A worker is working on these commands (again): `processing`. A retry counts
  * the try that failed (`retry`); a first try is counted with its outcome, which
- * is how a command's row is written only once more when its first try succeeds
- * (the ledger worker marks only retries; a bulk award, long, marks every try so
- * its progress shows). So `attempts` counts the tries the ledger made and saw end.
+ * is how an accepted command's row is never written again when its first try
+ * succeeds (the ledger worker marks only retries; a bulk award, long, marks
+ * every try so its progress shows). So `attempts` counts the tries the ledger
+ * made and saw end.
  */
 export async function markProcessing(em: EntityManager, ids: string[], options: { retry: boolean } = { retry: true }): Promise<void> {
   await em.fork().execute(
-    `UPDATE commands SET status = 'processing', attempts = attempts + ?, updated_at = now()
-      WHERE id IN (SELECT jsonb_array_elements_text(?::jsonb)::uuid) AND ${UNFINISHED}`,
+    `UPDATE accepted_commands a SET status = 'processing', attempts = attempts + ?, updated_at = now()
+      WHERE id IN (SELECT jsonb_array_elements_text(?::jsonb)::uuid) AND ${UNDECIDED}`,
     [options.retry ? 1 : 0, json(ids)],
     'run',
   );
 }
 
-/** Moves commands to their final status; a command already final never changes. Returns the ids that did. */
-export async function recordOutcomes(tx: EntityManager, outcomes: Map<string, CommandOutcome>): Promise<string[]> {
+/**
+ * Records the ledger's decisions, in the transaction that applies them: one row
+ * each, keyed by the command id, so a second decision about a command is a
+ * primary-key violation that rolls its transaction back.
+ */
+export async function recordOutcomes(tx: EntityManager, outcomes: Map<string, CommandOutcome>): Promise<void> {
+  await insertOutcomes(tx, outcomes, '');
+}
+
+/** Inserts outcomes; `onConflict` says what a command already decided does. Returns the ids recorded. */
+async function insertOutcomes(tx: EntityManager, outcomes: Map<string, CommandOutcome>, onConflict: '' | 'ON CONFLICT (command_id) DO NOTHING'): Promise<string[]> {
   if (outcomes.size === 0) return [];
   const rows = [...outcomes].map(([id, outcome]) => ({
     id,
@@ -212,37 +244,67 @@ export async function recordOutcomes(tx: EntityManager, outcomes: Map<string, Co
     result: outcome.status === 'succeeded' ? outcome.result : null,
     error: outcome.status === 'succeeded' ? null : outcome.error,
   }));
-  const changed = await tx.execute<{ id: string }[]>(
-    `UPDATE commands c
-        SET status = v.status, result = v.result, error = v.error, attempts = c.attempts + 1, updated_at = now(), completed_at = now()
+  const recorded = await tx.execute<{ id: string }[]>(
+    `INSERT INTO command_outcomes (command_id, status, result, error, attempts)
+     SELECT v.id, v.status, v.result, v.error, a.attempts + 1
        FROM jsonb_to_recordset(?::jsonb) AS v(id uuid, status text, result jsonb, error jsonb)
-      WHERE c.id = v.id AND c.${UNFINISHED}
-  RETURNING c.id`,
+       JOIN accepted_commands a ON a.id = v.id
+      ORDER BY v.id
+     ${onConflict}
+  RETURNING command_id AS id`,
     [json(rows)],
   );
-  return changed.map((row) => row.id);
+  return recorded.map((row) => row.id);
 }
 
 /** The ledger will never apply this command (its attempts are used up): `failed`, so no client waits forever. */
-/** Returns whether the command was unfinished (and is now `failed`); false for one already final or never stored. */
+/** Returns whether the command was undecided (and is now `failed`); false for one already decided or never stored. */
 export async function markFailed(em: EntityManager, id: string): Promise<boolean> {
   return em.fork().transactional(async (tx) => {
-    const changed = await recordOutcomes(tx, new Map([[id, { status: 'failed', error: COMMAND_FAILED }]]));
-    await markBulkAwardsFailed(tx, changed);
-    return changed.length > 0;
+    const recorded = await insertOutcomes(tx, new Map([[id, { status: 'failed', error: COMMAND_FAILED }]]), 'ON CONFLICT (command_id) DO NOTHING');
+    await markBulkAwardsFailed(tx, recorded);
+    return recorded.length > 0;
   });
 }
 
-/** Commands accepted but not finished for a while: their job may have been lost (see the sweeper). */
-export async function findUnfinishedCommands(
+export interface UndecidedCommand {
+  id: string;
+  type: CommandType;
+  tenantId: string | null;
+  payload: unknown;
+}
+
+/**
+ * Commands accepted but not decided, whose row has not changed for `olderThanMs`:
+ * their job may have been lost (see the sweeper). Walks `accepted_commands` in
+ * acceptance order from the stored horizon, before which every command is
+ * decided, and moves the horizon up to the oldest command still undecided.
+ *
+ * A command's created_at is its transaction's start, so one not yet committed is
+ * no older than the oldest transaction open now (read first, as the outbox relay
+ * does): the horizon never passes it.
+ */
+export async function findUndecidedCommands(
   em: EntityManager,
   olderThanMs: number,
-  limit = 1000,
-): Promise<{ id: string; type: CommandType; tenantId: string | null; payload: unknown }[]> {
-  return em.fork().execute(
-    `SELECT id, type, tenant_id AS "tenantId", payload FROM commands
-      WHERE ${UNFINISHED} AND updated_at < now() - make_interval(secs => ?)
-      ORDER BY updated_at LIMIT ?`,
-    [olderThanMs / 1000, limit],
-  );
+  { limit = 1000, lagMs = 60_000 }: { limit?: number; /** The horizon stays this far behind now at least. */ lagMs?: number } = {},
+): Promise<UndecidedCommand[]> {
+  return em.fork().transactional(async (tx) => {
+    const openSince = await openTransactionsHorizon(tx);
+    const [{ horizon }] = await tx.execute<{ horizon: string }[]>(`SELECT decided_before::text AS horizon FROM command_sweep`);
+    const undecided = await tx.execute<(UndecidedCommand & { createdAt: string; stuck: boolean })[]>(
+      `SELECT id, type, tenant_id AS "tenantId", payload, created_at::text AS "createdAt", updated_at < now() - make_interval(secs => ?) AS stuck
+         FROM accepted_commands a
+        WHERE created_at >= ?::timestamptz AND ${UNDECIDED}
+        ORDER BY created_at LIMIT ?`,
+      [olderThanMs / 1000, horizon, limit],
+    );
+    // A minute behind now at least: the margin for a session the activity view does not show (another role's).
+    await tx.execute(`UPDATE command_sweep SET decided_before = greatest(decided_before, least(?::timestamptz, ?::timestamptz, now() - make_interval(secs => ?)))`, [
+      undecided[0]?.createdAt ?? openSince,
+      openSince,
+      lagMs / 1000,
+    ]);
+    return undecided.filter((command) => command.stuck).map(({ id, type, tenantId, payload }) => ({ id, type, tenantId, payload }));
+  });
 }

@@ -1,5 +1,6 @@
 import { EntityManager } from '@mikro-orm/postgresql';
 import { LedgerEvent } from '@points/contracts';
+import { openTransactionsHorizon } from './open-transactions';
 
 /**
  * The transactional outbox: the ledger appends its events in the same
@@ -42,22 +43,12 @@ export async function claimUnpublishedEvents(tx: EntityManager, limit: number, s
 
 /**
  * A time before which no event can still appear unpublished once a claim that
- * follows has drained the outbox: an event's created_at is its transaction's
- * start, so one not yet committed is no older than the oldest transaction open
- * in this database now. Read before the claim, in the relay's transaction.
- * Sessions of another database role are invisible here unless the relay's role
- * may read all statistics (pg_read_all_stats): run the apps as one role (or
- * grant it), else their events wait for the relay's periodic full claim, which
- * also covers anything skipped while locked by another relay.
+ * follows has drained the outbox (an event's created_at is its transaction's
+ * start). Read before the claim, in the relay's transaction. The relay's
+ * periodic full claim covers what this cannot see (another role's sessions) and
+ * anything skipped while locked by another relay.
  */
-export async function unpublishedHorizon(tx: EntityManager): Promise<string> {
-  const [row] = await tx.execute<{ horizon: string }[]>(
-    // A second's margin: a transaction's start is published to pg_stat_activity a moment after it is taken.
-    `SELECT (least(clock_timestamp(), min(xact_start)) - interval '1 second')::text AS horizon
-       FROM pg_stat_activity WHERE datname = current_database() AND xact_start IS NOT NULL`,
-  );
-  return row.horizon;
-}
+export const unpublishedHorizon = openTransactionsHorizon;
 
 /**
  * Events handed to the queue more than `olderThanMs` ago and still neither

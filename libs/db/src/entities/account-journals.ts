@@ -2,7 +2,7 @@ import { InferEntity } from '@mikro-orm/core';
 import { LeadBudgetSchema, WalletSchema } from './accounts';
 import { balanceChange, balanceChangeChecks } from './balance-change';
 import { RelationTarget, compositeKey, money, references, text, uuid } from './columns';
-import { CommandRecordSchema } from './command-record';
+import { AcceptedCommandSchema } from './accepted-command';
 import { table } from './table';
 import { TenantSchema } from './tenant';
 
@@ -26,7 +26,7 @@ const journal = <Account extends Record<string, unknown>>(name: string, tableNam
       referenceType: text(),
       referenceId: uuid(),
       ...balanceChange(),
-      commandId: references(CommandRecordSchema, 'command_id', `${tableName}_command_id_fkey`),
+      commandId: references(AcceptedCommandSchema, 'command_id', `${tableName}_command_id_fkey`),
     },
     {
       checks: [

@@ -1,7 +1,7 @@
 import { InferEntity } from '@mikro-orm/core';
 import { balanceChange, balanceChangeChecks } from './balance-change';
 import { money, nullable, oneOf, references, text } from './columns';
-import { CommandRecordSchema } from './command-record';
+import { AcceptedCommandSchema } from './accepted-command';
 import { Check, newestFirstIndexes, table } from './table';
 import { TenantSchema } from './tenant';
 import { UserSchema } from './user';
@@ -23,7 +23,7 @@ const allocationRecord = <Columns extends Record<string, unknown>>(name: string,
       referenceNote: nullable(text()),
       transactionType: oneOf(['allocation', 'clawback']),
       ...columns,
-      commandId: references(CommandRecordSchema, 'command_id', `${tableName}_command_id_fkey`).unique(`${tableName}_command_id_key`),
+      commandId: references(AcceptedCommandSchema, 'command_id', `${tableName}_command_id_fkey`).unique(`${tableName}_command_id_key`),
     },
     {
       checks: [{ name: `${tableName}_amount_check`, expression: 'amount > 0' }, ...checks],

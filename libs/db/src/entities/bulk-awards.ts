@@ -1,7 +1,7 @@
 import { InferEntity, defineEntity } from '@mikro-orm/core';
 import { BULK_STATUSES } from '@points/contracts';
 import { createdAt, integer, jsonb, money, nullable, oneOf, references, text, timestamp, uuid } from './columns';
-import { CommandRecordSchema } from './command-record';
+import { AcceptedCommandSchema } from './accepted-command';
 import { btreeIndex } from './table';
 import { TenantSchema } from './tenant';
 import { UserSchema } from './user';
@@ -11,7 +11,7 @@ export const BulkAwardSchema = defineEntity({
   name: 'BulkAward',
   tableName: 'bulk_awards',
   properties: {
-    id: references(CommandRecordSchema, 'id', 'bulk_awards_id_fkey').primary(),
+    id: references(AcceptedCommandSchema, 'id', 'bulk_awards_id_fkey').primary(),
     tenantId: references(TenantSchema, 'tenant_id', 'bulk_awards_tenant_id_fkey'),
     issuerId: references(UserSchema, 'issuer_id', 'bulk_awards_issuer_id_fkey'),
     description: nullable(text()),

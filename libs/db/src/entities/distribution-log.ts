@@ -1,6 +1,6 @@
 import { InferEntity } from '@mikro-orm/core';
 import { bigint, compositeKey, money, nullable, oneOf, text, uuid } from './columns';
-import { CommandRecordSchema } from './command-record';
+import { AcceptedCommandSchema } from './accepted-command';
 import { newestFirstIndexes, table } from './table';
 import { UserSchema } from './user';
 
@@ -30,7 +30,7 @@ export const DistributionLogSchema = table(
     recipientOfTenant: compositeKey(UserSchema, 'distribution_logs_recipient_of_tenant', ['toUserId', 'tenantId'], ['id', 'tenant_id']),
     /** Holds the key (commandId, fromUserId, tenantId) → commands: the giver and tenant are the command's issuer and tenant. */
     givenByCommandIssuer: compositeKey(
-      CommandRecordSchema,
+      AcceptedCommandSchema,
       'distribution_logs_given_by_command_issuer',
       ['commandId', 'fromUserId', 'tenantId'],
       ['id', 'issuer_id', 'tenant_id'],

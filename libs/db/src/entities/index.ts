@@ -3,7 +3,7 @@ import { LeadBudgetSchema, WalletSchema } from './accounts';
 import { AllocationLogSchema, PlatformBillingLogSchema } from './allocation-logs';
 import { AuditLogEntrySchema } from './audit-log-entry';
 import { BulkAwardItemSchema, BulkAwardSchema } from './bulk-awards';
-import { CommandRecordSchema } from './command-record';
+import { AcceptedCommandSchema, CommandOutcomeSchema, CommandSweepSchema } from './accepted-command';
 import { DistributionLogSchema } from './distribution-log';
 import { FeedEntrySchema } from './feed-entry';
 import { OutboxEventSchema } from './outbox-event';
@@ -21,7 +21,7 @@ export * from './iso-timestamp.type';
 export * from './tenant';
 export * from './user';
 export * from './accounts';
-export * from './command-record';
+export * from './accepted-command';
 export * from './recognition';
 export * from './allocation-logs';
 export * from './distribution-log';
@@ -36,7 +36,9 @@ export const ENTITIES = [
   UserSchema,
   WalletSchema,
   LeadBudgetSchema,
-  CommandRecordSchema,
+  AcceptedCommandSchema,
+  CommandOutcomeSchema,
+  CommandSweepSchema,
   RecognitionSchema,
   AllocationLogSchema,
   PlatformBillingLogSchema,

@@ -1,6 +1,6 @@
 import { InferEntity } from '@mikro-orm/core';
 import { jsonb, nullable, references, text, timestamp, uuid } from './columns';
-import { CommandRecordSchema } from './command-record';
+import { AcceptedCommandSchema } from './accepted-command';
 import { btreeIndex, table } from './table';
 
 /**
@@ -15,7 +15,7 @@ export const OutboxEventSchema = table(
     eventType: text(),
     /** No foreign key: a platform-level event may name no tenant. */
     tenantId: nullable(uuid()),
-    commandId: references(CommandRecordSchema, 'command_id', 'outbox_command_id_fkey'),
+    commandId: references(AcceptedCommandSchema, 'command_id', 'outbox_command_id_fkey'),
     payload: jsonb(),
     publishedAt: nullable(timestamp()),
     deliveredAt: nullable(timestamp()),

@@ -1,6 +1,6 @@
 import { InferEntity } from '@mikro-orm/core';
 import { money, references, text } from './columns';
-import { CommandRecordSchema } from './command-record';
+import { AcceptedCommandSchema } from './accepted-command';
 import { btreeIndex, table } from './table';
 import { TenantSchema } from './tenant';
 import { UserSchema } from './user';
@@ -14,7 +14,7 @@ export const RecognitionSchema = table(
     recipientId: references(UserSchema, 'recipient_id', 'recognitions_recipient_id_fkey'),
     points: money(),
     message: text(),
-    commandId: references(CommandRecordSchema, 'command_id', 'recognitions_command_id_fkey').unique('recognitions_command_id_key'),
+    commandId: references(AcceptedCommandSchema, 'command_id', 'recognitions_command_id_fkey').unique('recognitions_command_id_key'),
   },
   {
     checks: [{ name: 'recognitions_points_check', expression: 'points >= 0' }],
