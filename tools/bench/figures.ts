@@ -5,6 +5,7 @@ import { BulkResult } from './bulk';
 import { CpuSnapshot } from './cpu';
 import { E2EResult } from './e2e';
 import { LoadResult } from './load';
+import { WalTotals } from './measure-sql';
 import { BenchOptions } from './options';
 import { Row, fmt, row } from './report';
 import { SoakResult } from './soak';
@@ -16,6 +17,8 @@ export interface BenchResults {
   paced: E2EResult & { rate: number };
   /** E2E hot, from the start of its load until every award was final and delivered. */
   cpu: { awards: number; spentSeconds: CpuSnapshot; secondsPer1000: CpuSnapshot; totalSecondsPer1000: number | null };
+  /** WAL per award over the same window as `cpu`. */
+  wal: WalTotals;
   soak: SoakResult | null;
   bulk: BulkResult;
 }
@@ -33,7 +36,7 @@ function e2eRows(section: string, run: E2EResult): Row[] {
 }
 
 export function figureRows(results: BenchResults, options: BenchOptions): Row[] {
-  const { ceilings, hot, spread, paced, cpu, soak, bulk } = results;
+  const { ceilings, hot, spread, paced, cpu, wal, soak, bulk } = results;
   const s = options.loadSeconds;
   const rows: Row[] = [
     row('Ceilings', `A raw BullMQ: addBulk ${ceilings.bullmq.jobs.toLocaleString('en-US')} jobs → no-op Worker (concurrency 32)`, ceilings.bullmq.jobsPerSecond, 'jobs/s'),
@@ -49,6 +52,8 @@ export function figureRows(results: BenchResults, options: BenchOptions): Row[] 
     rows.push(row(cpuSection, figure, value, 's'));
   }
   rows.push(row(cpuSection, 'total', cpu.totalSecondsPer1000, 's'));
+  const walSection = 'WAL per award (E2E hot, same window; pg_stat_wal, the whole server)';
+  rows.push(row(walSection, 'bytes · records · full-page images', wal.bytes / 1000, 'KB', { text: `${fmt(wal.bytes / 1000)} KB · ${fmt(wal.records)} · ${fmt(wal.fullPageImages)}` }));
   const pacedSection = `Paced at ${Math.round(options.pacedShare * 100)} % of E2E hot: ${fmt(paced.rate)} awards/s, ${s} s`;
   rows.push(
     row(pacedSection, `accepted/s; refused ${paced.load.refused}`, paced.load.acceptedPerSecond, '/s'),

@@ -96,3 +96,22 @@ export async function tableSizes(em: EntityManager, tables: readonly string[] = 
   );
   return Object.fromEntries(rows.map((row) => [row.relname, { deadTuples: Number(row.dead), bytes: Number(row.bytes) }]));
 }
+
+/** The server's WAL so far (pg_stat_wal: every database of it; the benchmark is the only writer while it runs). */
+export interface WalTotals {
+  bytes: number;
+  records: number;
+  fullPageImages: number;
+}
+
+export async function walTotals(em: EntityManager): Promise<WalTotals> {
+  const [row] = await em.fork().execute<{ bytes: string; records: string; fpi: string }[]>(`SELECT wal_bytes::text AS bytes, wal_records::text AS records, wal_fpi::text AS fpi FROM pg_stat_wal`);
+  return { bytes: Number(row.bytes), records: Number(row.records), fullPageImages: Number(row.fpi) };
+}
+
+/** WAL written between two readings, per award. */
+export const walPerAward = (before: WalTotals, after: WalTotals, awards: number): WalTotals => ({
+  bytes: (after.bytes - before.bytes) / awards,
+  records: (after.records - before.records) / awards,
+  fullPageImages: (after.fullPageImages - before.fullPageImages) / awards,
+});

@@ -15,6 +15,7 @@ import { sqlCeiling, sqlScratch } from './ceilings/sql-ceilings';
 import { BATCHED, NAIVE } from './ceilings/sql-workloads';
 import { cpuSnapshot, cpuSpent, postmasterPid } from './cpu';
 import { runE2E, waitUntilIdle } from './e2e';
+import { walPerAward, walTotals } from './measure-sql';
 import { BenchResults, figureRows } from './figures';
 import { InvariantReport, checkInvariants } from './invariants';
 import { BenchOptions, parseBenchOptions } from './options';
@@ -65,10 +66,13 @@ async function endToEnd(stack: BenchStack, options: BenchOptions, checked: Invar
   await redisReady(redis);
   const postmaster = await postmasterPid(em);
   const cpuBefore = await cpuSnapshot(stack.pids, postmaster, redis);
+  const walBefore = await walTotals(em);
   const hot = await runE2E(stack, { tenants: [hotTenant], ...e2e });
   const spentSeconds = cpuSpent(cpuBefore, await cpuSnapshot(stack.pids, postmaster, redis));
+  const walAfter = await walTotals(em);
   redis.disconnect();
   const awards = hot.latencies.accepted;
+  const wal = walPerAward(walBefore, walAfter, awards);
   const secondsPer1000 = Object.fromEntries(Object.entries(spentSeconds).map(([name, spent]) => [name, spent === null ? null : (spent * 1000) / awards]));
   const known = Object.values(secondsPer1000).filter((value): value is number => value !== null);
   const cpu = { awards, spentSeconds, secondsPer1000, totalSecondsPer1000: known.length > 0 ? known.reduce((a, b) => a + b, 0) : null };
@@ -94,7 +98,7 @@ async function endToEnd(stack: BenchStack, options: BenchOptions, checked: Invar
   const bulk = await runBulk(stack, options.bulkRows);
   await waitUntilIdle(em, 120);
   await check('bulk');
-  return { hot, spread, paced, cpu, soak, bulk };
+  return { hot, spread, paced, cpu, wal, soak, bulk };
 }
 
 async function serverVersions(stack: BenchStack): Promise<Record<string, string | undefined>> {
