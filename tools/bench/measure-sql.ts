@@ -14,9 +14,7 @@ export async function dbNow(em: EntityManager): Promise<string> {
 export async function pendingWork(em: EntityManager): Promise<{ commands: number; events: number; stored: number }> {
   const [row] = await em.fork().execute<{ commands: string; events: string; stored: string }[]>(
     // Undecided commands, from the sweep's horizon (before it every command is decided): the count stays cheap as the table grows.
-    `SELECT (SELECT count(*) FROM accepted_commands a
-              WHERE a.created_at >= (SELECT decided_before FROM command_sweep)
-                AND NOT EXISTS (SELECT 1 FROM command_outcomes o WHERE o.command_id = a.id))::text AS commands,
+    `SELECT (SELECT count(*) FROM undecided_commands WHERE created_at >= (SELECT decided_before FROM command_sweep))::text AS commands,
             (SELECT count(*) FROM outbox WHERE delivered_at IS NULL AND dead_lettered_at IS NULL)::text AS events,
             (SELECT count(*) FROM accepted_commands)::text AS stored`,
   );

@@ -36,6 +36,7 @@ async function main(): Promise<void> {
   const stopSweeper = startCommandSweeper({ em: orm.em, queues, logger, metrics }, {
     intervalMs: config.COMMAND_SWEEP_INTERVAL_MS,
     stuckAfterMs: config.COMMAND_STUCK_AFTER_MS,
+    fullSweepEveryMs: config.COMMAND_FULL_SWEEP_MS,
   });
   const stopPurge = startBulkRowsPurge(orm.em, logger, { retentionDays: config.BULK_ROWS_RETENTION_DAYS, intervalMs: 10 * 60_000 });
   const ops = await startOpsServer(config.LEDGER_WORKER_PORT, workerReadiness(orm, queueRedis, { commandQueue: queues.commands }), registry, logger);

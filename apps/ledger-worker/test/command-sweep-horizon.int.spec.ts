@@ -1,12 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { EntityManager } from '@mikro-orm/postgresql';
-import { findUndecidedCommands, markFailed } from '@points/db';
-import { TestDatabase, createTestDatabase, insertCommand, insertTenantWithStaff, insertUser } from '@points/testing';
+import { findUndecidedCommands, lockCommands, markFailed, markProcessing, recordOutcomes } from '@points/db';
+import { TestDatabase, balances, createTestDatabase, insertCommand, insertTenantWithStaff, insertUser } from '@points/testing';
+import { applyCommands } from '../src/ledger/apply-commands';
 
 // The recovery sweep walks accepted commands from a stored horizon, before which
 // every command is decided, instead of an index every outcome would rewrite.
 // These tests hold it to that: it finds every undecided command, moves past
-// decided ones, and never passes a command whose transaction has not committed.
+// decided ones, and never passes a command whose transaction has not committed;
+// and its writes wait for the ledger's lock on a command rather than race it.
 
 let db: TestDatabase;
 const em = () => db.orm.em as EntityManager;
@@ -93,4 +95,81 @@ it('never passes a command whose transaction is still open, and finds it once it
   await open;
   expect(before).toBeLessThan(await acceptedAt(late));
   expect((await findUndecidedCommands(em(), 0, { lagMs: 0 })).map((command) => command.id)).toEqual([late]);
+  await markFailed(em(), late);
+});
+
+it('a full sweep finds an undecided command the horizon has passed (a session the activity view could not show)', async () => {
+  const { id } = await allocation('hidden');
+  await backdate(id, 5);
+  // The horizon has moved past it, as it would past a command committed by an unseen session.
+  await sql(`UPDATE command_sweep SET decided_before = now() - interval '1 minute'`);
+  expect(await findUndecidedCommands(em(), 1_000)).toEqual([]);
+  expect((await findUndecidedCommands(em(), 1_000, { fromStart: true })).map((command) => command.id)).toEqual([id]);
+  await markFailed(em(), id);
+});
+
+describe("the sweeper's writes wait for the ledger's lock on a command", () => {
+  /** Applies the command in a transaction held open before COMMIT until `commit()` is called. */
+  async function holdLedger(id: string) {
+    let reached!: () => void;
+    let commit!: () => void;
+    const atCommit = new Promise<void>((resolve) => (reached = resolve));
+    const mayCommit = new Promise<void>((resolve) => (commit = resolve));
+    const applied = applyCommands(em(), [id], {
+      beforeCommit: async () => {
+        reached();
+        await mayCommit;
+      },
+    });
+    await atCommit;
+    return { applied, commit };
+  }
+
+  it('failing a command the ledger has locked but not yet decided waits for the decision, then does nothing', async () => {
+    const { id } = await allocation('race');
+    let locked!: () => void;
+    let decide!: () => void;
+    const isLocked = new Promise<void>((resolve) => (locked = resolve));
+    const mayDecide = new Promise<void>((resolve) => (decide = resolve));
+    // The ledger between its lock and its write: the outcome is not inserted yet.
+    const ledger = em()
+      .fork()
+      .transactional(async (tx) => {
+        await lockCommands(tx, [id]);
+        locked();
+        await mayDecide;
+        await recordOutcomes(tx, new Map([[id, { status: 'rejected', error: { code: 'VALIDATION_FAILED', message: 'decided by the test' } }]]));
+      });
+    await isLocked;
+    let failedSettled = false;
+    const failing = markFailed(em(), id).finally(() => (failedSettled = true));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(failedSettled).toBe(false);
+    decide();
+    await expect(ledger).resolves.toBeUndefined();
+    expect(await failing).toBe(false);
+    expect(await sql('SELECT status, error FROM commands WHERE id = ?', [id])).toEqual([{ status: 'rejected', error: { code: 'VALIDATION_FAILED', message: 'decided by the test' } }]);
+  });
+
+  it('a command the ledger applies while it is being failed is applied once, or failed with nothing moved', async () => {
+    const { id, tenantId } = await allocation('race-applied');
+    const ledger = await holdLedger(id);
+    const failing = markFailed(em(), id);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    ledger.commit();
+    expect((await ledger.applied).get(id)?.status).toBe('succeeded');
+    expect(await failing).toBe(false);
+    expect((await balances(em(), tenantId)).pool).toBe('5.00');
+  });
+
+  it('marking a command processing while the ledger decides it waits, then leaves the decided command alone', async () => {
+    const { id } = await allocation('retry-race');
+    const ledger = await holdLedger(id);
+    const marking = markProcessing(em(), [id]);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    ledger.commit();
+    await ledger.applied;
+    await expect(marking).resolves.toBeUndefined();
+    expect(await sql('SELECT status, attempts FROM commands WHERE id = ?', [id])).toEqual([{ status: 'succeeded', attempts: 1 }]);
+  });
 });

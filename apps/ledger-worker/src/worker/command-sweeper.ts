@@ -16,9 +16,9 @@ export interface SweeperDeps extends FailureDeps {
  * or a job that kept killing its workers) is finished `failed` instead: sending
  * it again would loop forever.
  */
-export async function sweepStuckCommands(deps: SweeperDeps, stuckAfterMs: number): Promise<{ reEnqueued: number; failed: number }> {
+export async function sweepStuckCommands(deps: SweeperDeps, stuckAfterMs: number, options: { fromStart?: boolean } = {}): Promise<{ reEnqueued: number; failed: number }> {
   const swept = { reEnqueued: 0, failed: 0 };
-  for (const command of await findUndecidedCommands(deps.em, stuckAfterMs)) {
+  for (const command of await findUndecidedCommands(deps.em, stuckAfterMs, options)) {
     const job = await deps.queues[commandSpec(command.type).queue].getJob(command.id);
     const state = job ? await job.getState() : 'missing';
     if (state === 'failed') {
@@ -36,14 +36,23 @@ export async function sweepStuckCommands(deps: SweeperDeps, stuckAfterMs: number
   return swept;
 }
 
-/** Sweeps every `intervalMs`, one sweep at a time; returns a function that stops it. */
-export function startCommandSweeper(deps: SweeperDeps, settings: { intervalMs: number; stuckAfterMs: number }): () => void {
+/**
+ * Sweeps every `intervalMs`, one sweep at a time, from the horizon; every
+ * `fullSweepEveryMs` (and first) over every accepted command. Returns a function that stops it.
+ */
+export function startCommandSweeper(deps: SweeperDeps, settings: { intervalMs: number; stuckAfterMs: number; fullSweepEveryMs?: number }): () => void {
   let running = false;
+  let lastFullSweep = Number.NEGATIVE_INFINITY;
   const timer = setInterval(() => {
     if (running) return;
     running = true;
-    sweepStuckCommands(deps, settings.stuckAfterMs)
-      .then((swept) => (swept.reEnqueued > 0 || swept.failed > 0) && deps.logger.warn(swept, 'swept unfinished commands'))
+    // A monotonic clock: a wall clock set back must not put off the full sweep.
+    const fromStart = performance.now() - lastFullSweep >= (settings.fullSweepEveryMs ?? 3_600_000);
+    sweepStuckCommands(deps, settings.stuckAfterMs, { fromStart })
+      .then((swept) => {
+        if (fromStart) lastFullSweep = performance.now();
+        if (swept.reEnqueued > 0 || swept.failed > 0) deps.logger.warn({ ...swept, fromStart }, 'swept unfinished commands');
+      })
       .catch((err: unknown) => deps.logger.error({ err }, 'command sweep failed'))
       .finally(() => (running = false));
   }, settings.intervalMs);

@@ -94,10 +94,10 @@ export type BulkAwardRecord = Omit<BulkAwardView, 'bulkId' | 'statusUrl'> & { id
 
 /** A bulk award's progress, with the code its command ended with (null while it runs or when it succeeded). */
 export async function findBulkAward(em: EntityManager, bulkId: string): Promise<BulkAwardRecord | undefined> {
-  // The command is read after the bulk award: it was finished in the same transaction, so a final bulk award always finds its code.
+  // The outcome is read after the bulk award: both are written in one transaction, so a final bulk award always finds its code.
   const bulk = await em.fork().findOne(BulkAwardSchema, bulkId);
-  const command = bulk && (await em.fork().findOne(CommandOutcomeSchema, bulkId, { fields: ['error'] }));
-  const error = command?.error as { code?: ErrorCode } | null | undefined;
+  const outcome = bulk && (await em.fork().findOne(CommandOutcomeSchema, bulkId, { fields: ['error'] }));
+  const error = outcome?.error as { code?: ErrorCode } | null | undefined;
   return bulk ? { ...bulk, errors: bulk.errors as BulkAwardRecord['errors'], code: error?.code ?? null } : undefined;
 }
 

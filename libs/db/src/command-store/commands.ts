@@ -14,7 +14,7 @@ import { openTransactionsHorizon } from './open-transactions';
 // command's lifecycle is written here once.
 
 const json = (value: unknown) => JSON.stringify(value);
-const UNDECIDED = `NOT EXISTS (SELECT 1 FROM command_outcomes o WHERE o.command_id = a.id)`;
+const IDS = `SELECT jsonb_array_elements_text(?::jsonb)::uuid`;
 
 export interface NewCommand {
   id?: string;
@@ -185,16 +185,19 @@ export interface LockedCommand {
  * an outcome committed while this waited for a lock is seen.
  */
 export async function lockCommands(tx: EntityManager, ids: string[]): Promise<LockedCommand[]> {
-  const rows = await tx.execute<Omit<LockedCommand, 'outcome'>[]>(
-    `SELECT id, type, tenant_id AS "tenantId", issuer_id AS "issuerId", payload, request_id AS "requestId"
-       FROM accepted_commands
-      WHERE id IN (SELECT jsonb_array_elements_text(?::jsonb)::uuid)
-      ORDER BY id
-        FOR NO KEY UPDATE`,
-    [json(ids)],
-  );
+  const rows = await lockAccepted<Omit<LockedCommand, 'outcome'>>(tx, ids, `id, type, tenant_id AS "tenantId", issuer_id AS "issuerId", payload, request_id AS "requestId"`);
   const outcomes = await findOutcomes(tx, rows.map((row) => row.id));
   return rows.map((row) => ({ ...row, outcome: outcomes.get(row.id) ?? null }));
+}
+
+/**
+ * The lock every writer of a command takes first (in id order): the ledger
+ * deciding it, the sweeper failing it, a retry marking it processing. A later
+ * statement of the same transaction sees whatever outcome was committed while
+ * this waited.
+ */
+async function lockAccepted<Row = { id: string }>(tx: EntityManager, ids: string[], columns = 'id'): Promise<Row[]> {
+  return tx.execute<Row[]>(`SELECT ${columns} FROM accepted_commands WHERE id IN (${IDS}) ORDER BY id FOR NO KEY UPDATE`, [json(ids)]);
 }
 
 /** The outcomes recorded for these commands (a command still to be decided is absent). */
@@ -218,12 +221,15 @@ export async function findOutcomes(tx: EntityManager, ids: string[]): Promise<Ma
  * made and saw end.
  */
 export async function markProcessing(em: EntityManager, ids: string[], options: { retry: boolean } = { retry: true }): Promise<void> {
-  await em.fork().execute(
-    `UPDATE accepted_commands a SET status = 'processing', attempts = attempts + ?, updated_at = now()
-      WHERE id IN (SELECT jsonb_array_elements_text(?::jsonb)::uuid) AND ${UNDECIDED}`,
-    [options.retry ? 1 : 0, json(ids)],
-    'run',
-  );
+  await em.fork().transactional(async (tx) => {
+    await lockAccepted(tx, ids);
+    await tx.execute(
+      `UPDATE accepted_commands SET status = 'processing', attempts = attempts + ?, updated_at = now()
+        WHERE id IN (SELECT id FROM undecided_commands WHERE id IN (${IDS}))`,
+      [options.retry ? 1 : 0, json(ids)],
+      'run',
+    );
+  });
 }
 
 /**
@@ -257,10 +263,14 @@ async function insertOutcomes(tx: EntityManager, outcomes: Map<string, CommandOu
   return recorded.map((row) => row.id);
 }
 
-/** The ledger will never apply this command (its attempts are used up): `failed`, so no client waits forever. */
-/** Returns whether the command was undecided (and is now `failed`); false for one already decided or never stored. */
+/**
+ * The ledger will never apply this command (its attempts are used up): `failed`,
+ * so no client waits forever. Returns whether the command was undecided (and is
+ * now `failed`); false for one already decided or never stored.
+ */
 export async function markFailed(em: EntityManager, id: string): Promise<boolean> {
   return em.fork().transactional(async (tx) => {
+    await lockAccepted(tx, [id]);
     const recorded = await insertOutcomes(tx, new Map([[id, { status: 'failed', error: COMMAND_FAILED }]]), 'ON CONFLICT (command_id) DO NOTHING');
     await markBulkAwardsFailed(tx, recorded);
     return recorded.length > 0;
@@ -282,29 +292,39 @@ export interface UndecidedCommand {
  *
  * A command's created_at is its transaction's start, so one not yet committed is
  * no older than the oldest transaction open now (read first, as the outbox relay
- * does): the horizon never passes it.
+ * does): the horizon never passes it. `fromStart` walks the whole table instead,
+ * for what the horizon cannot see (a session of another database role open for
+ * more than `lagMs`, a clock set back): the sweeper does so now and then.
  */
 export async function findUndecidedCommands(
   em: EntityManager,
   olderThanMs: number,
-  { limit = 1000, lagMs = 60_000 }: { limit?: number; /** The horizon stays this far behind now at least. */ lagMs?: number } = {},
+  {
+    limit = 1000,
+    lagMs = 60_000,
+    fromStart = false,
+  }: { limit?: number; /** The horizon stays this far behind now at least. */ lagMs?: number; fromStart?: boolean } = {},
 ): Promise<UndecidedCommand[]> {
   return em.fork().transactional(async (tx) => {
     const openSince = await openTransactionsHorizon(tx);
     const [{ horizon }] = await tx.execute<{ horizon: string }[]>(`SELECT decided_before::text AS horizon FROM command_sweep`);
-    const undecided = await tx.execute<(UndecidedCommand & { createdAt: string; stuck: boolean })[]>(
-      `SELECT id, type, tenant_id AS "tenantId", payload, created_at::text AS "createdAt", updated_at < now() - make_interval(secs => ?) AS stuck
-         FROM accepted_commands a
-        WHERE created_at >= ?::timestamptz AND ${UNDECIDED}
+    const from = fromStart ? '-infinity' : horizon;
+    const stuck = await tx.execute<UndecidedCommand[]>(
+      `SELECT id, type, tenant_id AS "tenantId", payload FROM undecided_commands
+        WHERE created_at >= ?::timestamptz AND updated_at < now() - make_interval(secs => ?)
         ORDER BY created_at LIMIT ?`,
-      [olderThanMs / 1000, horizon, limit],
+      [from, olderThanMs / 1000, limit],
     );
-    // A minute behind now at least: the margin for a session the activity view does not show (another role's).
+    const [oldest] = await tx.execute<{ createdAt: string }[]>(
+      `SELECT created_at::text AS "createdAt" FROM undecided_commands WHERE created_at >= ?::timestamptz ORDER BY created_at LIMIT 1`,
+      [horizon],
+    );
+    // A minute behind now at least: the margin for a session the activity view does not show.
     await tx.execute(`UPDATE command_sweep SET decided_before = greatest(decided_before, least(?::timestamptz, ?::timestamptz, now() - make_interval(secs => ?)))`, [
-      undecided[0]?.createdAt ?? openSince,
+      oldest?.createdAt ?? openSince,
       openSince,
       lagMs / 1000,
     ]);
-    return undecided.filter((command) => command.stuck).map(({ id, type, tenantId, payload }) => ({ id, type, tenantId, payload }));
+    return stuck;
   });
 }

@@ -10,8 +10,8 @@ import { EntityManager } from '@mikro-orm/postgresql';
  *
  * Sessions of another database role are invisible here unless the caller's role
  * may read all statistics (pg_read_all_stats): run the apps as one role (or
- * grant it). The outbox relay's periodic full claim and the command sweep's
- * minute of margin cover such a session.
+ * grant it). The outbox relay's periodic full claim and the command sweeper's
+ * periodic full sweep cover such a session.
  */
 export async function openTransactionsHorizon(tx: EntityManager): Promise<string> {
   const [row] = await tx.execute<{ horizon: string }[]>(

@@ -28,7 +28,7 @@ export const DistributionLogSchema = table(
     commandId: uuid(),
     /** Holds the key (toUserId, tenantId) → users: the recipient is a user of the tenant. */
     recipientOfTenant: compositeKey(UserSchema, 'distribution_logs_recipient_of_tenant', ['toUserId', 'tenantId'], ['id', 'tenant_id']),
-    /** Holds the key (commandId, fromUserId, tenantId) → commands: the giver and tenant are the command's issuer and tenant. */
+    /** Holds the key (commandId, fromUserId, tenantId) → accepted_commands: the giver and tenant are the command's issuer and tenant. */
     givenByCommandIssuer: compositeKey(
       AcceptedCommandSchema,
       'distribution_logs_given_by_command_issuer',

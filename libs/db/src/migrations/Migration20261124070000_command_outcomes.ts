@@ -15,7 +15,8 @@ const FINAL = `('succeeded', 'rejected', 'failed')`;
  *   it: "decided at most once" is a primary key. Once a command has its outcome,
  *   its accepted row is history too (a trigger refuses changing or deleting it).
  * - `commands` is a view of the two together: what the API shows, and what the
- *   operator SQL in tools/sql and the docs read.
+ *   operator SQL in tools/sql and the docs read; `undecided_commands` lists the
+ *   accepted commands without an outcome.
  *
  * Before, every outcome rewrote the command row and all its indexes (the partial
  * `commands_unfinished` index made every status change a non-HOT update). The
@@ -75,6 +76,10 @@ CREATE TABLE command_sweep (
 INSERT INTO command_sweep (decided_before)
   SELECT coalesce(min(created_at), now()) FROM accepted_commands a WHERE NOT EXISTS (SELECT 1 FROM command_outcomes o WHERE o.command_id = a.id);
 
+
+CREATE VIEW undecided_commands AS
+SELECT a.* FROM accepted_commands a WHERE NOT EXISTS (SELECT 1 FROM command_outcomes o WHERE o.command_id = a.id);
+
 CREATE VIEW commands AS
 SELECT a.id, a.type, a.tenant_id, a.issuer_id, a.payload,
        coalesce(o.status, a.status) AS status, o.result, o.error,
@@ -88,6 +93,7 @@ SELECT a.id, a.type, a.tenant_id, a.issuer_id, a.payload,
   override async down(): Promise<void> {
     this.addSql(`
 DROP VIEW commands;
+DROP VIEW undecided_commands;
 DROP TABLE command_sweep;
 DROP TRIGGER accepted_commands_decided_is_history ON accepted_commands;
 DROP FUNCTION refuse_decided_command_change();
