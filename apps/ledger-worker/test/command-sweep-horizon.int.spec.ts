@@ -30,6 +30,13 @@ async function allocation(referenceNote: string) {
   return { id, admin, tenantId: t.tenantId };
 }
 
+/** A promise the test resolves when it chooses: `opened` waits, `open()` lets it through. */
+function gate() {
+  let open!: () => void;
+  const opened = new Promise<void>((resolve) => (open = resolve));
+  return { opened, open };
+}
+
 /** Accepted `minutesAgo`, unchanged since (only an undecided command's row may be changed). */
 const backdate = (id: string, minutesAgo: number) =>
   sql(`UPDATE accepted_commands SET created_at = now() - make_interval(mins => ?), updated_at = now() - make_interval(mins => ?) WHERE id = ?`, [minutesAgo, minutesAgo, id]);
@@ -70,10 +77,8 @@ it('never passes a command whose transaction is still open, and finds it once it
   const { admin, tenantId } = await allocation('setup');
   await sql(`INSERT INTO command_outcomes (command_id, status, error, attempts) SELECT id, 'failed', '{"code":"INTERNAL","message":"test"}', 1 FROM accepted_commands a WHERE NOT EXISTS (SELECT 1 FROM command_outcomes o WHERE o.command_id = a.id)`);
   const late = randomUUID();
-  let inserted!: () => void;
-  let commit!: () => void;
-  const insertedNow = new Promise<void>((resolve) => (inserted = resolve));
-  const mayCommit = new Promise<void>((resolve) => (commit = resolve));
+  const inserted = gate();
+  const mayCommit = gate();
   const open = em()
     .fork()
     .transactional(async (tx) => {
@@ -82,16 +87,16 @@ it('never passes a command whose transaction is still open, and finds it once it
         admin.id,
         JSON.stringify({ tenantId, amount: '5.00', currency: 'USD', referenceNote: 'late' }),
       ]);
-      inserted();
-      await mayCommit;
+      inserted.open();
+      await mayCommit.opened;
     });
-  await insertedNow;
+  await inserted.opened;
   await new Promise((resolve) => setTimeout(resolve, 1_500));
 
   // Nothing else is undecided and no lag is asked for, yet the horizon stays before the open transaction's start.
   expect(await findUndecidedCommands(em(), 0, { lagMs: 0 })).toEqual([]);
   const before = await horizon();
-  commit();
+  mayCommit.open();
   await open;
   expect(before).toBeLessThan(await acceptedAt(late));
   expect((await findUndecidedCommands(em(), 0, { lagMs: 0 })).map((command) => command.id)).toEqual([late]);
@@ -111,41 +116,37 @@ it('a full sweep finds an undecided command the horizon has passed (a session th
 describe("the sweeper's writes wait for the ledger's lock on a command", () => {
   /** Applies the command in a transaction held open before COMMIT until `commit()` is called. */
   async function holdLedger(id: string) {
-    let reached!: () => void;
-    let commit!: () => void;
-    const atCommit = new Promise<void>((resolve) => (reached = resolve));
-    const mayCommit = new Promise<void>((resolve) => (commit = resolve));
+    const atCommit = gate();
+    const mayCommit = gate();
     const applied = applyCommands(em(), [id], {
       beforeCommit: async () => {
-        reached();
-        await mayCommit;
+        atCommit.open();
+        await mayCommit.opened;
       },
     });
-    await atCommit;
-    return { applied, commit };
+    await atCommit.opened;
+    return { applied, commit: mayCommit.open };
   }
 
   it('failing a command the ledger has locked but not yet decided waits for the decision, then does nothing', async () => {
     const { id } = await allocation('race');
-    let locked!: () => void;
-    let decide!: () => void;
-    const isLocked = new Promise<void>((resolve) => (locked = resolve));
-    const mayDecide = new Promise<void>((resolve) => (decide = resolve));
+    const locked = gate();
+    const mayDecide = gate();
     // The ledger between its lock and its write: the outcome is not inserted yet.
     const ledger = em()
       .fork()
       .transactional(async (tx) => {
         await lockCommands(tx, [id]);
-        locked();
-        await mayDecide;
+        locked.open();
+        await mayDecide.opened;
         await recordOutcomes(tx, new Map([[id, { status: 'rejected', error: { code: 'VALIDATION_FAILED', message: 'decided by the test' } }]]));
       });
-    await isLocked;
+    await locked.opened;
     let failedSettled = false;
     const failing = markFailed(em(), id).finally(() => (failedSettled = true));
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(failedSettled).toBe(false);
-    decide();
+    mayDecide.open();
     await expect(ledger).resolves.toBeUndefined();
     expect(await failing).toBe(false);
     expect(await sql('SELECT status, error FROM commands WHERE id = ?', [id])).toEqual([{ status: 'rejected', error: { code: 'VALIDATION_FAILED', message: 'decided by the test' } }]);
