@@ -204,7 +204,7 @@ async function lockAccepted<Row = { id: string }>(tx: EntityManager, ids: string
 export async function findOutcomes(tx: EntityManager, ids: string[]): Promise<Map<string, CommandOutcome>> {
   if (ids.length === 0) return new Map();
   const rows = await tx.execute<{ id: string; status: 'succeeded' | 'rejected' | 'failed'; result: unknown; error: ErrorBody | null }[]>(
-    `SELECT command_id AS id, status, result, error FROM command_outcomes WHERE command_id IN (SELECT jsonb_array_elements_text(?::jsonb)::uuid)`,
+    `SELECT command_id AS id, status, result, error FROM command_outcomes WHERE command_id IN (${IDS})`,
     [json(ids)],
   );
   return new Map(
