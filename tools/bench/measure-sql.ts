@@ -15,7 +15,8 @@ export async function pendingWork(em: EntityManager): Promise<{ commands: number
   const [row] = await em.fork().execute<{ commands: string; events: string; stored: string }[]>(
     // Undecided commands, from the sweep's horizon (before it every command is decided): the count stays cheap as the table grows.
     `SELECT (SELECT count(*) FROM undecided_commands WHERE created_at >= (SELECT decided_before FROM command_sweep))::text AS commands,
-            (SELECT count(*) FROM outbox WHERE delivered_at IS NULL AND dead_lettered_at IS NULL)::text AS events,
+            (SELECT count(*) FROM outbox_events e, outbox_relay r
+              WHERE e.created_at >= r.settled_before AND NOT EXISTS (SELECT 1 FROM outbox_outcomes o WHERE o.event_id = e.id))::text AS events,
             (SELECT count(*) FROM accepted_commands)::text AS stored`,
   );
   return { commands: Number(row.commands), events: Number(row.events), stored: Number(row.stored) };
@@ -81,7 +82,7 @@ export async function awardLatencies(em: EntityManager, from: string, to: string
 }
 
 /** The tables that grow with every award (the soak watches their bloat). */
-export const GROWING_TABLES = ['accepted_commands', 'command_outcomes', 'outbox', 'feed', 'audit_log'] as const;
+export const GROWING_TABLES = ['accepted_commands', 'command_outcomes', 'outbox_events', 'outbox_outcomes', 'feed', 'audit_log'] as const;
 
 export type TableSizes = Record<string, { deadTuples: number; bytes: number }>;
 

@@ -1,6 +1,6 @@
 // The soak (`--soak`): minute after minute of paced awards at a fixed rate, then
 // each minute's throughput and p99s, and how the tables that grow with every
-// award (accepted_commands, command_outcomes, outbox, feed, audit_log) bloat: dead tuples and size.
+// award (accepted_commands, command_outcomes, outbox_events, outbox_outcomes, feed, audit_log) bloat: dead tuples and size.
 import { EntityManager } from '@mikro-orm/postgresql';
 import { BenchStack, BenchTenant } from './bench-stack';
 import { AWARD_PATH, awardRotation, waitUntilIdle, windowSeconds } from './e2e';

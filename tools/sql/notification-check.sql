@@ -3,7 +3,8 @@
 -- unique); every award and recognition has exactly one feed entry (feed.event_id
 -- is unique), as has every completed bulk award (one summary entry), and nothing
 -- else does; every finished command has its event. An event counts as delivered
--- only once its rows are written (outbox.delivered_at, set in that transaction);
+-- only once its rows are written (its outcome in outbox_outcomes, recorded in that
+-- transaction; the outbox view shows it as delivered_at);
 -- one the worker can never write is dead-lettered with a reason to read and
 -- replay (docs/OPERATIONS.md), and is listed here until an operator acts.
 -- Returns one row per problem; no rows means everything matches.
@@ -11,14 +12,12 @@
 WITH social(event_type) AS (VALUES ('points.awarded'), ('recognition.created'), ('bulk_award.completed')),
 -- What each event should have and has: one line per rule below.
 events AS (
-  SELECT o.id, o.event_type, o.published_at, o.delivered_at IS NOT NULL AS delivered, o.dead_letter_reason,
+  SELECT o.id, o.event_type, o.delivered_at IS NOT NULL AS delivered, o.dead_letter_reason,
          o.event_type IN (SELECT event_type FROM social) AS social,
          EXISTS (SELECT 1 FROM audit_log a WHERE a.event_id = o.id) AS audited,
          EXISTS (SELECT 1 FROM feed f WHERE f.event_id = o.id) AS in_feed
     FROM outbox o)
-SELECT 'outbox event not relayed yet' AS problem, id AS ref, event_type AS kind FROM events WHERE published_at IS NULL AND dead_letter_reason IS NULL
-UNION ALL
-SELECT 'outbox event not delivered yet', id, event_type FROM events WHERE published_at IS NOT NULL AND NOT delivered AND dead_letter_reason IS NULL
+SELECT 'outbox event not delivered yet' AS problem, id AS ref, event_type AS kind FROM events WHERE NOT delivered AND dead_letter_reason IS NULL
 UNION ALL
 SELECT 'dead-lettered: ' || dead_letter_reason, id, event_type FROM events WHERE dead_letter_reason IS NOT NULL
 UNION ALL

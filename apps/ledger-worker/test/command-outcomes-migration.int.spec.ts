@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { EntityManager } from '@mikro-orm/postgresql';
-import { Orm } from '@points/db';
-import { TestDatabase, createTestDatabase, insertTenant, insertUser } from '@points/testing';
+import { insertTenant, insertUser } from '@points/testing';
+import { databaseMigratedTo } from './migration-harness';
 
 // Migration 20261124070000 splits a command into what was accepted and what was
 // decided. On a database that already holds commands in every status, the
@@ -11,14 +10,7 @@ import { TestDatabase, createTestDatabase, insertTenant, insertUser } from '@poi
 const BEFORE = 'Migration20261124060000_events_count_once_delivered';
 const COLUMNS = `id, type, tenant_id, issuer_id, payload, status, result, error, idempotency_key, request_hash, request_id, attempts, created_at::text, completed_at::text`;
 
-let db: TestDatabase;
-const em = () => db.orm.em as EntityManager;
-const sql = <T = Record<string, unknown>>(query: string, params: unknown[] = []) => em().fork().execute<T[]>(query, params);
-
-beforeAll(async () => {
-  db = await createTestDatabase(10, undefined, (orm: Orm) => orm.getMigrator().up({ to: BEFORE }));
-});
-afterAll(() => db.drop());
+const { em, sql, up, down } = databaseMigratedTo(BEFORE);
 
 it('every command reads the same through the view after the migration, and the same from the table after going down', async () => {
   const tenantId = await insertTenant(em());
@@ -52,7 +44,7 @@ it('every command reads the same through the view after the migration, and the s
   }
   const before = await sql(`SELECT ${COLUMNS} FROM commands ORDER BY created_at`);
 
-  await db.orm.getMigrator().up();
+  await up();
   const viewed = await sql(`SELECT ${COLUMNS} FROM commands ORDER BY created_at`);
   // A final command decided on no try shows one: an outcome counts the try that made it.
   expect(viewed).toEqual(before.map((command) => (command.status === 'failed' ? { ...command, attempts: 1 } : command)));
@@ -65,6 +57,6 @@ it('every command reads the same through the view after the migration, and the s
   // The sweep's horizon starts at the oldest undecided command.
   expect(await sql(`SELECT (SELECT decided_before FROM command_sweep) = (SELECT created_at FROM commands WHERE id = ?) AS at_oldest`, [rows[0][0]])).toEqual([{ at_oldest: true }]);
 
-  await db.orm.getMigrator().down({ to: BEFORE });
+  await down();
   expect(await sql(`SELECT ${COLUMNS} FROM commands ORDER BY created_at`)).toEqual(before.map((command) => (command.status === 'failed' ? { ...command, attempts: 1 } : command)));
 });

@@ -153,7 +153,7 @@ it('a command applied on its first try is never rewritten: its accepted row stay
   expect(await accepted()).toEqual([before]);
   // The outcome was written by the ledger transaction (its xid is the row's xmin), the one that wrote the events.
   const [outcome] = await em().fork().execute<{ version: string }[]>('SELECT xmin::text AS version FROM command_outcomes WHERE command_id = ?', [id]);
-  const [ledger] = await em().fork().execute<{ xid: string }[]>('SELECT DISTINCT o.xmin::text AS xid FROM outbox o WHERE o.command_id = ?', [id]);
+  const [ledger] = await em().fork().execute<{ xid: string }[]>('SELECT DISTINCT o.xmin::text AS xid FROM outbox_events o WHERE o.command_id = ?', [id]);
   expect(outcome.version).toBe(ledger.xid);
 });
 

@@ -3,7 +3,7 @@ import { wrap } from '@mikro-orm/core';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { TestDatabase, createTestDatabase } from '@points/testing';
 import { LedgerEvent } from '@points/contracts';
-import { AcceptedCommandSchema, ENTITIES, TenantSchema, WalletLedgerEntrySchema, appendEvents, recordOutcomes, storeCommand, toIsoTimestamp } from '@points/db';
+import { AcceptedCommandSchema, ENTITIES, TenantSchema, WalletLedgerEntrySchema, appendEvents, recordOutcomes, settleEvents, storeCommand, toIsoTimestamp } from '@points/db';
 
 let db: TestDatabase;
 beforeAll(async () => {
@@ -58,7 +58,11 @@ async function seedOneRowPerTable(em: EntityManager) {
     await em.execute(sql, [...params]);
     // Commands and events are written only through the command store, as the gateway and the ledger write them.
     if (sql.startsWith('INSERT INTO lead_budgets')) await storeCommands(em);
-    if (sql.startsWith('INSERT INTO wallet_ledger')) await appendEvents(em, [awardedEvent()]);
+    if (sql.startsWith('INSERT INTO wallet_ledger')) {
+      const event = awardedEvent();
+      await appendEvents(em, [event]);
+      await settleEvents(em, [{ eventId: event.eventId, status: 'delivered' }]);
+    }
   }
 }
 

@@ -25,7 +25,7 @@ const SEED_COLUMNS: Record<string, string[]> = {
   audit_log: ['tenant_id', 'actor_id', 'action', 'entity_type', 'entity_id', 'before', 'after', 'created_at'],
   feed: ['tenant_id', 'actor_id', 'target_user_id', 'type', 'message', 'points', 'reference_id', 'created_at'],
   commands: ['id', 'type', 'status', 'result', 'error', 'idempotency_key', 'issuer_id'],
-  outbox: ['id', 'event_type', 'payload', 'published_at'],
+  outbox: ['id', 'event_type', 'payload', 'delivered_at'],
 };
 
 it('has every table and column of the seed design', async () => {

@@ -19,7 +19,7 @@ async function main(): Promise<void> {
   const notifications = createNotificationQueue(queueRedis, config.QUEUE_PREFIX);
   const deadLetters = createDeadLetterQueue(queueRedis, config.QUEUE_PREFIX);
 
-  const relay = startOutboxRelay(em, notifications, logger, { pollMs: config.OUTBOX_POLL_MS, batchSize: config.OUTBOX_BATCH_SIZE, resendAfterMs: config.OUTBOX_RESEND_AFTER_MS, fullClaimEveryMs: config.OUTBOX_FULL_CLAIM_MS });
+  const relay = startOutboxRelay(em, notifications, logger, { pollMs: config.OUTBOX_POLL_MS, batchSize: config.OUTBOX_BATCH_SIZE, resendAfterMs: config.OUTBOX_RESEND_AFTER_MS, fullScanEveryMs: config.OUTBOX_FULL_SCAN_MS });
   const worker = startNotificationWorker({
     connection: workerRedis,
     prefix: config.QUEUE_PREFIX,

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { toCents } from '@points/contracts';
 import { insertTenantWithStaff, insertUser } from '@points/testing';
 import { deliverEvents } from '../src/notifications/deliver-events';
-import { NotificationWorld, count, notificationWorld } from './notification-harness';
+import { NotificationWorld, count, notificationWorld, removePlantedEvent } from './notification-harness';
 
 // The notification worker delivers the events of the jobs in hand in one
 // transaction. Without the relay here, the events stay in the outbox until the
@@ -35,7 +35,7 @@ it('one batch: each event gets its own outcome, the good ones their rows, each t
   const [awardA, awardB] = await waitForEvents(awards);
   const [fundA, fundB] = await waitForEvents(funds);
   const [bad] = await world.em.fork().execute<{ id: string }[]>(
-    `INSERT INTO outbox (id, event_type, tenant_id, command_id, payload) VALUES (gen_random_uuid(), 'points.awarded', ?, ?, '{"type": "points.awarded"}') RETURNING id`,
+    `INSERT INTO outbox_events (id, event_type, tenant_id, command_id, payload) VALUES (gen_random_uuid(), 'points.awarded', ?, ?, '{"type": "points.awarded"}') RETURNING id`,
     [a.tenantId, awards[0]],
   );
   const forged = randomUUID();
@@ -54,5 +54,5 @@ it('one batch: each event gets its own outcome, the good ones their rows, each t
   const again = await deliverEvents(world.em, [fundA, awardA, forged, bad.id, fundB, awardB], toCents('100.00'));
   expect(again.map((d) => d.outcome)).toEqual(['already-done', 'already-done', 'unknown-event', 'already-done', 'already-done', 'already-done']);
   expect(await count(world.em, 'SELECT count(*) FROM audit_log WHERE tenant_id IN (SELECT jsonb_array_elements_text(?::jsonb)::uuid)', [JSON.stringify([a.tenantId, b.tenantId])])).toBe(5);
-  await world.em.fork().execute('DELETE FROM outbox WHERE id = ?', [bad.id]);
+  await removePlantedEvent(world.em, bad.id);
 });

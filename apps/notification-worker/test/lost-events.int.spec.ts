@@ -42,11 +42,8 @@ afterAll(async () => {
 afterEach(() => world.stopInProcess());
 
 async function pending() {
-  const [row] = await world.em.fork().execute<{ open: string; unpublished: string }[]>(
-    `SELECT (SELECT count(*) FROM commands WHERE status IN ('queued', 'processing'))::text AS open,
-            (SELECT count(*) FROM outbox WHERE published_at IS NULL)::text AS unpublished`,
-  );
-  return { open: Number(row.open), unpublished: Number(row.unpublished) };
+  const [row] = await world.em.fork().execute<{ open: string }[]>(`SELECT (SELECT count(*) FROM commands WHERE status IN ('queued', 'processing'))::text AS open`);
+  return { open: Number(row.open), queued: (await world.notifications.getJobCounts('waiting')).waiting };
 }
 
 async function waitFor(condition: () => Promise<boolean>, timeoutMs = 60_000) {
@@ -64,7 +61,7 @@ async function queuedBacklog(): Promise<string[]> {
   for (let i = 0; i < AWARDS; i++) ids.push(await world.submit('award', t.manager, { userId: employees[i % employees.length].id, amount: '1.00', description: `award ${i}` }));
   await waitFor(async () => {
     const p = await pending();
-    return p.open === 0 && p.unpublished === 0;
+    return p.open === 0 && p.queued === AWARDS;
   });
   expect(await world.notifications.getJobCounts('waiting')).toEqual({ waiting: AWARDS });
   return ids;

@@ -50,7 +50,7 @@ export async function notificationWorld(servers: { redisUrl?: string; postgresUr
       return id;
     },
     startRelay(hooks?: RelayHooks, resendAfterMs = 2_000) {
-      const relay = startOutboxRelay(em, notifications, silent, { pollMs: 50, batchSize: 100, resendAfterMs, fullClaimEveryMs: 500, hooks });
+      const relay = startOutboxRelay(em, notifications, silent, { pollMs: 50, batchSize: 100, resendAfterMs, fullScanEveryMs: 500, hooks });
       stoppers.push(() => relay.stop());
       return relay;
     },
@@ -95,4 +95,13 @@ export type NotificationWorld = Awaited<ReturnType<typeof notificationWorld>>;
 export async function count(em: EntityManager, sql: string, params: unknown[] = []): Promise<number> {
   const [row] = await em.fork().execute<{ n: string }[]>(`SELECT (${sql})::text AS n`, params);
   return Number(row.n);
+}
+
+/** Removes an event a test planted, with its outcome, past the append-only triggers (as only a restore from outside the system could). */
+export async function removePlantedEvent(em: EntityManager, eventId: string): Promise<void> {
+  await em.fork().transactional(async (tx) => {
+    await tx.execute('SET LOCAL session_replication_role = replica');
+    await tx.execute('DELETE FROM outbox_outcomes WHERE event_id = ?', [eventId]);
+    await tx.execute('DELETE FROM outbox_events WHERE id = ?', [eventId]);
+  });
 }

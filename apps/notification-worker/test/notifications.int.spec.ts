@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { insertTenantWithStaff, insertUser } from '@points/testing';
-import { NotificationWorld, count, notificationProblems, notificationWorld } from './notification-harness';
+import { NotificationWorld, count, notificationProblems, notificationWorld, removePlantedEvent } from './notification-harness';
 
 let world: NotificationWorld;
 beforeAll(async () => {
@@ -64,7 +64,7 @@ it('an event that breaks the contract is dead-lettered in the outbox with the re
   await world.settle();
   // A defect upstream: the ledger committed an event its consumer cannot read.
   const [bad] = await world.em.fork().execute<{ id: string }[]>(
-    `INSERT INTO outbox (id, event_type, tenant_id, command_id, payload) VALUES (gen_random_uuid(), 'points.awarded', ?, ?, '{"type": "points.awarded", "amount": -1}') RETURNING id`,
+    `INSERT INTO outbox_events (id, event_type, tenant_id, command_id, payload) VALUES (gen_random_uuid(), 'points.awarded', ?, ?, '{"type": "points.awarded", "amount": -1}') RETURNING id`,
     [t.tenantId, first],
   );
   const next = await world.submit('allocate', admin, { tenantId: t.tenantId, amount: '5', currency: 'USD', referenceNote: 'after the bad one' });
@@ -77,7 +77,7 @@ it('an event that breaks the contract is dead-lettered in the outbox with the re
   expect(await count(world.em, 'SELECT count(*) FROM audit_log a JOIN outbox o ON o.id = a.event_id WHERE o.command_id = ?', [next])).toBe(1);
   // The operator sees it in the check, by its reason.
   expect(await notificationProblems(world.em)).toEqual([{ problem: `dead-lettered: ${row.reason}`, ref: bad.id, kind: 'points.awarded' }]);
-  await world.em.fork().execute('DELETE FROM outbox WHERE id = ?', [bad.id]);
+  await removePlantedEvent(world.em, bad.id);
 });
 
 it('a forged job writes nothing: one naming no outbox event, or not naming one at all, goes to the dead-letter queue', async () => {

@@ -74,8 +74,8 @@ const EnvSchema = z.object({
   OUTBOX_BATCH_SIZE: z.coerce.number().int().min(1).max(5000).default(500),
   /** An event handed to the queue this long ago and still undelivered is looked at again (its job may be lost). */
   OUTBOX_RESEND_AFTER_MS: z.coerce.number().int().min(100).default(60_000),
-  /** How often the relay's claim starts from the oldest unpublished event instead of its horizon (the safety net for rows the horizon cannot see). */
-  OUTBOX_FULL_CLAIM_MS: z.coerce.number().int().min(100).default(10_000),
+  /** How often the relay also looks behind its horizon for events without an outcome (the safety net for events the horizon cannot see). */
+  OUTBOX_FULL_SCAN_MS: z.coerce.number().int().min(1_000).default(3_600_000),
   LOW_POOL_THRESHOLD: z.string().regex(/^\d{1,13}(\.\d{1,2})?$/).default('1000.00'),
   DB_POOL_MAX: z.coerce.number().int().min(1).max(200).default(10),
 });

@@ -1,6 +1,6 @@
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Cents, LedgerEvent, toCents } from '@points/contracts';
-import { deadLetterEvent, lockEventsForDelivery, markEventsDelivered } from '@points/db';
+import { EventOutcome, readEventsForDelivery, settleEvents } from '@points/db';
 import { NotificationRows, notificationRows } from './notification-rows';
 import { writeNotifications } from './write-notifications';
 
@@ -14,35 +14,42 @@ export type Delivery =
 
 /**
  * Delivers outbox events in one transaction (the worker's group commit): their
- * feed entries and audit rows are written set-based and the events marked
- * delivered together, so an event counts as delivered exactly when its rows
- * exist. Each event comes from the outbox, never from the job; one whose
- * payload breaks the contract is dead-lettered there with the reason. Returns
- * one delivery per id, in order.
+ * outcomes are recorded first — one row per event, so an event another
+ * transaction is delivering is waited for and then left alone — and the feed
+ * entries and audit rows of those this transaction settled are written
+ * set-based, so an event counts as delivered exactly when its rows exist. Each
+ * event comes from the outbox, never from the job; one whose payload breaks the
+ * contract is dead-lettered there with the reason. Returns one delivery per id,
+ * in order.
  */
 export async function deliverEvents(em: EntityManager, eventIds: string[], defaultLowPoolThreshold: Cents): Promise<Delivery[]> {
   return em.fork().transactional(async (tx): Promise<Delivery[]> => {
-    const stored = await lockEventsForDelivery(tx, eventIds);
+    const stored = await readEventsForDelivery(tx, eventIds);
     const deliveries = new Map<string, Delivery>();
-    const events: LedgerEvent[] = [];
+    const outcomes: EventOutcome[] = [];
+    const parsedEvents = new Map<string, LedgerEvent>();
     for (const row of stored.values()) {
-      if (row.state !== 'pending') {
+      if (row.settled) {
         deliveries.set(row.id, { outcome: 'already-done' });
         continue;
       }
       const parsed = parseStoredEvent(row);
-      if ('reason' in parsed) {
-        await deadLetterEvent(tx, row.id, parsed.reason);
-        deliveries.set(row.id, { outcome: 'dead-lettered', reason: parsed.reason });
-      } else events.push(parsed.event);
+      if ('reason' in parsed) outcomes.push({ eventId: row.id, status: 'dead_lettered', reason: parsed.reason });
+      else {
+        outcomes.push({ eventId: row.id, status: 'delivered' });
+        parsedEvents.set(row.id, parsed.event);
+      }
+    }
+    const settledHere = await settleEvents(tx, outcomes);
+    const events: LedgerEvent[] = [];
+    for (const outcome of outcomes) {
+      if (!settledHere.has(outcome.eventId)) deliveries.set(outcome.eventId, { outcome: 'already-done' });
+      else if (outcome.status === 'dead_lettered') deliveries.set(outcome.eventId, { outcome: 'dead-lettered', reason: outcome.reason ?? '' });
+      else events.push(parsedEvents.get(outcome.eventId) as LedgerEvent);
     }
     const thresholds = await lowPoolThresholds(tx, events);
     const rows = events.map((event) => notificationRows(event, (tenantId) => thresholds.get(tenantId) ?? defaultLowPoolThreshold));
     const written = await writeNotifications(tx, rows);
-    await markEventsDelivered(
-      tx,
-      events.map((event) => event.eventId),
-    );
     events.forEach((event, index) => {
       const { feed, audit } = written[index];
       deliveries.set(event.eventId, { outcome: 'delivered', feed, audit, lowPool: audit > 0 ? rows[index].lowPool : null });

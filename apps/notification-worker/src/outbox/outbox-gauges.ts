@@ -26,8 +26,7 @@ export function registerOutboxGauges(registry: Registry, em: EntityManager): voi
         if (current) this.set(read(current));
       },
     });
-  gauge('points_outbox_lag_seconds', 'Age of the oldest outbox event not yet relayed (0 when none wait)', (b) => b.lagSeconds);
-  gauge('points_outbox_unpublished', 'Outbox events not yet relayed to the notification queue', (b) => b.unpublished);
-  gauge('points_outbox_undelivered', 'Outbox events relayed whose feed and audit rows are not written yet', (b) => b.undelivered);
+  gauge('points_outbox_lag_seconds', 'Age of the oldest outbox event whose feed and audit rows are not written yet (0 when none wait)', (b) => b.lagSeconds);
+  gauge('points_outbox_undelivered', 'Outbox events whose feed and audit rows are not written yet', (b) => b.undelivered);
   gauge('points_outbox_dead_lettered', 'Outbox events that can never be delivered (alert on any): see docs/OPERATIONS.md', (b) => b.deadLettered);
 }

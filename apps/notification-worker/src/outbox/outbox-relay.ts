@@ -2,8 +2,9 @@ import { EntityManager } from '@mikro-orm/postgresql';
 import { Queue } from 'bullmq';
 import { NotificationJob } from '@points/contracts';
 import { Logger } from '@points/config';
-import { EventToPublish, claimUndeliveredEvents, claimUnpublishedEvents, deadLetterEvent, markEventsPublished, unpublishedHorizon } from '@points/db';
+import { EventToPublish, deadLetterEvent, eventsHorizon, lockRelayHorizon, moveRelayHorizon, reopenHiddenEvents, unsettledEvents } from '@points/db';
 import { publishEvents } from '@points/queue';
+import { HandedOver } from './handed-over';
 
 export interface RelayHooks {
   /** Test seams for crash injection: called with the batch in hand. */
@@ -12,74 +13,80 @@ export interface RelayHooks {
 }
 
 export interface RelaySettings {
+  /** Most events handed to the queue per pass (OUTBOX_BATCH_SIZE). */
   batchSize: number;
-  /** An event published this long ago and still undelivered is looked at again (OUTBOX_RESEND_AFTER_MS). */
+  /** An event handed to the queue this long ago and still without an outcome is looked at again (OUTBOX_RESEND_AFTER_MS). */
   resendAfterMs: number;
   hooks?: RelayHooks;
-  /** How often a claim starts from the oldest entry rather than from the horizon (the safety net; OUTBOX_FULL_CLAIM_MS). */
-  fullClaimEveryMs?: number;
 }
 
 /**
- * Where the relay's next claim starts. Published rows leave dead entries in
- * the unpublished index until vacuum; starting at the horizon of the last
- * claim that drained the outbox skips them. Every `fullClaimEveryMs` a claim
- * starts from the oldest entry instead, for rows the horizon cannot see (locked
- * by another relay that then failed, written by another database role).
+ * How many pages (of a batch each) one pass may read: events handed to the queue
+ * and not delivered yet are read again (they hold the horizon where it is), so a
+ * pass may read past them to find new ones.
  */
-export class ClaimStart {
-  private since: string | undefined;
-  private lastFullClaim = Number.NEGATIVE_INFINITY;
-  constructor(
-    private readonly fullClaimEveryMs = 10_000,
-    /** A monotonic clock in ms: a wall clock set back must not put off the full claim. */
-    private readonly now: () => number = () => performance.now(),
-  ) {}
-
-  /** undefined: from the oldest entry. */
-  next(): string | undefined {
-    return this.now() - this.lastFullClaim >= this.fullClaimEveryMs ? undefined : this.since;
-  }
-
-  /** A committed claim from `from` found fewer rows than it could take: nothing older than `horizon` is left. */
-  drained(from: string | undefined, horizon: string): void {
-    if (from === undefined) this.lastFullClaim = this.now();
-    this.since = horizon;
-  }
-}
+const MAX_PAGES = 20;
 
 /**
- * Moves committed outbox rows onto the notification queue, at least once, until
- * each is delivered:
- * - rows are claimed with FOR UPDATE SKIP LOCKED, so two relays split the work;
- * - a row is marked published only after the queue accepted it, in the same
- *   transaction that claimed it — a crash before that leaves it unpublished,
- *   to be sent again;
- * - a row published a while ago and still undelivered is sent again if its job
- *   is gone (Redis lost it) and dead-lettered if BullMQ gave up on it (a defect);
- *   a job still waiting in the queue is left alone;
- * - the job id is the event id, and the consumer writes each event once
- *   (unique event_id, delivered_at), so a repeat is harmless.
- * The transaction here belongs to the relay, never to the ledger.
+ * Moves committed outbox events onto the notification queue, at least once,
+ * until each has its outcome (delivered or dead-lettered):
+ * - a pass reads the events without an outcome from the relay's horizon (every
+ *   event before it has one), under the horizon row's lock, so two relays take
+ *   turns instead of sending the same events;
+ * - it hands over those this relay has not handed over yet (a job per event,
+ *   the job id is the event id: BullMQ keeps one), and moves the horizon to the
+ *   oldest event still without an outcome, never past a transaction still open;
+ * - an event handed over a while ago and still without an outcome is sent
+ *   again if its job is gone (Redis lost it) and dead-lettered if BullMQ gave up
+ *   on it (a defect); a job still waiting in the queue is left alone;
+ * - the consumer records each outcome once (a primary key), so a repeat is harmless.
+ * Nothing here rewrites an event. The transaction belongs to the relay, never to the ledger.
  */
-export async function relayOutboxBatch(em: EntityManager, queue: Queue<NotificationJob>, settings: RelaySettings, start = new ClaimStart(settings.fullClaimEveryMs)): Promise<number> {
-  const from = start.next();
-  const { moved, fresh, horizon } = await em.fork().transactional(async (tx) => {
-    const horizon = await unpublishedHorizon(tx);
-    const fresh = await claimUnpublishedEvents(tx, settings.batchSize, from);
-    const stale = fresh.length < settings.batchSize ? await claimUndeliveredEvents(tx, settings.resendAfterMs, settings.batchSize - fresh.length) : [];
-    if (fresh.length + stale.length === 0) return { moved: 0, fresh: 0, horizon };
-    const ids = [...fresh, ...stale].map((r) => r.id);
-    await settings.hooks?.beforePublish?.(ids);
-    const lost = await sortStale(tx, queue, stale);
-    await publishEvents(queue, [...fresh, ...lost]);
-    await settings.hooks?.afterPublish?.(ids);
-    // Still-queued stale rows are marked too: they are looked at again only after another resendAfterMs.
-    await markEventsPublished(tx, ids);
-    return { moved: fresh.length + lost.length, fresh: fresh.length, horizon };
+export async function relayOutboxBatch(em: EntityManager, queue: Queue<NotificationJob>, settings: RelaySettings, handed = new HandedOver()): Promise<number> {
+  return em.fork().transactional(async (tx) => {
+    const horizon = await eventsHorizon(tx);
+    const settledBefore = await lockRelayHorizon(tx);
+    if (settledBefore === undefined) return 0;
+    const due = await dueEvents(tx, settledBefore, handed, settings);
+    let moved = 0;
+    const { fresh, stale } = due;
+    if (fresh.length + stale.length > 0) {
+      const ids = [...fresh, ...stale].map((event) => event.id);
+      await settings.hooks?.beforePublish?.(ids);
+      const lost = await sortStale(tx, queue, stale);
+      await publishEvents(queue, [...fresh, ...lost]);
+      // Still-queued stale events count as handed over now: looked at again only after another resendAfterMs.
+      handed.record([...fresh, ...stale]);
+      await settings.hooks?.afterPublish?.(ids);
+      moved = fresh.length + lost.length;
+    }
+    await moveRelayHorizon(tx, settledBefore, due.oldest?.createdAt, horizon);
+    return moved;
   });
-  if (fresh < settings.batchSize) start.drained(from, horizon);
-  return moved;
+}
+
+/** Reads events without an outcome page by page until a batch is due or none is left; forgets what was settled when it saw them all. */
+async function dueEvents(tx: EntityManager, settledBefore: string, handed: HandedOver, settings: RelaySettings) {
+  const fresh: EventToPublish[] = [];
+  const stale: EventToPublish[] = [];
+  const seen: string[] = [];
+  let oldest: EventToPublish | undefined;
+  let after: EventToPublish | undefined;
+  for (let page = 0; page < MAX_PAGES; page++) {
+    const events = await unsettledEvents(tx, settledBefore, settings.batchSize, after);
+    oldest ??= events[0];
+    seen.push(...events.map((event) => event.id));
+    const due = handed.due(events, { limit: settings.batchSize - fresh.length - stale.length, resendAfterMs: settings.resendAfterMs });
+    fresh.push(...due.fresh);
+    stale.push(...due.stale);
+    if (events.length < settings.batchSize) {
+      handed.forgetAllBut(seen);
+      break;
+    }
+    if (fresh.length + stale.length >= settings.batchSize) break;
+    after = events[events.length - 1];
+  }
+  return { fresh, stale, oldest };
 }
 
 /** Of the stale events, those whose job is gone (to publish again); those BullMQ gave up on are dead-lettered. */
@@ -90,7 +97,7 @@ async function sortStale(tx: EntityManager, queue: Queue<NotificationJob>, stale
     const state = job ? await job.getState() : 'missing';
     if (state === 'failed') {
       await deadLetterEvent(tx, event.id, `notification job failed for good after ${job?.attemptsMade} attempts: ${job?.failedReason ?? 'no reason recorded'}`);
-      // The reason is kept on the row; without the job, a replay (docs/OPERATIONS.md) publishes it afresh.
+      // The reason is kept in its outcome; without the job, a replay (docs/OPERATIONS.md) publishes it afresh.
       await job?.remove();
     } else if (state === 'completed' || state === 'missing' || state === 'unknown') {
       await job?.remove();
@@ -100,15 +107,30 @@ async function sortStale(tx: EntityManager, queue: Queue<NotificationJob>, stale
   return lost;
 }
 
-/** Polls the outbox; drains back-to-back while batches come back full. */
-export function startOutboxRelay(em: EntityManager, queue: Queue<NotificationJob>, logger: Logger, settings: RelaySettings & { pollMs: number }): { stop(): Promise<void> } {
+/**
+ * Polls the outbox; drains back-to-back while passes hand over full batches.
+ * Every `fullScanEveryMs` it also looks behind the horizon, for events the
+ * horizon cannot see (written by another database role's long transaction).
+ */
+export function startOutboxRelay(
+  em: EntityManager,
+  queue: Queue<NotificationJob>,
+  logger: Logger,
+  settings: RelaySettings & { pollMs: number; fullScanEveryMs: number },
+): { stop(): Promise<void> } {
   let stopped = false;
-  const start = new ClaimStart(settings.fullClaimEveryMs);
+  const handed = new HandedOver();
+  let lastFullScan = performance.now();
   const loop = (async () => {
     while (!stopped) {
       let moved = 0;
       try {
-        moved = await relayOutboxBatch(em, queue, settings, start);
+        if (performance.now() - lastFullScan >= settings.fullScanEveryMs) {
+          const reopened = await reopenHiddenEvents(em.fork());
+          if (reopened) logger.warn({ from: reopened }, 'outbox events behind the relay horizon had no outcome; the horizon moved back to them');
+          lastFullScan = performance.now();
+        }
+        moved = await relayOutboxBatch(em, queue, settings, handed);
         if (moved > 0) logger.debug({ moved }, 'outbox events relayed');
       } catch (err) {
         logger.error({ err }, 'outbox relay failed; will retry');

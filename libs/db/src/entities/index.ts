@@ -6,7 +6,7 @@ import { BulkAwardItemSchema, BulkAwardSchema } from './bulk-awards';
 import { AcceptedCommandSchema, CommandOutcomeSchema, CommandSweepSchema } from './accepted-command';
 import { DistributionLogSchema } from './distribution-log';
 import { FeedEntrySchema } from './feed-entry';
-import { OutboxEventSchema } from './outbox-event';
+import { OutboxEventSchema, OutboxOutcomeSchema, OutboxRelaySchema } from './outbox-event';
 import { RecognitionSchema } from './recognition';
 import { TenantSchema } from './tenant';
 import { UserSchema } from './user';
@@ -47,6 +47,8 @@ export const ENTITIES = [
   LeadBudgetLedgerEntrySchema,
   WalletLedgerEntrySchema,
   OutboxEventSchema,
+  OutboxOutcomeSchema,
+  OutboxRelaySchema,
   FeedEntrySchema,
   AuditLogEntrySchema,
   BulkAwardSchema,

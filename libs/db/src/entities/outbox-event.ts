@@ -1,38 +1,52 @@
-import { InferEntity } from '@mikro-orm/core';
-import { jsonb, nullable, references, text, timestamp, uuid } from './columns';
+import { InferEntity, defineEntity } from '@mikro-orm/core';
+import { integer, jsonb, nullable, oneOf, references, text, timestamp, uuid } from './columns';
 import { AcceptedCommandSchema } from './accepted-command';
 import { btreeIndex, table } from './table';
 
 /**
- * Transactional outbox: written with the balance change, relayed afterwards.
- * Published = handed to the queue (at least once); delivered = its feed and
- * audit rows are written; dead-lettered = it never can be, and why.
+ * Transactional outbox: an event written with the balance change, relayed
+ * afterwards. Inserted once, never changed; what became of it is its outcome
+ * (`outbox_outcomes`), and the `outbox` view shows the two together.
  */
 export const OutboxEventSchema = table(
   'OutboxEvent',
-  'outbox',
+  'outbox_events',
   {
     eventType: text(),
     /** No foreign key: a platform-level event may name no tenant. */
     tenantId: nullable(uuid()),
-    commandId: references(AcceptedCommandSchema, 'command_id', 'outbox_command_id_fkey'),
+    commandId: references(AcceptedCommandSchema, 'command_id', 'outbox_events_command_id_fkey'),
     payload: jsonb(),
-    publishedAt: nullable(timestamp()),
-    deliveredAt: nullable(timestamp()),
-    deadLetteredAt: nullable(timestamp()),
-    deadLetterReason: nullable(text()),
   },
   {
-    indexes: [
-      // The relay's work lists: events never published, in order; events published but not delivered, oldest publication first.
-      btreeIndex('outbox', 'outbox_unpublished', 'created_at, id', { where: 'published_at IS NULL' }),
-      btreeIndex('outbox', 'outbox_undelivered', 'published_at', { where: '(published_at IS NOT NULL) AND (delivered_at IS NULL) AND (dead_lettered_at IS NULL)' }),
-      btreeIndex('outbox', 'outbox_dead_lettered', 'dead_lettered_at', { where: 'dead_lettered_at IS NOT NULL' }),
-    ],
-    checks: [
-      { name: 'outbox_dead_letter_reason_check', expression: '(dead_lettered_at IS NULL) = (dead_letter_reason IS NULL)' },
-      { name: 'outbox_delivered_or_dead_check', expression: '(delivered_at IS NULL) OR (dead_lettered_at IS NULL)' },
-    ],
+    // The relay walks events in creation order from its horizon (outbox_relay).
+    indexes: [btreeIndex('outbox_events', 'outbox_events_created_at', 'created_at, id')],
   },
 );
 export type OutboxEvent = InferEntity<typeof OutboxEventSchema>;
+
+/** What became of an event: delivered (its feed and audit rows are written) or dead-lettered, and why. One row per event. */
+export const OutboxOutcomeSchema = defineEntity({
+  name: 'OutboxOutcome',
+  tableName: 'outbox_outcomes',
+  properties: {
+    eventId: references(OutboxEventSchema, 'event_id', 'outbox_outcomes_event_id_fkey').primary(),
+    status: oneOf(['delivered', 'dead_lettered']),
+    reason: nullable(text()),
+    settledAt: timestamp().defaultRaw('now()'),
+  },
+  checks: [{ name: 'outbox_outcomes_reason_check', expression: `(status = 'dead_lettered') = (reason IS NOT NULL)` }],
+  indexes: [btreeIndex('outbox_outcomes', 'outbox_outcomes_dead_lettered', 'settled_at', { where: `status = 'dead_lettered'::text` })],
+});
+export type OutboxOutcomeRecord = InferEntity<typeof OutboxOutcomeSchema>;
+
+/** The relay's horizon: every event created before `settled_before` has its outcome. One row. */
+export const OutboxRelaySchema = defineEntity({
+  name: 'OutboxRelay',
+  tableName: 'outbox_relay',
+  properties: {
+    id: integer().primary().autoincrement(false).defaultRaw('1'),
+    settledBefore: timestamp(),
+  },
+  checks: [{ name: 'outbox_relay_id_check', expression: 'id = 1' }],
+});

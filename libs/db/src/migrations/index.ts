@@ -6,6 +6,7 @@ import { Migration20261124010000_distribution_provenance } from './Migration2026
 import { Migration20261124050000_exactly_once_in_the_schema } from './Migration20261124050000_exactly_once_in_the_schema';
 import { Migration20261124060000_events_count_once_delivered } from './Migration20261124060000_events_count_once_delivered';
 import { Migration20261124070000_command_outcomes } from './Migration20261124070000_command_outcomes';
+import { Migration20261124080000_outbox_outcomes } from './Migration20261124080000_outbox_outcomes';
 
 /** Explicit list, so migrations run the same from TypeScript sources and bundles. */
 export const MIGRATIONS = [
@@ -17,4 +18,5 @@ export const MIGRATIONS = [
   { name: 'Migration20261124050000_exactly_once_in_the_schema', class: Migration20261124050000_exactly_once_in_the_schema },
   { name: 'Migration20261124060000_events_count_once_delivered', class: Migration20261124060000_events_count_once_delivered },
   { name: 'Migration20261124070000_command_outcomes', class: Migration20261124070000_command_outcomes },
+  { name: 'Migration20261124080000_outbox_outcomes', class: Migration20261124080000_outbox_outcomes },
 ];
