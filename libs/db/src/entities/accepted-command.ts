@@ -1,7 +1,7 @@
 import { InferEntity, defineEntity } from '@mikro-orm/core';
 import { FINAL_STATUSES, UNFINISHED_STATUSES } from '@points/contracts';
 import { compositeKey, integer, jsonb, nullable, oneOf, references, text, timestamp } from './columns';
-import { btreeIndex, table } from './table';
+import { btreeIndex, horizonRow, table } from './table';
 import { TenantSchema } from './tenant';
 import { UserSchema } from './user';
 
@@ -68,12 +68,4 @@ export const CommandOutcomeSchema = defineEntity({
 export type CommandOutcomeRecord = InferEntity<typeof CommandOutcomeSchema>;
 
 /** The recovery sweep's horizon: every command accepted before `decided_before` has its outcome. One row. */
-export const CommandSweepSchema = defineEntity({
-  name: 'CommandSweep',
-  tableName: 'command_sweep',
-  properties: {
-    id: integer().primary().autoincrement(false).defaultRaw('1'),
-    decidedBefore: timestamp(),
-  },
-  checks: [{ name: 'command_sweep_id_check', expression: 'id = 1' }],
-});
+export const CommandSweepSchema = horizonRow('CommandSweep', 'command_sweep', 'decidedBefore');

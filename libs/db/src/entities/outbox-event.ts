@@ -1,7 +1,7 @@
 import { InferEntity, defineEntity } from '@mikro-orm/core';
-import { integer, jsonb, nullable, oneOf, references, text, timestamp, uuid } from './columns';
+import { jsonb, nullable, oneOf, references, text, timestamp, uuid } from './columns';
 import { AcceptedCommandSchema } from './accepted-command';
-import { btreeIndex, table } from './table';
+import { btreeIndex, horizonRow, table } from './table';
 
 /**
  * Transactional outbox: an event written with the balance change, relayed
@@ -41,12 +41,4 @@ export const OutboxOutcomeSchema = defineEntity({
 export type OutboxOutcomeRecord = InferEntity<typeof OutboxOutcomeSchema>;
 
 /** The relay's horizon: every event created before `settled_before` has its outcome. One row. */
-export const OutboxRelaySchema = defineEntity({
-  name: 'OutboxRelay',
-  tableName: 'outbox_relay',
-  properties: {
-    id: integer().primary().autoincrement(false).defaultRaw('1'),
-    settledBefore: timestamp(),
-  },
-  checks: [{ name: 'outbox_relay_id_check', expression: 'id = 1' }],
-});
+export const OutboxRelaySchema = horizonRow('OutboxRelay', 'outbox_relay', 'settledBefore');

@@ -1,5 +1,5 @@
 import { EntityMetadataWithProperties, defineEntity } from '@mikro-orm/core';
-import { createdAt, uuid } from './columns';
+import { createdAt, integer, timestamp, uuid } from './columns';
 
 /** A CHECK constraint, its expression as PostgreSQL prints it. */
 export interface Check {
@@ -15,6 +15,18 @@ type Constraints<Columns extends Record<string, unknown>> = Pick<EntityMetadataW
 /** A table of such rows, as an entity whose type is inferred from its columns. */
 export const table = <Columns extends Record<string, unknown>>(name: string, tableName: string, columns: Columns, constraints: Constraints<Columns> = {}) =>
   defineEntity({ name, tableName, properties: row(columns), ...constraints });
+
+/**
+ * A table of one row (id = 1) holding a horizon: a time before which every row
+ * of some kind is settled, kept so a scan starts there (`command_sweep`, `outbox_relay`).
+ */
+export const horizonRow = (name: string, tableName: string, horizon: string) =>
+  defineEntity({
+    name,
+    tableName,
+    properties: { id: integer().primary().autoincrement(false).defaultRaw('1'), [horizon]: timestamp() },
+    checks: [{ name: `${tableName}_id_check`, expression: 'id = 1' }],
+  });
 
 /**
  * A btree index as `pg_indexes.indexdef` prints it: MikroORM compares expression
