@@ -1,7 +1,8 @@
+import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { z } from 'zod';
 import { COMMAND_CATALOG, COMMAND_TYPES, CommandResource, CommandType, commandSpec } from '@points/contracts';
-import { ApiClient } from './api-client';
+import { ApiClient, CliError } from './api-client';
 import { bulkAwardUpload } from './bulk-award-command';
 import { printJson } from './output';
 import { referenceHint, resolveReference } from './references';
@@ -23,7 +24,23 @@ export interface Upload {
   run(session: Session, path: string, fields: Record<string, string>, options: Record<string, unknown>): Promise<number>;
 }
 
-const UPLOADS: { [T in CommandType]?: Upload } = { bulk_award: bulkAwardUpload };
+/** `set-settings --file settings.json`: the settings are one nested document, so they come from a file rather than flags. */
+const settingsUpload: Upload = {
+  options: [new Option('--file <json>', 'the settings as JSON: {"timeZone": "Europe/Berlin", "limits": {"perAward": "500", "perGiver": {"amount": "5000", "period": "month"}, …}}').makeOptionMandatory().helpGroup('Required:')],
+  async run(session, path, _fields, options) {
+    const file = String(options.file);
+    let settings: unknown;
+    try {
+      settings = JSON.parse(readFileSync(file, 'utf8'));
+    } catch (error) {
+      throw new CliError(`--file: cannot read JSON from ${file} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+    }
+    const answer = await session.client.request<unknown>('PUT', path, settings, { prefer: 'wait=30', ...idempotencyHeader(options.idempotencyKey) });
+    return printAnswer(answer.status, answer.body, session.json);
+  },
+};
+
+const UPLOADS: { [T in CommandType]?: Upload } = { bulk_award: bulkAwardUpload, update_settings: settingsUpload };
 
 const REQUIRED = 'Required:';
 
@@ -43,7 +60,7 @@ export function addCatalogCommands(program: Command): void {
       .command(spec.cli.name)
       .summary(spec.route.summary)
       .description(spec.route.notes ? `${spec.route.summary}.\n\n${spec.route.notes}` : spec.route.summary)
-      .addHelpText('after', `\nPOST ${spec.route.path}, allowed for: ${spec.roles.join(', ')}`);
+      .addHelpText('after', `\n${(spec.route.method ?? 'post').toUpperCase()} ${spec.route.path}, allowed for: ${spec.roles.join(', ')}`);
     // Required options first, so their help group heads the list (groups show in order of first appearance).
     const options = [...flags.map((flag) => flag.option), ...(upload?.options ?? [])].sort((a, b) => Number(b.mandatory) - Number(a.mandatory));
     for (const option of options) command.addOption(option);

@@ -1,6 +1,6 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { z } from 'zod';
-import { BulkAwardView, CommandResource, DistributionView, FeedEntryView, MeView, PoolView, UserView, WalletLedgerView } from '@points/contracts';
+import { BulkAwardView, CommandResource, DistributionView, FeedEntryView, MeView, PoolView, SettingsView, UserView, WalletLedgerView } from '@points/contracts';
 import { printBulkAward } from './bulk-award-command';
 import { printCommand } from './catalog-commands';
 import { printJson, printTable, shortTime } from './output';
@@ -25,6 +25,18 @@ export function addReadCommands(program: Command): void {
     console.log(`${body.user.displayName} <${body.user.email}> — ${body.user.role}`);
     if (body.wallet) console.log(`wallet: ${body.wallet.balance} points (${body.wallet.lifetimeEarned} earned in all)`);
     if (body.leadBudget) console.log(`lead budget: ${body.leadBudget.balance} points`);
+    const limits = body.limits;
+    if (limits?.perAward) console.log(`limit per award: ${limits.perAward}`);
+    for (const [who, usage] of [['give', limits?.asGiver], ['receive', limits?.asRecipient]] as const) {
+      if (usage) console.log(`you may ${who} ${usage.remaining} more this ${usage.period} (${usage.used} of ${usage.amount} used; ${limits?.timeZone})`);
+    }
+  });
+
+  read(program, 'settings', "the tenant's settings in force: time zone and spend limits (managers, HR admins)", async ({ client, json }) => {
+    const { body } = await client.request<z.infer<typeof SettingsView>>('GET', '/api/settings');
+    if (json) return printJson(body);
+    console.log(body.version === 0 ? 'settings: the defaults (never changed)' : `settings version ${body.version}, changed ${shortTime(body.updatedAt as string)}`);
+    printJson(body.settings);
   });
 
   list<z.infer<typeof DistributionView>>(program, 'history', 'distributions you made, newest first (--all: the whole tenant’s, managers only)', {

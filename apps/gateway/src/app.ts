@@ -25,6 +25,7 @@ import { commandStatusRoutes } from './commands/command-status.routes';
 import { platformRoutes } from './routes/platform.routes';
 import { socialRoutes } from './routes/social.routes';
 import { tenantRoutes } from './routes/tenant.routes';
+import { settingsRoutes } from './routes/settings.routes';
 
 export interface GatewayDeps {
   orm: Orm;
@@ -95,6 +96,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
   const commands = new CommandService({ orm: deps.orm, redis: deps.redis, queues: deps.queues });
   platformRoutes(api, deps.orm, commands);
   tenantRoutes(api, deps.orm, commands);
+  settingsRoutes(api, deps.orm, commands);
   socialRoutes(api, deps.orm);
   bulkRoutes(api, { orm: deps.orm, commands, maxPendingPerTenant: deps.bulkMaxPendingPerTenant ?? 5 });
   auditRoutes(api, deps.orm);

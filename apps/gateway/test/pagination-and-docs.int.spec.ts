@@ -84,7 +84,7 @@ it('documents each operation with its id and only the error codes it can answer 
   const codes = (op: { responses: Record<string, { content?: Record<string, { schema: { properties: { error: { properties: { code: { enum: string[] } } } } } }> }> }, status: string) =>
     op.responses[status]?.content?.['application/json'].schema.properties.error.properties.code.enum;
   const award = body.paths['/api/allocations/award-points'].post;
-  expect(codes(award, '422')).toEqual(['INSUFFICIENT_BALANCE']);
+  expect(codes(award, '422')).toEqual(['INSUFFICIENT_BALANCE', 'LIMIT_EXCEEDED', 'RECIPROCAL_LIMIT_EXCEEDED']);
   expect(codes(award, '404')).toEqual(['NOT_FOUND']);
   expect(codes(award, '403')).toEqual(['FORBIDDEN']);
   expect(codes(award, '409')).toEqual(['IDEMPOTENCY_KEY_REUSED']);

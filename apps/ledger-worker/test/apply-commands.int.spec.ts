@@ -1,7 +1,7 @@
 import { EntityManager } from '@mikro-orm/postgresql';
-import { TestDatabase, balances, createTestDatabase, insertCommand, insertTenantWithStaff, insertUser, journalCounts } from '@points/testing';
+import { TestDatabase, balances, createTestDatabase, insertCommand, journalCounts } from '@points/testing';
 import { applyCommands } from '../src/ledger/apply-commands';
-import { accountingCheck, commandRow, journalProblems, run } from './ledger-harness';
+import { accountingCheck, commandRow, journalProblems, run, fundedTenant as fundedTenantIn } from './ledger-harness';
 
 let db: TestDatabase;
 let em: EntityManager;
@@ -12,12 +12,7 @@ beforeAll(async () => {
 });
 afterAll(() => db.drop());
 
-async function fundedTenant(pool = '1000.00') {
-  const staff = await insertTenantWithStaff(em);
-  const admin = await insertUser(em, 'platform_admin', null);
-  await run(em, 'allocate', admin, { tenantId: staff.tenantId, amount: pool, currency: 'USD', referenceNote: 'initial' });
-  return { ...staff, admin };
-}
+const fundedTenant = (pool?: string) => fundedTenantIn(em, pool);
 
 describe('each command type', () => {
   it('allocate and clawback move the pool and write allocation, billing and pool journal rows', async () => {

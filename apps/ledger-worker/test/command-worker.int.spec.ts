@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Registry } from 'prom-client';
 import { ledgerMetrics } from '@points/ops';
-import { TestDatabase, balances, createTestDatabase, insertCommand, insertTenantWithStaff, insertUser, seededRandom } from '@points/testing';
-import { accountingCheck, journalProblems, run } from './ledger-harness';
+import { TestDatabase, balances, createTestDatabase, insertCommand, seededRandom } from '@points/testing';
+import { accountingCheck, journalProblems, fundedTenant as fundedTenantIn } from './ledger-harness';
 import { TEST_RETRY, waitUntilFinal, workerHarness } from './worker-harness';
 
 let db: TestDatabase;
@@ -19,12 +19,7 @@ afterAll(async () => {
   await db.drop();
 });
 
-async function fundedTenant(pool: string) {
-  const staff = await insertTenantWithStaff(em());
-  const admin = await insertUser(em(), 'platform_admin', null);
-  await run(em(), 'allocate', admin, { tenantId: staff.tenantId, amount: pool, currency: 'USD', referenceNote: 'initial' });
-  return { ...staff, admin };
-}
+const fundedTenant = (pool: string) => fundedTenantIn(em(), pool);
 
 it('200 concurrent awards of 1.00 against a pool of 100.00: exactly 100 succeed and the pool ends at 0.00', async () => {
   const registry = new Registry();

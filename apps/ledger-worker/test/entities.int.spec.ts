@@ -54,6 +54,12 @@ async function seedOneRowPerTable(em: EntityManager) {
     [`INSERT INTO audit_log (id, event_id, tenant_id, actor_id, action, entity_type) VALUES (?, ?, ?, ?, 'award', 'command')`, [randomUUID(), randomUUID(), tenant, lead]],
     [`INSERT INTO bulk_awards (id, tenant_id, issuer_id, total) VALUES (?, ?, ?, 1)`, [bulkCommand, tenant, lead]],
     [`INSERT INTO bulk_award_items (bulk_award_id, row_number, user_ref, amount_text) VALUES (?, 1, 'e@x.test', '5')`, [bulkCommand]],
+    [`INSERT INTO tenant_settings (tenant_id, version, settings, tally_epoch, command_id, changed_by) VALUES (?, 1, '{}', 1, ?, ?)`, [tenant, leadCommand, lead]],
+    [
+      `INSERT INTO spend_tallies (tenant_id, epoch, scope, user_id, counterpart_id, period_start, period_end, amount, awards)
+       VALUES (?, 1, 'giver', ?, '00000000-0000-0000-0000-000000000000', '2026-11-01', '2026-12-01', 5, 1)`,
+      [tenant, lead],
+    ],
   ] as const) {
     await em.execute(sql, [...params]);
     // Commands and events are written only through the command store, as the gateway and the ledger write them.

@@ -1,9 +1,9 @@
 import { EntityManager } from '@mikro-orm/postgresql';
 import { COMMAND_FAILED } from '@points/contracts';
 import { markFailed, markProcessing, recordOutcomes } from '@points/db';
-import { TestDatabase, createTestDatabase, insertCommand, insertTenantWithStaff, insertUser } from '@points/testing';
+import { TestDatabase, createTestDatabase, insertCommand } from '@points/testing';
 import { applyCommands } from '../src/ledger/apply-commands';
-import { commandRow, run } from './ledger-harness';
+import { commandRow, run, fundedTenant as fundedTenantIn } from './ledger-harness';
 
 // Exactly-once as the schema guarantees it, whatever the ledger's code does:
 // one journal row per account per command, one outcome per command, decided commands that never change,
@@ -21,12 +21,7 @@ afterAll(() => db.drop());
 
 const sql = <T = Record<string, unknown>>(query: string, params: unknown[] = []) => em.fork().execute<T[]>(query, params);
 
-async function fundedTenant(pool = '1000.00') {
-  const staff = await insertTenantWithStaff(em);
-  const admin = await insertUser(em, 'platform_admin', null);
-  await run(em, 'allocate', admin, { tenantId: staff.tenantId, amount: pool, currency: 'USD', referenceNote: 'initial' });
-  return { ...staff, admin };
-}
+const fundedTenant = (pool?: string) => fundedTenantIn(em, pool);
 
 describe('one journal row per account per command', () => {
   /**

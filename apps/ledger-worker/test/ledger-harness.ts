@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { CommandType } from '@points/contracts';
-import { insertCommand } from '@points/testing';
+import { insertCommand, insertTenantWithStaff, insertUser } from '@points/testing';
 import { applyCommands } from '../src/ledger/apply-commands';
 
 const sql = (name: string) => readFileSync(resolve(__dirname, '../../../tools/sql', name), 'utf8');
@@ -13,6 +13,14 @@ export async function run(em: EntityManager, type: CommandType, issuer: { id: st
   const outcome = (await applyCommands(em, [id])).get(id);
   if (!outcome) throw new Error(`command ${id} was not applied`);
   return { id, ...outcome };
+}
+
+/** A tenant with the usual cast (tenantWithStaff), its pool funded by a platform admin's allocation. */
+export async function fundedTenant(em: EntityManager, pool = '1000.00') {
+  const staff = await insertTenantWithStaff(em);
+  const admin = await insertUser(em, 'platform_admin', null);
+  await run(em, 'allocate', admin, { tenantId: staff.tenantId, amount: pool, currency: 'USD', referenceNote: 'initial' });
+  return { ...staff, admin };
 }
 
 /** The operators' accounting check (invariant 2), one row per tenant. */

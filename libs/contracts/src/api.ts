@@ -3,6 +3,7 @@ import { CommandStatus, CommandTypeSchema, SourceType } from './commands';
 import { ERROR_CODES } from './errors';
 import { Decimal } from './money';
 import { Role } from './roles';
+import { LimitPeriod, TenantSettings, TimeZone } from './settings';
 
 /**
  * HTTP request and response shapes that are not commands. The gateway
@@ -113,11 +114,39 @@ export const UserView = z.object({
   createdAt: Timestamp,
 }).meta({ id: 'UserView' });
 
+/** A period limit as it stands for one person this period. */
+export const PeriodLimitUsage = z.object({
+  amount: Decimal,
+  period: LimitPeriod,
+  periodStart: Timestamp,
+  periodEnd: Timestamp,
+  used: Decimal,
+  remaining: Decimal,
+}).meta({ id: 'PeriodLimitUsage' });
+
+/** The tenant's limits as they apply to the caller: what each allows, what is used this period, what remains. */
+export const LimitsView = z.object({
+  timeZone: TimeZone,
+  perAward: Decimal.nullable(),
+  asGiver: PeriodLimitUsage.nullable().describe('points the caller may still give this period'),
+  asRecipient: PeriodLimitUsage.nullable().describe('points the caller may still receive this period'),
+  reciprocal: z.object({ maxAwards: z.number().int(), period: LimitPeriod }).nullable(),
+}).meta({ id: 'LimitsView' });
+
 export const MeView = z.object({
   user: UserView,
   wallet: z.object({ balance: Decimal, lifetimeEarned: Decimal }).nullable(),
   leadBudget: z.object({ balance: Decimal }).nullable(),
+  limits: LimitsView.nullable().describe('null for a platform admin'),
 }).meta({ id: 'MeView' });
+
+export const SettingsView = z.object({
+  tenantId: Id,
+  version: z.number().int().min(0).describe('0: never set, the defaults apply'),
+  settings: TenantSettings,
+  updatedAt: Timestamp.nullable(),
+  updatedBy: Id.nullable(),
+}).meta({ id: 'SettingsView' });
 
 export const PoolView = z.object({ tenantId: Id, balance: Decimal, message: z.string() }).meta({ id: 'PoolView' });
 

@@ -9,6 +9,8 @@ export const ERROR_CODES = [
   'NOT_FOUND',
   'IDEMPOTENCY_KEY_REUSED',
   'INSUFFICIENT_BALANCE',
+  'LIMIT_EXCEEDED',
+  'RECIPROCAL_LIMIT_EXCEEDED',
   'RATE_LIMITED',
   'SERVICE_UNAVAILABLE',
   'INTERNAL',
@@ -33,6 +35,8 @@ export function httpStatusOf(code: ErrorCode): number {
     case 'IDEMPOTENCY_KEY_REUSED':
       return 409;
     case 'INSUFFICIENT_BALANCE':
+    case 'LIMIT_EXCEEDED':
+    case 'RECIPROCAL_LIMIT_EXCEEDED':
       return 422;
     case 'RATE_LIMITED':
       return 429;

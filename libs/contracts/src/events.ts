@@ -3,6 +3,7 @@ import { Decimal } from './money';
 import { BalanceChange, BulkAwardResult, CommandTypeSchema, DelegationResult, AwardResult, SourceChange } from './commands';
 import { ERROR_CODES } from './errors';
 import { Role } from './roles';
+import { TenantSettings } from './settings';
 
 // Events the ledger writes to its outbox in the same transaction as the balance
 // change. The notification worker validates each one with this schema before it
@@ -59,7 +60,11 @@ export const CommandRejected = event('command.rejected', {
 
 export const BulkAwardCompleted = tenantEvent('bulk_award.completed', { ...BulkAwardResult.shape, description: z.string().nullable() });
 
+/** A change of the tenant's settings: the version it made, and the settings before and after. */
+export const SettingsUpdated = tenantEvent('settings.updated', { version: z.number().int().positive(), before: TenantSettings, after: TenantSettings });
+
 export const LedgerEvent = z.discriminatedUnion('type', [
+  SettingsUpdated,
   BulkAwardCompleted,
   PointsAllocated,
   PointsClawedBack,

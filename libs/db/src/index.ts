@@ -6,3 +6,4 @@ export * from './bound-query';
 export * from './transient-errors';
 export * from './audit/dashboard-actions';
 export * from './group-commit';
+export * from './settings';

@@ -11,7 +11,7 @@ import { respondWithCommand } from './respond';
 export function commandRoute(api: ApiRouter, service: CommandService, type: Exclude<CommandType, 'bulk_award'>): void {
   const spec = commandSpec(type);
   api.route({
-    method: 'post',
+    method: spec.route.method ?? 'post',
     path: spec.route.path,
     operationId: spec.route.operationId,
     summary: spec.route.summary,

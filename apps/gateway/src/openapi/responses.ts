@@ -17,6 +17,10 @@ export function describeError(code: ErrorCode): string {
       return 'IDEMPOTENCY_KEY_REUSED: this Idempotency-Key was used with another request';
     case 'INSUFFICIENT_BALANCE':
       return 'INSUFFICIENT_BALANCE: the source holds less than requested';
+    case 'LIMIT_EXCEEDED':
+      return "LIMIT_EXCEEDED: a spend limit of the tenant's settings; details name the limit, the period and what remains";
+    case 'RECIPROCAL_LIMIT_EXCEEDED':
+      return 'RECIPROCAL_LIMIT_EXCEEDED: the recipient gave points to the giver this period, and the tenant caps how often that is returned';
     case 'RATE_LIMITED':
       return 'RATE_LIMITED: too many requests; see Retry-After';
     case 'SERVICE_UNAVAILABLE':

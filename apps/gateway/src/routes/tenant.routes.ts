@@ -1,10 +1,11 @@
 import { COMMAND_CATALOG, DistributionView, MANAGER_ROLES, MeView, PoolView, ROLES, UserView, fromCents, toCents } from '@points/contracts';
-import { DistributionLogSchema, LeadBudgetSchema, Orm, TenantSchema, UserSchema, WalletSchema } from '@points/db';
+import { DistributionLogSchema, LeadBudgetSchema, Orm, TenantSchema, UserSchema, WalletSchema, currentSettings } from '@points/db';
 import { ApiRouter } from '../openapi/api-router';
 import { jsonResponse } from '../openapi/responses';
 import { CommandService } from '../commands/command-service';
 import { tenantOf } from '../http/request-context';
 import { commandRoute } from '../commands/command-route';
+import { limitsFor } from './limits-view';
 import { listRoute } from './list-route';
 
 /** Users, the caller's own view, the tenant pool and distributions. Every query is scoped by the caller's tenant. */
@@ -28,21 +29,23 @@ export function tenantRoutes(api: ApiRouter, orm: Orm, commands: CommandService)
     method: 'get',
     path: '/api/me',
     operationId: 'getMe',
-    summary: 'The caller, their wallet and their lead budget if any',
+    summary: "The caller, their wallet, their lead budget if any, and the tenant's spend limits with what the caller has used and has left this period",
     tag: 'users',
     roles: ROLES,
     responses: { 200: jsonResponse('You', MeView) },
     handler: async ({ res, caller }) => {
-      const [user, wallet, budget] = await Promise.all([
+      const [user, wallet, budget, limits] = await Promise.all([
         db().findOneOrFail(UserSchema, caller.userId),
         db().findOne(WalletSchema, { userId: caller.userId }),
         db().findOne(LeadBudgetSchema, { userId: caller.userId }),
+        caller.tenantId ? currentSettings(orm.em, caller.tenantId).then((current) => limitsFor(orm, current, caller.userId)) : null,
       ]);
       res.json(
         MeView.parse({
           user,
           wallet: wallet && { balance: wallet.balance, lifetimeEarned: wallet.lifetimeEarned },
           leadBudget: budget && { balance: budget.balance },
+          limits,
         }),
       );
     },

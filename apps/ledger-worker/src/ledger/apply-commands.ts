@@ -50,8 +50,10 @@ export async function applyCommands(em: EntityManager, commandIds: string[], opt
     if (pending.length > 1 && pending.some((command) => command.type === 'bulk_award')) throw new Error('a bulk award is applied in a transaction of its own');
 
     if (pending.length > 0 || malformed.size > 0) {
-      const state = await loadLedgerState(tx, accountKeysOf(pending));
-      const writes = planCommands(pending, state, options);
+      // One clock for the batch: the periods its tallies are loaded for are the ones its limits are checked in.
+      const now = (options.now ?? (() => new Date()))();
+      const state = await loadLedgerState(tx, accountKeysOf(pending), now);
+      const writes = planCommands(pending, state, { ...options, now: () => now });
       for (const [id, outcome] of malformed) writes.outcomes.set(id, outcome);
       // A bulk award's progress row ends with its command, whatever ended it.
       for (const row of malformedBulks) writes.bulkAwardEnds.push({ bulkId: row.id, status: 'rejected', failedRows: 0, errors: [] });
@@ -68,5 +70,5 @@ function parseCommand(row: LockedCommand): Command | { error: ErrorBody } {
   const type = CommandTypeSchema.safeParse(row.type);
   const parsed = type.success ? commandSpec(type.data).payload.safeParse(row.payload) : undefined;
   if (!parsed?.success) return { error: { code: 'VALIDATION_FAILED', message: `stored ${row.type} command does not match its contract` } };
-  return { id: row.id, type: row.type, tenantId: row.tenantId, issuerId: row.issuerId, payload: parsed.data, requestId: row.requestId } as Command;
+  return { id: row.id, type: row.type, tenantId: row.tenantId, issuerId: row.issuerId, payload: parsed.data, requestId: row.requestId, settingsVersion: row.settingsVersion } as Command;
 }

@@ -34,6 +34,7 @@ function pointsMoved(type: CommandType, result: CommandResult): { source: string
     case 'clawback':
     case 'delegate':
     case 'create_user':
+    case 'update_settings':
       return null;
     default:
       return assertUnreachable(type);

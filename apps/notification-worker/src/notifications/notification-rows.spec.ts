@@ -1,4 +1,4 @@
-import { LedgerEvent, toCents } from '@points/contracts';
+import { DEFAULT_SETTINGS, LedgerEvent, toCents } from '@points/contracts';
 import { derivedId, notificationRows } from './notification-rows';
 
 const base = {
@@ -27,6 +27,14 @@ describe('notificationRows', () => {
     expect(rows.feed).toMatchObject({ type: 'award', actor_id: base.actorId, target_user_id: recipientId, points: '10.00', message: 'thanks', event_id: base.eventId });
     expect(rows.audit).toEqual([expect.objectContaining({ action: 'points.awarded', entity_type: 'wallet', entity_id: recipientId, request_id: 'req-1' })]);
     expect(rows.lowPool).toBeNull();
+  });
+
+  it('a settings change is an audit row with the settings before and after, and no feed entry', () => {
+    const before = DEFAULT_SETTINGS;
+    const after = { timeZone: 'Europe/Berlin', limits: { ...DEFAULT_SETTINGS.limits, perAward: '50.00' } };
+    const rows = notificationRows({ ...base, type: 'settings.updated', version: 3, before, after }, threshold);
+    expect(rows.feed).toBeNull();
+    expect(rows.audit).toEqual([expect.objectContaining({ action: 'settings.updated', entity_type: 'tenant_settings', entity_id: base.tenantId, before, after: { ...after, version: 3 } })]);
   });
 
   it('an allocation is not social: no feed entry', () => {

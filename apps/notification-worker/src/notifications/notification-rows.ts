@@ -127,6 +127,9 @@ export function notificationRows(event: LedgerEvent, lowPoolThreshold: (tenantId
     case 'user.created':
       rows = { feed: null, audit: audit('user', event.userId, null, { email: event.email, displayName: event.displayName, role: event.role }), pool: null };
       break;
+    case 'settings.updated':
+      rows = { feed: null, audit: audit('tenant_settings', event.tenantId, event.before, { ...event.after, version: event.version }), pool: null };
+      break;
     case 'command.rejected':
       rows = { feed: null, audit: audit('command', event.commandId, null, { commandType: event.commandType, error: event.error }), pool: null };
       break;

@@ -3,8 +3,8 @@ import { AppError, ErrorCode } from '../errors';
 import { toCents } from '../money';
 import { CommandQueueKey } from '../queue-names';
 import { Actor, MANAGER_ROLES, Role, TENANT_ROLES } from '../roles';
-import { AwardResult, BulkAwardResult, CreateUserResult, DelegationResult, PoolChangeResult, RecognitionResult } from './results';
-import { AllocatePayload, AwardPayload, BulkAwardPayload, ClawbackPayload, CreateUserPayload, DelegatePayload, RecognitionPayload } from './payloads';
+import { AwardResult, BulkAwardResult, CreateUserResult, DelegationResult, PoolChangeResult, RecognitionResult, SettingsResult } from './results';
+import { AllocatePayload, AwardPayload, BulkAwardPayload, ClawbackPayload, CreateUserPayload, DelegatePayload, RecognitionPayload, UpdateSettingsPayload } from './payloads';
 
 /**
  * One entry per command type: everything the system knows about a command
@@ -29,6 +29,8 @@ export interface CommandSpec<P extends z.ZodType> {
   /** Codes the ledger may reject it with (the outcome's `error.code`). */
   rejects: readonly ErrorCode[];
   route: {
+    /** POST unless said (PUT replaces a resource, such as the tenant's settings). */
+    method?: 'post' | 'put';
     path: string;
     operationId: string;
     summary: string;
@@ -46,6 +48,8 @@ export interface CommandSpec<P extends z.ZodType> {
 const command = <P extends z.ZodType>(spec: Omit<CommandSpec<P>, 'queue'> & { queue?: CommandQueueKey }): CommandSpec<P> => ({ queue: 'commands', ...spec });
 
 const AWARD_ROLES = [...MANAGER_ROLES, 'lead'] as const;
+/** What the tenant's spend limits may refuse an award or recognition with. */
+const LIMIT_REJECTS = ['LIMIT_EXCEEDED', 'RECIPROCAL_LIMIT_EXCEEDED'] as const;
 
 export const COMMAND_CATALOG = {
   allocate: command({
@@ -76,7 +80,7 @@ export const COMMAND_CATALOG = {
     payload: AwardPayload,
     roles: AWARD_ROLES,
     result: AwardResult,
-    rejects: ['FORBIDDEN', 'NOT_FOUND', 'VALIDATION_FAILED', 'INSUFFICIENT_BALANCE'],
+    rejects: ['FORBIDDEN', 'NOT_FOUND', 'VALIDATION_FAILED', 'INSUFFICIENT_BALANCE', ...LIMIT_REJECTS],
     route: {
       path: '/api/allocations/award-points',
       operationId: 'awardPoints',
@@ -95,7 +99,7 @@ export const COMMAND_CATALOG = {
         throw new AppError('FORBIDDEN', 'employees may only give 0-point kudos', [{ field: 'points', message: 'must be 0 for an employee' }]);
       }
     },
-    rejects: ['FORBIDDEN', 'NOT_FOUND', 'VALIDATION_FAILED', 'INSUFFICIENT_BALANCE'],
+    rejects: ['FORBIDDEN', 'NOT_FOUND', 'VALIDATION_FAILED', 'INSUFFICIENT_BALANCE', ...LIMIT_REJECTS],
     route: {
       path: '/api/recognitions',
       operationId: 'recogniseColleague',
@@ -131,7 +135,7 @@ export const COMMAND_CATALOG = {
     payload: BulkAwardPayload,
     roles: AWARD_ROLES,
     result: BulkAwardResult,
-    rejects: ['FORBIDDEN', 'VALIDATION_FAILED', 'INSUFFICIENT_BALANCE'],
+    rejects: ['FORBIDDEN', 'VALIDATION_FAILED', 'INSUFFICIENT_BALANCE', 'LIMIT_EXCEEDED'],
     route: {
       path: '/api/allocations/bulk-awards',
       operationId: 'createBulkAward',
@@ -143,6 +147,23 @@ export const COMMAND_CATALOG = {
     },
     cli: { name: 'bulk-award', flags: { description: 'description' } },
     queue: 'bulkAwards',
+  }),
+  update_settings: command({
+    payload: UpdateSettingsPayload,
+    roles: ['tenant_manager'],
+    result: SettingsResult,
+    rejects: ['FORBIDDEN'],
+    route: {
+      method: 'put',
+      path: '/api/settings',
+      operationId: 'updateSettings',
+      summary: "Replace the tenant's settings: its time zone and spend limits (each change is a new version, audited with before and after)",
+      tag: 'settings',
+      notes:
+        'A field left out takes its default (no limit; UTC). Each award, recognition and bulk award is checked against the settings in force when it was accepted: ' +
+        'one accepted before a change keeps the earlier version.',
+    },
+    cli: { name: 'set-settings', flags: {} },
   }),
 };
 

@@ -12,6 +12,8 @@ export type CommandOf<T extends CommandType> = {
   issuerId: string;
   payload: CommandPayload<T>;
   requestId: string | null;
+  /** The tenant settings' version in force when the command was accepted (absent or null: the defaults). */
+  settingsVersion?: number | null;
 };
 export type Command = { [T in CommandType]: CommandOf<T> }[CommandType];
 

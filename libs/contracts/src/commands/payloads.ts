@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { Amount, AmountOrZero } from '../money';
 import { TenantRole } from '../roles';
+import { TenantSettings } from '../settings';
 
 // Command payloads. Each schema is both the HTTP request body the gateway
 // validates and the payload the ledger worker re-validates when it applies the
@@ -42,3 +43,6 @@ export const CreateUserPayload = z
  * carries only the description and how many rows there are.
  */
 export const BulkAwardPayload = z.object({ description: z.string().nullable(), rows: z.number().int().positive() }).strict();
+
+/** The tenant's settings, whole: PUT replaces them, and a field left out takes its default. */
+export const UpdateSettingsPayload = TenantSettings;

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { Decimal } from '../money';
+import { TenantSettings } from '../settings';
 
 // What a succeeded command reports: the balances it moved, before and after.
 
@@ -33,7 +34,9 @@ export const BulkAwardResult = z.object({
   totalAmount: Decimal,
   source: SourceChange,
 }).meta({ id: 'BulkAwardResult' });
-export const CommandResult = z.union([PoolChangeResult, DelegationResult, RecognitionResult, AwardResult, CreateUserResult, BulkAwardResult]);
+/** The settings now in force and their version (each change is a new version). */
+export const SettingsResult = z.object({ version: z.number().int().positive(), settings: TenantSettings }).meta({ id: 'SettingsResult' });
+export const CommandResult = z.union([PoolChangeResult, DelegationResult, RecognitionResult, AwardResult, CreateUserResult, BulkAwardResult, SettingsResult]);
 
 export type AwardResult = z.infer<typeof AwardResult>;
 export type RecognitionResult = z.infer<typeof RecognitionResult>;

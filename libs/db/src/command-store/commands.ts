@@ -133,8 +133,10 @@ async function insertCommands(db: EntityManager, commands: (NewCommand & { id: s
     request_id: command.requestId ?? null,
   }));
   const inserted = await db.execute<StoredCommand[]>(
-    `INSERT INTO accepted_commands (id, type, tenant_id, issuer_id, payload, idempotency_key, request_hash, request_id)
-     SELECT id, type, tenant_id, issuer_id, payload, idempotency_key, request_hash, request_id
+    // The tenant's settings version committed now is the one the command is judged by, whenever it is applied.
+    `INSERT INTO accepted_commands (id, type, tenant_id, issuer_id, payload, idempotency_key, request_hash, request_id, settings_version)
+     SELECT id, type, tenant_id, issuer_id, payload, idempotency_key, request_hash, request_id,
+            (SELECT max(s.version) FROM tenant_settings s WHERE s.tenant_id = v.tenant_id)
        FROM jsonb_to_recordset(?::jsonb)
          AS v(arrival int, id uuid, type text, tenant_id uuid, issuer_id uuid, payload jsonb, idempotency_key text, request_hash text, request_id text)
       ORDER BY issuer_id, idempotency_key, arrival
@@ -176,6 +178,8 @@ export interface LockedCommand {
   issuerId: string;
   payload: unknown;
   requestId: string | null;
+  /** The tenant settings' version in force when it was accepted; null: the defaults. */
+  settingsVersion: number | null;
   outcome: CommandOutcome | null;
 }
 
@@ -185,7 +189,11 @@ export interface LockedCommand {
  * an outcome committed while this waited for a lock is seen.
  */
 export async function lockCommands(tx: EntityManager, ids: string[]): Promise<LockedCommand[]> {
-  const rows = await lockAccepted<Omit<LockedCommand, 'outcome'>>(tx, ids, `id, type, tenant_id AS "tenantId", issuer_id AS "issuerId", payload, request_id AS "requestId"`);
+  const rows = await lockAccepted<Omit<LockedCommand, 'outcome'>>(
+    tx,
+    ids,
+    `id, type, tenant_id AS "tenantId", issuer_id AS "issuerId", payload, request_id AS "requestId", settings_version AS "settingsVersion"`,
+  );
   const outcomes = await findOutcomes(tx, rows.map((row) => row.id));
   return rows.map((row) => ({ ...row, outcome: outcomes.get(row.id) ?? null }));
 }

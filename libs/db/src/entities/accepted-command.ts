@@ -15,7 +15,7 @@ export const AcceptedCommandSchema = table(
   'AcceptedCommand',
   'accepted_commands',
   {
-    type: oneOf(['allocate', 'clawback', 'delegate', 'award', 'recognition', 'create_user', 'bulk_award']),
+    type: oneOf(['allocate', 'clawback', 'delegate', 'award', 'recognition', 'create_user', 'bulk_award', 'update_settings']),
     tenantId: nullable(references(TenantSchema, 'tenant_id', 'accepted_commands_tenant_id_fkey')),
     issuerId: references(UserSchema, 'issuer_id', 'accepted_commands_issuer_id_fkey'),
     payload: jsonb(),
@@ -25,6 +25,8 @@ export const AcceptedCommandSchema = table(
     requestHash: nullable(text()),
     requestId: nullable(text()),
     attempts: integer().defaultRaw('0'),
+    /** The tenant settings' version in force when it was accepted (null: the defaults). */
+    settingsVersion: nullable(integer()),
     updatedAt: timestamp().defaultRaw('now()'),
     /** Holds the key accepted_commands_issuer_of_tenant — a tenant's command is issued by a user of that tenant; read issuerId and tenantId. */
     issuerOfTenant: compositeKey(UserSchema, 'accepted_commands_issuer_of_tenant', ['issuerId', 'tenantId'], ['id', 'tenant_id']),

@@ -10,6 +10,7 @@ import { OutboxEventSchema, OutboxOutcomeSchema, OutboxRelaySchema } from './out
 import { RecognitionSchema } from './recognition';
 import { TenantSchema } from './tenant';
 import { UserSchema } from './user';
+import { SpendTallySchema, TenantSettingsVersionSchema } from './tenant-settings';
 
 /**
  * Typed descriptions of every table, for reads through MikroORM (`em.find`, the
@@ -30,6 +31,7 @@ export * from './outbox-event';
 export * from './feed-entry';
 export * from './audit-log-entry';
 export * from './bulk-awards';
+export * from './tenant-settings';
 
 export const ENTITIES = [
   TenantSchema,
@@ -53,4 +55,6 @@ export const ENTITIES = [
   AuditLogEntrySchema,
   BulkAwardSchema,
   BulkAwardItemSchema,
+  TenantSettingsVersionSchema,
+  SpendTallySchema,
 ];

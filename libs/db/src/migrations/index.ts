@@ -7,6 +7,7 @@ import { Migration20261124050000_exactly_once_in_the_schema } from './Migration2
 import { Migration20261124060000_events_count_once_delivered } from './Migration20261124060000_events_count_once_delivered';
 import { Migration20261124070000_command_outcomes } from './Migration20261124070000_command_outcomes';
 import { Migration20261124080000_outbox_outcomes } from './Migration20261124080000_outbox_outcomes';
+import { Migration20261125000000_tenant_settings } from './Migration20261125000000_tenant_settings';
 
 /** Explicit list, so migrations run the same from TypeScript sources and bundles. */
 export const MIGRATIONS = [
@@ -19,4 +20,5 @@ export const MIGRATIONS = [
   { name: 'Migration20261124060000_events_count_once_delivered', class: Migration20261124060000_events_count_once_delivered },
   { name: 'Migration20261124070000_command_outcomes', class: Migration20261124070000_command_outcomes },
   { name: 'Migration20261124080000_outbox_outcomes', class: Migration20261124080000_outbox_outcomes },
+  { name: 'Migration20261125000000_tenant_settings', class: Migration20261125000000_tenant_settings },
 ];

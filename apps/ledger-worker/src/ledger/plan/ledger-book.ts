@@ -1,5 +1,7 @@
 import { AppError, BalanceChange, Cents, Command, CommandResult, LedgerEvent, SourceChange, fromCents, isManager } from '@points/contracts';
-import { BulkAwardFacts, LeadBudgetAccount, LedgerState, PoolAccount, UserRow, WalletAccount } from '../state/ledger-state';
+import { SettingsVersion, defaultSettingsOf, tallyKeyString } from '@points/db';
+import { Gift, ensureWithinLimits, giftTallyKeys } from '../limits/spend-limits';
+import { BulkAwardFacts, LeadBudgetAccount, LedgerState, PoolAccount, UserRow, WalletAccount, settingsKey } from '../state/ledger-state';
 import { JournalRow, LedgerWrites, TransactionType, emptyLedgerWrites } from '../write/ledger-writes';
 
 /** One balance change of one command, as its journal rows describe it. */
@@ -80,6 +82,50 @@ export class LedgerBook {
     const facts = this.state.bulkAwards.get(bulkId);
     if (!facts) throw new Error(`bulk award ${bulkId} was not loaded`);
     return facts;
+  }
+
+  /** The tenant settings a command is judged by: the version in force when it was accepted. */
+  settingsOf(command: Command): SettingsVersion {
+    const tenantId = command.tenantId as string;
+    return this.state.settings.get(settingsKey(tenantId, command.settingsVersion ?? 0)) ?? defaultSettingsOf(tenantId);
+  }
+
+  /** Refuses a gift the command's settings limit (LIMIT_EXCEEDED, RECIPROCAL_LIMIT_EXCEEDED); `field` names the recipient. */
+  ensureWithinLimits(command: Command, gift: Gift, amount: Cents, field: string): void {
+    ensureWithinLimits(gift, amount, this.settingsOf(command), this.state.tallies, this.occurredAt, field);
+  }
+
+  /**
+   * Counts a gift in the tallies of the command's settings, and in those of the
+   * tenant's latest settings when they count differently (changed since the
+   * command was accepted), so later commands see it either way.
+   */
+  recordGift(command: Command, gift: Gift, amount: Cents, awards = 1): void {
+    const keys = this.countingSettings(command).flatMap((settings) => giftTallyKeys(gift, settings, this.occurredAt));
+    for (const key of keys) {
+      const id = tallyKeyString(key);
+      const tally = this.state.tallies.get(id);
+      if (tally) {
+        tally.amount += amount;
+        tally.awards += awards;
+      }
+      const increment = this.writes.tallyIncrements.get(id) ?? { key, amount: 0n, awards: 0 };
+      increment.amount += amount;
+      increment.awards += awards;
+      this.writes.tallyIncrements.set(id, increment);
+    }
+  }
+
+  /** The settings a gift is counted under besides the command's own: the tenant's latest, when they count differently. */
+  countingSettings(command: Command): SettingsVersion[] {
+    const own = this.settingsOf(command);
+    const latest = this.state.latestSettings.get(own.tenantId);
+    return latest && latest.tallyEpoch !== own.tallyEpoch ? [own, latest] : [own];
+  }
+
+  /** The ledger's clock for this batch: when its moves happen. */
+  get now(): Date {
+    return this.occurredAt;
   }
 
   movePool(pool: PoolAccount, amount: Cents, entry: JournalEntry): BalanceChange {

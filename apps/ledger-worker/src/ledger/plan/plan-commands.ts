@@ -38,6 +38,7 @@ export function accountKeysOf(commands: Command[]): AccountKeys {
   const keys = emptyAccountKeys();
   for (const command of commands) {
     keys.userIds.push(command.issuerId);
+    if (command.tenantId) keys.settings.push({ tenantId: command.tenantId, version: command.settingsVersion ?? 0 });
     ruleFor(command).accounts(command, keys);
   }
   return keys;

@@ -20,10 +20,14 @@ export interface AccountKeys {
   walletUserIds: string[];
   /** Emails a new user would take. */
   emails: string[];
-  /** Bulk awards whose recipients' wallets to lock and whose rows to check. */
-  bulkAwardIds: string[];
+  /** Bulk awards whose recipients' wallets to lock and whose rows to check (against the settings they were accepted under). */
+  bulkAwards: { id: string; tenantId: string; version: number }[];
+  /** Tenants whose settings to read: the version each command was accepted under (0: the defaults), and the latest. */
+  settings: { tenantId: string; version: number }[];
+  /** Points given person to person, whose spend tallies to seed and lock if a period limit counts them. */
+  gifts: { tenantId: string; version: number; giverId: string; recipientId: string | null }[];
 }
 
 export function emptyAccountKeys(): AccountKeys {
-  return { userIds: [], tenantIds: [], leadBudgetUserIds: [], sourceOwnerIds: [], walletUserIds: [], emails: [], bulkAwardIds: [] };
+  return { userIds: [], tenantIds: [], leadBudgetUserIds: [], sourceOwnerIds: [], walletUserIds: [], emails: [], bulkAwards: [], settings: [], gifts: [] };
 }

@@ -1,5 +1,6 @@
 import { Cents, Role } from '@points/contracts';
-import { BulkAwardRowError } from '@points/db';
+import { BulkAwardRowError, SettingsVersion } from '@points/db';
+import { Tally } from '../limits/spend-limits';
 
 /** The users a batch of commands refers to and the accounts it locked, in memory. */
 export interface UserRow {
@@ -59,8 +60,16 @@ export interface LedgerState {
   takenEmails: Set<string>;
   /** Keyed by the bulk award's (command) id. */
   bulkAwards: Map<string, BulkAwardFacts>;
+  /** The settings versions the commands were accepted under, keyed by settingsKey(tenant, version). */
+  settings: Map<string, SettingsVersion>;
+  /** Each tenant's latest settings (absent: never set); a settings change in the batch replaces it. */
+  latestSettings: Map<string, SettingsVersion>;
+  /** Spend tallies, seeded and locked, keyed by tallyKeyString. */
+  tallies: Map<string, Tally>;
 }
 
+export const settingsKey = (tenantId: string, version: number) => `${tenantId}:${version}`;
+
 export function emptyLedgerState(): LedgerState {
-  return { users: new Map(), pools: new Map(), leadBudgets: new Map(), wallets: new Map(), takenEmails: new Set(), bulkAwards: new Map() };
+  return { users: new Map(), pools: new Map(), leadBudgets: new Map(), wallets: new Map(), takenEmails: new Set(), bulkAwards: new Map(), settings: new Map(), latestSettings: new Map(), tallies: new Map() };
 }

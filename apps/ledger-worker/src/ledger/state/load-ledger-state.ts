@@ -1,8 +1,10 @@
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Role, isManager, toCents } from '@points/contracts';
+import { defaultSettingsOf, readSettingsVersions, seedAndLockTallies, seedBulkRecipientTallies, tallyKeyString } from '@points/db';
+import { recipientTallies, tallyKeysFor } from '../limits/spend-limits';
 import { AccountKeys } from './account-keys';
 import { lockBulkAwardWallets, readBulkAwardFacts } from './bulk-award-facts';
-import { LedgerState, emptyLedgerState } from './ledger-state';
+import { LedgerState, emptyLedgerState, settingsKey } from './ledger-state';
 
 /**
  * Reads the users and locks every account a batch may touch, always in the
@@ -12,10 +14,14 @@ import { LedgerState, emptyLedgerState } from './ledger-state';
  * foreign-key checks of rows that merely reference an account (a new command
  * naming its tenant, a feed entry naming a user).
  *
+ * Then the tenants' settings (read with their pools locked, so a settings change
+ * sees the version it follows), and last the spend tallies the limits count
+ * gifts in, seeded from the journal where new and locked.
+ *
  * Lists travel as one JSON parameter, so a batch of any size costs the same few
- * round-trips.
+ * round-trips. `at` is the ledger's clock: the periods tallies count in.
  */
-export async function loadLedgerState(tx: EntityManager, keys: AccountKeys): Promise<LedgerState> {
+export async function loadLedgerState(tx: EntityManager, keys: AccountKeys, at: Date): Promise<LedgerState> {
   const state = emptyLedgerState();
   const users = await tx.execute<{ id: string; tenant_id: string | null; role: Role; active: boolean; email: string; display_name: string }[]>(
     `SELECT id, tenant_id, role, active, email, display_name FROM users WHERE id IN (SELECT jsonb_array_elements_text(?::jsonb)::uuid)`,
@@ -42,12 +48,18 @@ export async function loadLedgerState(tx: EntityManager, keys: AccountKeys): Pro
   );
   for (const b of budgets) state.leadBudgets.set(b.user_id, { id: b.id, userId: b.user_id, tenantId: b.tenant_id, balance: toCents(b.balance), version: BigInt(b.version) });
 
-  if (keys.bulkAwardIds.length > 0) {
+  await loadSettings(tx, keys, state);
+
+  if (keys.bulkAwards.length > 0) {
     // Its recipients' wallets, in one statement of their own (sorted by id): applyCommands gives a bulk award a transaction of its own.
-    if (keys.walletUserIds.length > 0 || keys.bulkAwardIds.length > 1) throw new Error('a bulk award is applied in a transaction of its own');
-    const [bulkId] = keys.bulkAwardIds;
-    await lockBulkAwardWallets(tx, bulkId);
-    state.bulkAwards.set(bulkId, await readBulkAwardFacts(tx, bulkId));
+    if (keys.walletUserIds.length > 0 || keys.bulkAwards.length > 1) throw new Error('a bulk award is applied in a transaction of its own');
+    const [bulk] = keys.bulkAwards;
+    await lockBulkAwardWallets(tx, bulk.id);
+    const settings = state.settings.get(settingsKey(bulk.tenantId, bulk.version)) ?? defaultSettingsOf(bulk.tenantId);
+    const recipients = recipientTallies(settings, at);
+    if (recipients) await seedBulkRecipientTallies(tx, bulk.id, recipients);
+    const recipientCap = recipients && settings.settings.limits.perRecipient ? { ...settings.settings.limits.perRecipient, tallies: recipients } : null;
+    state.bulkAwards.set(bulk.id, await readBulkAwardFacts(tx, bulk.id, { perAward: settings.settings.limits.perAward, perRecipient: recipientCap }));
   }
 
   const wallets = await tx.execute<{ id: string; user_id: string; tenant_id: string; balance: string; lifetime_earned: string; version: string }[]>(
@@ -67,11 +79,39 @@ export async function loadLedgerState(tx: EntityManager, keys: AccountKeys): Pro
     });
   }
 
+  await loadTallies(tx, keys, state, at);
+
   if (keys.emails.length > 0) {
     const taken = await tx.execute<{ email: string }[]>(`SELECT lower(email) AS email FROM users WHERE lower(email) IN (SELECT jsonb_array_elements_text(?::jsonb))`, [idList(keys.emails)]);
     for (const row of taken) state.takenEmails.add(row.email);
   }
   return state;
+}
+
+async function loadSettings(tx: EntityManager, keys: AccountKeys, state: LedgerState): Promise<void> {
+  const wanted = keys.settings.filter((entry) => entry.version > 0);
+  const { versions, latest } = await readSettingsVersions(tx, wanted, keys.settings.map((entry) => entry.tenantId));
+  for (const version of versions) state.settings.set(settingsKey(version.tenantId, version.version), version);
+  for (const entry of keys.settings) if (entry.version === 0) state.settings.set(settingsKey(entry.tenantId, 0), defaultSettingsOf(entry.tenantId));
+  for (const [tenantId, version] of latest) state.latestSettings.set(tenantId, version);
+}
+
+/** The tallies of gifts between members of the tenant (a gift to anyone else is refused before any limit is looked at). */
+async function loadTallies(tx: EntityManager, keys: AccountKeys, state: LedgerState, at: Date): Promise<void> {
+  const tallyKeys = keys.gifts.flatMap((gift) => {
+    const settings = state.settings.get(settingsKey(gift.tenantId, gift.version));
+    if (!settings) return [];
+    if (gift.recipientId !== null) {
+      const recipient = state.users.get(gift.recipientId);
+      if (!recipient?.active || recipient.tenantId !== gift.tenantId || gift.recipientId === gift.giverId) return [];
+    }
+    return tallyKeysFor(gift, settings, at);
+  });
+  const unique = [...new Map(tallyKeys.map((key) => [tallyKeyString(key), key])).values()];
+  for (const row of await seedAndLockTallies(tx, unique)) {
+    const key = { tenantId: row.tenantId, epoch: row.epoch, scope: row.scope, userId: row.userId, counterpartId: row.counterpartId, periodStart: row.periodStart, periodEnd: row.periodEnd };
+    state.tallies.set(tallyKeyString(key), { key, amount: toCents(row.amount), awards: row.awards });
+  }
 }
 
 /** A giver's source is their tenant's pool if a manager, their own budget otherwise (none for an unknown giver: the rule rejects). */

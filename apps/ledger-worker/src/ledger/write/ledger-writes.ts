@@ -1,5 +1,5 @@
-import { CommandOutcome, LedgerEvent, Role, SourceType } from '@points/contracts';
-import { BulkAwardEnd } from '@points/db';
+import { Cents, CommandOutcome, LedgerEvent, Role, SourceType } from '@points/contracts';
+import { BulkAwardEnd, NewSettingsRow, RecipientTallies, TallyKey } from '@points/db';
 import { LeadBudgetAccount, PoolAccount, WalletAccount } from '../state/ledger-state';
 
 // Everything one batch of commands writes, as rows named by their columns. The
@@ -128,6 +128,14 @@ export interface LedgerTables {
   pool_ledger: PoolLedgerRow;
   lead_budget_ledger: LeadBudgetLedgerRow;
   wallet_ledger: WalletLedgerRow;
+  tenant_settings: NewSettingsRow;
+}
+
+/** What a batch adds to one spend tally. */
+export interface TallyIncrement {
+  key: TallyKey;
+  amount: Cents;
+  awards: number;
 }
 
 export interface LedgerWrites {
@@ -145,6 +153,11 @@ export interface LedgerWrites {
   bulkCredits: BulkCredit[];
   bulkAwardEnds: BulkAwardEnd[];
   events: LedgerEvent[];
+  settingsVersions: NewSettingsRow[];
+  /** Keyed by tallyKeyString. */
+  tallyIncrements: Map<string, TallyIncrement>;
+  /** Bulk awards whose rows to add to their recipients' tallies, set-based. */
+  bulkRecipientTallies: { bulkId: string; tallies: RecipientTallies }[];
   /** Accounts whose balance changed; their final balance and version are written once. */
   touchedPools: Set<PoolAccount>;
   touchedLeadBudgets: Set<LeadBudgetAccount>;
@@ -167,6 +180,9 @@ export function emptyLedgerWrites(): LedgerWrites {
     bulkCredits: [],
     bulkAwardEnds: [],
     events: [],
+    settingsVersions: [],
+    tallyIncrements: new Map(),
+    bulkRecipientTallies: [],
     touchedPools: new Set(),
     touchedLeadBudgets: new Set(),
     touchedWallets: new Set(),

@@ -1,6 +1,6 @@
 import { EntityManager } from '@mikro-orm/postgresql';
 import { fromCents } from '@points/contracts';
-import { appendEvents, finishBulkAwards, recordOutcomes } from '@points/db';
+import { addBulkToRecipientTallies, addToTallies, appendEvents, finishBulkAwards, recordOutcomes } from '@points/db';
 import { BulkWriteOptions, writeBulkCredits } from './bulk-credits';
 import { LedgerTables, LedgerWrites } from './ledger-writes';
 
@@ -45,6 +45,12 @@ export async function writeLedger(tx: EntityManager, writes: LedgerWrites, bulk:
   await insertRows(tx, 'lead_budget_ledger', writes.leadBudgetLedger);
   await insertRows(tx, 'wallet_ledger', writes.walletLedger);
   for (const credit of writes.bulkCredits) await writeBulkCredits(tx, credit, bulk);
+  await insertRows(tx, 'tenant_settings', writes.settingsVersions);
+  await addToTallies(
+    tx,
+    [...writes.tallyIncrements.values()].map(({ key, amount, awards }) => ({ ...key, amount: fromCents(amount), awards })),
+  );
+  for (const { bulkId, tallies } of writes.bulkRecipientTallies) await addBulkToRecipientTallies(tx, bulkId, tallies);
 
   await finishBulkAwards(tx, writes.bulkAwardEnds);
   await recordOutcomes(tx, writes.outcomes);

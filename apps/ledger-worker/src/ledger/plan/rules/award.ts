@@ -7,7 +7,7 @@ import { CommandRule } from './command-rule';
 
 /** A manager awards from the pool, a lead from their own budget, into a colleague's wallet. */
 export const award: CommandRule<'award'> = {
-  accounts: (command, keys) => transferAccounts(command.issuerId, command.payload.userId, keys),
+  accounts: (command, keys) => transferAccounts(command, command.payload.userId, keys),
   plan: (book, command, issuer) => {
     const { payload } = command;
     const description = payload.description ?? null;
@@ -26,11 +26,16 @@ export const award: CommandRule<'award'> = {
   },
 };
 
-/** What an award from the issuer's source to a colleague reads and locks: the colleague, the issuer's source, the colleague's wallet. */
-export function transferAccounts(issuerId: string, recipientId: string, keys: AccountKeys): void {
+/**
+ * What an award from the issuer's source to a colleague reads and locks: the
+ * colleague, the issuer's source, the colleague's wallet, and the spend tallies
+ * the tenant's limits count the gift in.
+ */
+export function transferAccounts(command: Command, recipientId: string, keys: AccountKeys, movesPoints = true): void {
   keys.userIds.push(recipientId);
-  keys.sourceOwnerIds.push(issuerId);
+  keys.sourceOwnerIds.push(command.issuerId);
   keys.walletUserIds.push(recipientId);
+  if (command.tenantId && movesPoints) keys.gifts.push({ tenantId: command.tenantId, version: command.settingsVersion ?? 0, giverId: command.issuerId, recipientId });
 }
 
 /**
@@ -63,6 +68,9 @@ export function awardTransfer(
   ensureCovers(source.account.balance, amount, { what: sourceName(source) });
   ensureFits(wallet.balance + amount, field, "the recipient's wallet");
   ensureFits(wallet.lifetimeEarned + amount, field, "the recipient's lifetime total");
+  const gift = { tenantId: recipient.tenantId as string, giverId: issuer.id, recipientId: recipient.id };
+  book.ensureWithinLimits(command, gift, amount, field);
+  book.recordGift(command, gift, amount);
 
   const entry = entryFor(command, transfer.transactionType, transfer.reference);
   const debit = book.debitSource(source, amount, entry);

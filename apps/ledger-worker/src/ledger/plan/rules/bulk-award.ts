@@ -1,4 +1,5 @@
 import { AppError, fromCents } from '@points/contracts';
+import { recipientTallies } from '../../limits/spend-limits';
 import { BulkAwardFacts } from '../../state/ledger-state';
 import { entryFor, sourceName } from '../ledger-book';
 import { ensureCovers } from '../checks';
@@ -8,7 +9,8 @@ import { CommandRule } from './command-rule';
 export class InvalidBulkRows extends AppError {
   constructor(readonly facts: BulkAwardFacts) {
     super(
-      'VALIDATION_FAILED',
+      // Rows refused only by a spend limit make it a limit's refusal; any other row error, an invalid upload.
+      facts.rowErrors.every((e) => e.code === 'LIMIT_EXCEEDED') ? 'LIMIT_EXCEEDED' : 'VALIDATION_FAILED',
       `${facts.failedRows} of ${facts.rows} rows are invalid; nothing was awarded`,
       facts.rowErrors.slice(0, 100).map((e) => ({ field: `items[${e.row}].${e.field}`, message: e.message })),
     );
@@ -24,13 +26,24 @@ export class InvalidBulkRows extends AppError {
 export const bulkAward: CommandRule<'bulk_award'> = {
   accounts: (command, keys) => {
     keys.sourceOwnerIds.push(command.issuerId);
-    keys.bulkAwardIds.push(command.id);
+    const tenantId = command.tenantId as string;
+    const version = command.settingsVersion ?? 0;
+    keys.bulkAwards.push({ id: command.id, tenantId, version });
+    keys.gifts.push({ tenantId, version, giverId: command.issuerId, recipientId: null });
   },
   plan: (book, command, issuer) => {
     const facts = book.bulkAward(command.id);
     if (facts.failedRows > 0) throw new InvalidBulkRows(facts);
     const source = book.sourceOf(issuer);
     ensureCovers(source.account.balance, facts.total, { what: sourceName(source), field: 'items', asked: 'this bulk award needs', problem: 'total exceeds the available balance' });
+    // Its rows were checked against the per-award and per-recipient limits with its facts; the giver's period cap is checked on the total.
+    const gift = { tenantId: issuer.tenantId as string, giverId: issuer.id, recipientId: null };
+    book.ensureWithinLimits(command, gift, facts.total, 'items');
+    book.recordGift(command, gift, facts.total, facts.rows);
+    for (const settings of book.countingSettings(command)) {
+      const tallies = recipientTallies(settings, book.now);
+      if (tallies) book.writes.bulkRecipientTallies.push({ bulkId: command.id, tallies });
+    }
 
     const debit = book.debitSource(source, facts.total, entryFor(command, 'bulk_award', { type: 'bulk_award', id: command.id }));
     const totalAmount = fromCents(facts.total);

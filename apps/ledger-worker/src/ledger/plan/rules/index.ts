@@ -7,6 +7,7 @@ import { CommandRule } from './command-rule';
 import { createUser } from './create-user';
 import { delegate } from './delegate';
 import { recognition } from './recognition';
+import { updateSettings } from './update-settings';
 
 /** One rule per command type of the catalog: a type without a rule does not compile. */
 const RULES: { [T in CommandType]: CommandRule<T> } = {
@@ -17,6 +18,7 @@ const RULES: { [T in CommandType]: CommandRule<T> } = {
   recognition,
   create_user: createUser,
   bulk_award: bulkAward,
+  update_settings: updateSettings,
 };
 
 export function ruleFor<T extends CommandType>(command: CommandOf<T>): CommandRule<T> {

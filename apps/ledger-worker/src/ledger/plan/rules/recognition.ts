@@ -9,7 +9,7 @@ import { CommandRule } from './command-rule';
  * the catalog's check, run before this rule.)
  */
 export const recognition: CommandRule<'recognition'> = {
-  accounts: (command, keys) => transferAccounts(command.issuerId, command.payload.recipientId, keys),
+  accounts: (command, keys) => transferAccounts(command, command.payload.recipientId, keys, toCents(command.payload.points) > 0n),
   plan: (book, command, issuer) => {
     const { payload } = command;
     const recognitionId = book.newId();

@@ -1,0 +1,60 @@
+import { z } from 'zod';
+import { Amount } from './money';
+
+// A tenant's rules: its time zone and its spend limits. One schema validates the
+// PUT body, the stored settings the ledger applies, and the settings in events.
+// A tenant that never set anything has DEFAULT_SETTINGS: no limits, UTC.
+
+/** An IANA zone name ("Europe/Berlin"), as the runtime's time-zone database knows it. */
+export const TimeZone = z
+  .string()
+  .max(64)
+  .regex(/^[A-Za-z][A-Za-z0-9_+-]*(\/[A-Za-z0-9_+-]+)*$/, 'must be an IANA time zone such as Europe/Berlin')
+  .refine(isKnownTimeZone, 'is not a time zone this server knows')
+  .meta({ example: 'Europe/Berlin' });
+
+function isKnownTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Calendar periods in the tenant's time zone: ISO weeks start on Monday; quarters on 1 January, April, July and October. */
+export const LIMIT_PERIODS = ['week', 'month', 'quarter'] as const;
+export const LimitPeriod = z.enum(LIMIT_PERIODS);
+export type LimitPeriod = z.infer<typeof LimitPeriod>;
+
+const PeriodCap = z.object({ amount: Amount, period: LimitPeriod }).strict();
+
+export const SpendLimits = z
+  .object({
+    perAward: Amount.nullable().default(null).describe('most points in one award, recognition or bulk-award row'),
+    perGiver: PeriodCap.nullable().default(null).describe('most points one person may give (awards, recognitions, bulk awards) per period'),
+    perRecipient: PeriodCap.nullable().default(null).describe('most points one person may receive per period'),
+    reciprocal: z
+      .object({ maxAwards: z.number().int().min(0).max(1000), period: LimitPeriod })
+      .strict()
+      .nullable()
+      .default(null)
+      .describe('once A has given points to B in a period, how many times each may give points to the other in it (a return): B back to A, and A to B again once B has given back'),
+  })
+  .strict()
+  .meta({ id: 'SpendLimits' });
+export type SpendLimits = z.infer<typeof SpendLimits>;
+
+export const TenantSettings = z
+  .object({
+    timeZone: TimeZone.default('UTC'),
+    limits: SpendLimits.default({ perAward: null, perGiver: null, perRecipient: null, reciprocal: null }),
+  })
+  .strict()
+  .meta({ id: 'TenantSettings' });
+export type TenantSettings = z.infer<typeof TenantSettings>;
+
+export const DEFAULT_SETTINGS: TenantSettings = TenantSettings.parse({});
+
+/** Whether any limit counts what was given or received over a period (so the ledger keeps tallies). */
+export const hasPeriodLimits = (settings: TenantSettings): boolean => Boolean(settings.limits.perGiver || settings.limits.perRecipient || settings.limits.reciprocal);

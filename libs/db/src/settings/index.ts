@@ -1,0 +1,2 @@
+export * from './tenant-settings';
+export * from './spend-tallies';
