@@ -70,11 +70,23 @@ export function addCatalogCommands(program: Command): void {
         const options = ownOptions(invoked);
         const fields = await fieldValues(session.client, flags, options);
         if (upload) return upload.run(session, spec.route.path, fields, options);
-        const answer = await session.client.request<unknown>('POST', spec.route.path, fields, { prefer: 'wait=30', ...idempotencyHeader(options.idempotencyKey) });
+        const { path, body } = routed(spec.route.path, fields);
+        const answer = await session.client.request<unknown>((spec.route.method ?? 'post').toUpperCase(), path, body, { prefer: 'wait=30', ...idempotencyHeader(options.idempotencyKey) });
         return printAnswer(answer.status, answer.body, session.json);
       }),
     );
   }
+}
+
+/** A route's `:field` segments filled from the fields (`/api/approvals/:approvalId/approve`); the rest is the body. */
+function routed(template: string, fields: Record<string, string>): { path: string; body: Record<string, string> } {
+  const body = { ...fields };
+  const path = template.replace(/:([A-Za-z0-9_]+)/g, (_segment, field: string) => {
+    const value = body[field];
+    delete body[field];
+    return encodeURIComponent(value ?? '');
+  });
+  return { path, body };
 }
 
 function flagsOf(type: CommandType): Flag[] {

@@ -1,6 +1,6 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { z } from 'zod';
-import { BulkAwardView, CommandResource, DistributionView, FeedEntryView, MeView, PoolView, SettingsView, UserView, WalletLedgerView } from '@points/contracts';
+import { ApprovalView, BulkAwardView, CommandResource, DistributionView, FeedEntryView, MeView, PoolView, SettingsView, UserView, WalletLedgerView } from '@points/contracts';
 import { printBulkAward } from './bulk-award-command';
 import { printCommand } from './catalog-commands';
 import { printJson, printTable, shortTime } from './output';
@@ -16,7 +16,7 @@ export function addReadCommands(program: Command): void {
   read(program, 'pool', "the tenant pool's balance (managers, HR admins)", async ({ client, json }) => {
     const { body } = await client.request<z.infer<typeof PoolView>>('GET', '/api/allocations/pool');
     if (json) printJson(body);
-    else console.log(`${body.balance} points — ${body.message}`);
+    else console.log(`${body.balance} points${body.held === '0.00' ? '' : ` (${body.held} held for awards pending approval, ${body.available} available)`} — ${body.message}`);
   });
 
   read(program, 'me', 'who you are, your wallet and your lead budget if any', async ({ client, json }) => {
@@ -43,6 +43,13 @@ export function addReadCommands(program: Command): void {
     path: (options) => (options.all ? '/api/allocations/history/tenant' : '/api/allocations/history'),
     row: (d) => ({ when: shortTime(d.createdAt), type: d.transactionType, from: d.sourceType, to: d.toUserId, amount: d.amount, description: d.description }),
     options: [new Option('--all', "the whole tenant's distributions, not only yours")],
+  });
+
+  list<z.infer<typeof ApprovalView>>(program, 'approvals', 'awards pending approval (approvers: the tenant’s; others: your own); --all: decided ones too', {
+    path: () => '/api/approvals',
+    query: (options): Record<string, string> => (options.all ? { status: 'all' } : {}),
+    row: (a) => ({ id: a.id, when: shortTime(a.createdAt), status: a.status, from: a.giverId, to: a.recipientId, amount: a.amount, expires: shortTime(a.expiresAt) }),
+    options: [new Option('--all', 'decided ones too')],
   });
 
   list<z.infer<typeof UserView>>(program, 'users', "the tenant's users (managers, HR admins)", {
@@ -87,6 +94,8 @@ function read(program: Command, nameAndArgs: string, about: string, show: (sessi
 
 interface ListSpec<T> {
   path(options: Record<string, unknown>): string;
+  /** Query parameters the list's own options set. */
+  query?(options: Record<string, unknown>): Record<string, string>;
   row(item: T): Row;
   options?: Option[];
 }
@@ -94,7 +103,7 @@ interface ListSpec<T> {
 function list<T>(program: Command, name: string, about: string, spec: ListSpec<T>): void {
   const command = read(program, name, about, async ({ client, json }, _args, invoked) => {
     const options = ownOptions(invoked);
-    const query = new URLSearchParams({ limit: String(options.limit) });
+    const query = new URLSearchParams({ ...spec.query?.(options), limit: String(options.limit) });
     if (typeof options.cursor === 'string') query.set('cursor', options.cursor);
     const { body } = await client.request<Page<T>>('GET', `${spec.path(options)}?${query}`);
     if (json) return printJson(body);

@@ -2,6 +2,8 @@
 -- For every pool, lead budget and wallet: versions run 1, 2, 3, … with no gap;
 -- each row's previous_balance is the prior row's new_balance (0 before the first);
 -- the last row's new_balance and version are the account's current ones.
+-- And what a pool or lead budget holds for awards pending approval is the sum of
+-- its holds nobody has decided yet (award_holds without an award_hold_decisions row).
 -- Returns one row per problem; no rows means every journal is intact.
 -- Run: psql "$DATABASE_URL" -f tools/sql/journal-check.sql
 WITH entries AS (
@@ -21,6 +23,16 @@ WITH entries AS (
          (array_agg(new_balance ORDER BY version DESC))[1] AS balance
     FROM entries
    GROUP BY account_type, account_id
+), pending_holds AS (
+  SELECT CASE h.source_type WHEN 'tenant_pool' THEN 'pool' ELSE 'lead_budget' END AS account_type,
+         COALESCE(h.lead_budget_id, h.tenant_id) AS account_id, SUM(h.amount) AS held
+    FROM award_holds h
+   WHERE NOT EXISTS (SELECT 1 FROM award_hold_decisions d WHERE d.hold_id = h.id)
+   GROUP BY 1, 2
+), holders AS (
+  SELECT 'pool' AS account_type, id AS account_id, points_held AS held, pool_version AS version FROM tenants
+  UNION ALL
+  SELECT 'lead_budget', id, held, version FROM lead_budgets
 ), accounts AS (
   SELECT 'pool' AS account_type, id AS account_id, points_allocation_balance AS balance, pool_version AS version FROM tenants
   UNION ALL
@@ -38,4 +50,9 @@ SELECT a.account_type, a.account_id, a.version, 'account balance/version differs
   FROM accounts a
   LEFT JOIN heads h USING (account_type, account_id)
  WHERE a.balance <> COALESCE(h.balance, 0) OR a.version <> COALESCE(h.version, 0)
+UNION ALL
+SELECT a.account_type, a.account_id, a.version, 'held differs from the sum of its undecided holds'
+  FROM holders a
+  LEFT JOIN pending_holds p USING (account_type, account_id)
+ WHERE a.held <> COALESCE(p.held, 0)
  ORDER BY 1, 2, 3;

@@ -26,6 +26,7 @@ import { platformRoutes } from './routes/platform.routes';
 import { socialRoutes } from './routes/social.routes';
 import { tenantRoutes } from './routes/tenant.routes';
 import { settingsRoutes } from './routes/settings.routes';
+import { approvalsRoutes } from './routes/approvals.routes';
 
 export interface GatewayDeps {
   orm: Orm;
@@ -97,6 +98,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
   platformRoutes(api, deps.orm, commands);
   tenantRoutes(api, deps.orm, commands);
   settingsRoutes(api, deps.orm, commands);
+  approvalsRoutes(api, deps.orm, commands);
   socialRoutes(api, deps.orm);
   bulkRoutes(api, { orm: deps.orm, commands, maxPendingPerTenant: deps.bulkMaxPendingPerTenant ?? 5 });
   auditRoutes(api, deps.orm);

@@ -132,6 +132,41 @@ it('allocate and clawback move the pool of a tenant named by its slug; a clawbac
   expect(pool.stdout).toMatch(/^70\.00 points — /);
 }, 60_000);
 
+it('set-settings from a JSON file, then approvals, approve and decline by id: held points show on the pool and move once approved', async () => {
+  const t = await fundedTenant('500.00');
+  const settingsFile = join(tmpdir(), `settings-${t.tenantId}.json`);
+  writeFileSync(settingsFile, JSON.stringify({ timeZone: 'Europe/Berlin', approvals: { threshold: '100', windowHours: 24 } }));
+  const set = await cli('points-cli.ts', ['set-settings', '--file', settingsFile, '--token', t.managerToken]);
+  expect(set.code).toBe(0);
+  expect(set.stdout).toContain('✓ set-settings succeeded');
+  const shown = await cli('points-cli.ts', ['settings', '--token', t.managerToken]);
+  expect(shown.stdout).toMatch(/^settings version 1, changed /);
+
+  const hrToken = await tokenFor(t.hr);
+  const pending = [];
+  for (const amount of ['150', '120']) {
+    const award = await cli('points-cli.ts', ['award', '--user', t.employee.email, '--amount', amount, '--token', t.managerToken, '--json']);
+    pending.push(JSON.parse(award.stdout).result.approvalId as string);
+  }
+  const pool = await cli('points-cli.ts', ['pool', '--token', t.managerToken]);
+  expect(pool.stdout).toMatch(/^500\.00 points \(270\.00 held for awards pending approval, 230\.00 available\) — /);
+  const listed = await cli('points-cli.ts', ['approvals', '--token', hrToken, '--json']);
+  expect(JSON.parse(listed.stdout).items.map((a: { id: string }) => a.id).sort()).toEqual([...pending].sort());
+
+  const approved = await cli('points-cli.ts', ['approve', '--approval', pending[0], '--reason', 'great launch', '--token', hrToken]);
+  expect(approved.code).toBe(0);
+  expect(approved.stdout).toContain('✓ approve succeeded');
+  const noReason = await cli('points-cli.ts', ['decline', '--approval', pending[1], '--token', hrToken]);
+  expect(noReason.code).toBe(1);
+  expect(noReason.stderr).toContain("required option '--reason <reason>' not specified");
+  const declined = await cli('points-cli.ts', ['decline', '--approval', pending[1], '--reason', 'not this quarter', '--token', hrToken]);
+  expect(declined.code).toBe(0);
+  const again = await cli('points-cli.ts', ['approve', '--approval', pending[1], '--token', hrToken]);
+  expect(again.code).toBe(2);
+  expect(again.stdout).toContain('✗ rejected: ALREADY_DECIDED');
+  expect(await poolBalance(t.managerToken)).toBe('350.00');
+}, 60_000);
+
 describe('with the notification worker (it writes the feed)', () => {
   let notifier: AppProcess;
   beforeAll(async () => {

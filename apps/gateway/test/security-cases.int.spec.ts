@@ -51,6 +51,8 @@ beforeAll(async () => {
   admin = await insertUser(em(), 'platform_admin', null);
   await fund(a);
   await fund(b);
+  // A's awards above 5 points wait for approval, so the approval routes have something to decide.
+  expect((await call(stack.base, 'PUT', '/api/settings', { token: await tokenFor(a.manager), headers: { prefer: 'wait=20' }, body: { approvals: { threshold: '5', windowHours: 24 } } })).status).toBe(200);
   foreign.commandId = (await waitFor('/api/allocations/award-points', b.manager, { userId: b.employee.id, amount: '1' })).body.commandId;
   foreign.bulkId = (await post('/api/allocations/bulk-awards', b.manager, { items: [{ userId: b.employee2.id, amount: '1' }] })).body.bulkId;
   await waitForQuiet(em());
@@ -231,8 +233,15 @@ describe("another tenant's ids", () => {
 });
 
 describe('client-sent fields that must not bind', () => {
-  /** A valid body per JSON route and who may send it; a route added without one here fails the first test. */
-  const VALID: Record<string, () => [TestUser, Record<string, unknown>]> = {
+  /**
+   * A valid body per JSON route and who may send it (and, for a route with a
+   * path parameter, the path to send it to); a route added without one here
+   * fails the first test.
+   */
+  const pendingAward = async () => (await waitFor('/api/allocations/award-points', a.manager, { userId: a.employee.id, amount: '6' })).body.commandId as string;
+  const VALID: Record<string, () => Promise<[TestUser, Record<string, unknown>, string?]> | [TestUser, Record<string, unknown>]> = {
+    '/api/approvals/{approvalId}/approve': async () => [a.hr, {}, `/api/approvals/${await pendingAward()}/approve`],
+    '/api/approvals/{approvalId}/decline': async () => [a.hr, { reason: 'bind' }, `/api/approvals/${await pendingAward()}/decline`],
     '/api/platform/tenants': () => [admin, { name: 'Bind test', slug: `bind-${randomUUID().slice(0, 8)}` }],
     '/api/platform/allocations/allocate': () => [admin, { tenantId: a.tenantId, amount: '1', currency: 'USD', referenceNote: 'bind' }],
     '/api/platform/allocations/clawback': () => [admin, { tenantId: a.tenantId, amount: '1', referenceNote: 'bind' }],
@@ -248,8 +257,8 @@ describe('client-sent fields that must not bind', () => {
   it('every JSON route has a valid body here, and it is accepted (the control for the cases below)', async () => {
     expect(jsonRoutes().map((r) => r.path).filter((path) => !VALID[path])).toEqual([]);
     for (const { path } of jsonRoutes()) {
-      const [as, body] = VALID[path]();
-      const response = await waitFor(path, as, body);
+      const [as, body, concrete = path] = await VALID[path]();
+      const response = await waitFor(concrete, as, body);
       expect({ path, status: response.status, ok: [200, 201, 202].includes(response.status) }).toEqual({ path, status: response.status, ok: true });
     }
     await waitForQuiet(em());
@@ -262,10 +271,10 @@ describe('client-sent fields that must not bind', () => {
       for (const [field, value] of Object.entries(SMUGGLED())) {
         // A field the route really takes (tenantId for allocate, role for a new user) is not smuggled there.
         if (properties.includes(field)) continue;
-        const [as, body] = VALID[path]();
+        const [as, body, concrete = path] = await VALID[path]();
         await waitForQuiet(em());
         const before = await snapshot(em());
-        const response = await waitFor(path, as, { ...body, [field]: value });
+        const response = await waitFor(concrete, as, { ...body, [field]: value });
         outcomes.push(`${path} ${field} → ${response.status}`);
         if (response.status === 400) {
           expect(response.body.error.details).toEqual(expect.arrayContaining([expect.objectContaining({ field: expect.stringContaining(field) })]));

@@ -1,11 +1,12 @@
 import { createLogger, loadConfig } from '@points/config';
 import { createOrm } from '@points/db';
-import { createCommandQueues, createRedis, checkQueueRedis } from '@points/queue';
+import { createCommandQueues, createHoldExpiryQueue, createRedis, checkQueueRedis } from '@points/queue';
 import { createMetricsRegistry, ledgerMetrics, onShutdown, registerQueueGauges, runService, startOpsServer, workerReadiness } from '@points/ops';
 import { startCommandWorker } from './worker/command-worker';
 import { startCommandSweeper } from './worker/command-sweeper';
 import { startBulkAwardWorker } from './bulk/bulk-worker';
 import { startBulkRowsPurge } from './bulk/bulk-rows-purge';
+import { startHoldExpirySweep, startHoldExpiryWorker } from './holds/hold-expiry-worker';
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -15,9 +16,10 @@ async function main(): Promise<void> {
   const queueRedis = createRedis(config.REDIS_URL, 'worker');
   await checkQueueRedis(queueRedis, { production: config.NODE_ENV === 'production', allowUnsafe: config.REDIS_ALLOW_UNSAFE, logger });
   const queues = createCommandQueues(queueRedis, config.QUEUE_PREFIX);
+  const holdExpiry = createHoldExpiryQueue(queueRedis, config.QUEUE_PREFIX);
 
   const registry = createMetricsRegistry('ledger-worker');
-  registerQueueGauges(registry, Object.values(queues));
+  registerQueueGauges(registry, [...Object.values(queues), holdExpiry]);
   const metrics = ledgerMetrics(registry);
 
   const worker = startCommandWorker({
@@ -27,6 +29,7 @@ async function main(): Promise<void> {
     logger,
     concurrency: config.LEDGER_CONCURRENCY,
     metrics,
+    holdExpiry,
     retry: { baseDelayMs: 200, maxDelayMs: config.LEDGER_RETRY_MAX_DELAY_MS, maxAttempts: config.LEDGER_MAX_ATTEMPTS },
   });
   const bulkRedis = createRedis(config.REDIS_URL, 'worker');
@@ -38,6 +41,9 @@ async function main(): Promise<void> {
     stuckAfterMs: config.COMMAND_STUCK_AFTER_MS,
     fullSweepEveryMs: config.COMMAND_FULL_SWEEP_MS,
   });
+  const holdRedis = createRedis(config.REDIS_URL, 'worker');
+  const holdWorker = startHoldExpiryWorker({ connection: holdRedis, prefix: config.QUEUE_PREFIX, concurrency: 4, em: orm.em, logger });
+  const stopHoldSweep = startHoldExpirySweep(orm.em, logger, 60_000);
   const stopPurge = startBulkRowsPurge(orm.em, logger, { retentionDays: config.BULK_ROWS_RETENTION_DAYS, intervalMs: 10 * 60_000 });
   const ops = await startOpsServer(config.LEDGER_WORKER_PORT, workerReadiness(orm, queueRedis, { commandQueue: queues.commands }), registry, logger);
   logger.info({ port: config.LEDGER_WORKER_PORT, concurrency: config.LEDGER_CONCURRENCY }, 'ledger worker started');
@@ -45,13 +51,15 @@ async function main(): Promise<void> {
   onShutdown(logger, [
     async () => stopSweeper(),
     async () => stopPurge(),
+    async () => stopHoldSweep(),
     () => worker.close(),
     () => bulkWorker.close(),
-    () => Promise.all(Object.values(queues).map((queue) => queue.close())),
+    () => holdWorker.close(),
+    () => Promise.all([...Object.values(queues), holdExpiry].map((queue) => queue.close())),
     () => new Promise((resolve) => ops.close(resolve)),
     () => orm.close(),
     async () => {
-      for (const redis of [workerRedis, bulkRedis, queueRedis]) redis.disconnect();
+      for (const redis of [workerRedis, bulkRedis, holdRedis, queueRedis]) redis.disconnect();
     },
   ]);
 }

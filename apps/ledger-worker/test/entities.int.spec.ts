@@ -56,6 +56,11 @@ async function seedOneRowPerTable(em: EntityManager) {
     [`INSERT INTO bulk_award_items (bulk_award_id, row_number, user_ref, amount_text) VALUES (?, 1, 'e@x.test', '5')`, [bulkCommand]],
     [`INSERT INTO tenant_settings (tenant_id, version, settings, tally_epoch, command_id, changed_by) VALUES (?, 1, '{}', 1, ?, ?)`, [tenant, leadCommand, lead]],
     [
+      `INSERT INTO award_holds (id, tenant_id, giver_id, recipient_id, source_type, lead_budget_id, amount, expires_at) VALUES (?, ?, ?, ?, 'lead_budget', ?, 5, now() + interval '1 day')`,
+      [leadCommand, tenant, lead, employee, budget],
+    ],
+    [`INSERT INTO award_hold_decisions (hold_id, decision) VALUES (?, 'expired')`, [leadCommand]],
+    [
       `INSERT INTO spend_tallies (tenant_id, epoch, scope, user_id, counterpart_id, period_start, period_end, amount, awards)
        VALUES (?, 1, 'giver', ?, '00000000-0000-0000-0000-000000000000', '2026-11-01', '2026-12-01', 5, 1)`,
       [tenant, lead],

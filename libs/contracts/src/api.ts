@@ -136,7 +136,7 @@ export const LimitsView = z.object({
 export const MeView = z.object({
   user: UserView,
   wallet: z.object({ balance: Decimal, lifetimeEarned: Decimal }).nullable(),
-  leadBudget: z.object({ balance: Decimal }).nullable(),
+  leadBudget: z.object({ balance: Decimal, held: Decimal, available: Decimal }).nullable(),
   limits: LimitsView.nullable().describe('null for a platform admin'),
 }).meta({ id: 'MeView' });
 
@@ -148,7 +148,33 @@ export const SettingsView = z.object({
   updatedBy: Id.nullable(),
 }).meta({ id: 'SettingsView' });
 
-export const PoolView = z.object({ tenantId: Id, balance: Decimal, message: z.string() }).meta({ id: 'PoolView' });
+export const PoolView = z.object({
+  tenantId: Id,
+  balance: Decimal,
+  held: Decimal.describe('held for awards pending approval: part of the balance, not available'),
+  available: Decimal.describe('what may be delegated or awarded: balance less held'),
+  message: z.string(),
+}).meta({ id: 'PoolView' });
+
+/** An award above the tenant's approval threshold, and what became of it. */
+export const ApprovalView = z.object({
+  id: Id.describe('the award command id'),
+  giverId: Id,
+  recipientId: Id,
+  amount: Decimal,
+  description: z.string().nullable(),
+  sourceType: SourceType,
+  status: z.enum(['pending', 'approved', 'declined', 'expired']),
+  createdAt: Timestamp,
+  expiresAt: Timestamp,
+  decidedAt: Timestamp.nullable(),
+  decidedBy: Id.nullable(),
+  reason: z.string().nullable(),
+}).meta({ id: 'ApprovalView' });
+
+export const ApprovalsQuery = ListQuery.extend({
+  status: z.enum(['pending', 'all']).default('pending').describe('pending (the default): awaiting a decision; all: decided ones too'),
+}).strict();
 
 export const DistributionView = z.object({
   id: Id,

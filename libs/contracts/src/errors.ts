@@ -8,6 +8,7 @@ export const ERROR_CODES = [
   'FORBIDDEN',
   'NOT_FOUND',
   'IDEMPOTENCY_KEY_REUSED',
+  'ALREADY_DECIDED',
   'INSUFFICIENT_BALANCE',
   'LIMIT_EXCEEDED',
   'RECIPROCAL_LIMIT_EXCEEDED',
@@ -33,6 +34,7 @@ export function httpStatusOf(code: ErrorCode): number {
     case 'NOT_FOUND':
       return 404;
     case 'IDEMPOTENCY_KEY_REUSED':
+    case 'ALREADY_DECIDED':
       return 409;
     case 'INSUFFICIENT_BALANCE':
     case 'LIMIT_EXCEEDED':

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { Decimal } from './money';
-import { BalanceChange, BulkAwardResult, CommandTypeSchema, DelegationResult, AwardResult, SourceChange } from './commands';
+import { BalanceChange, BulkAwardResult, CommandTypeSchema, DelegationResult, AwardResult, HeldBalance, SourceChange } from './commands';
 import { ERROR_CODES } from './errors';
 import { Role } from './roles';
 import { TenantSettings } from './settings';
@@ -63,7 +63,35 @@ export const BulkAwardCompleted = tenantEvent('bulk_award.completed', { ...BulkA
 /** A change of the tenant's settings: the version it made, and the settings before and after. */
 export const SettingsUpdated = tenantEvent('settings.updated', { version: z.number().int().positive(), before: TenantSettings, after: TenantSettings });
 
+/** An award above the approval threshold: its points are held on the source (no feed entry until approved). */
+export const AwardPendingApproval = tenantEvent('award.pending_approval', {
+  approvalId: Id,
+  giverId: Id,
+  recipientId: Id,
+  amount: Decimal,
+  description: z.string().nullable(),
+  source: HeldBalance,
+  expiresAt: z.string(),
+});
+
+/** A pending award approved: the award is posted (a feed entry in the giver's name). */
+export const AwardApproved = tenantEvent('award.approved', { ...AwardResult.shape, approvalId: Id, giverId: Id, description: z.string().nullable(), reason: z.string().nullable() });
+
+/** A pending award that will not be posted: declined by an approver, or its hold expired; the held points are released. */
+export const AwardHoldReleased = tenantEvent('award.hold_released', {
+  approvalId: Id,
+  giverId: Id,
+  recipientId: Id,
+  amount: Decimal,
+  decision: z.enum(['declined', 'expired']),
+  reason: z.string().nullable(),
+  source: HeldBalance,
+});
+
 export const LedgerEvent = z.discriminatedUnion('type', [
+  AwardPendingApproval,
+  AwardApproved,
+  AwardHoldReleased,
   SettingsUpdated,
   BulkAwardCompleted,
   PointsAllocated,

@@ -4,6 +4,7 @@ export const QUEUES = {
   bulkAwards: 'bulk-awards',
   notifications: 'notifications',
   deadLetters: 'dead-letters',
+  holdExpiry: 'hold-expiry',
 } as const;
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
 

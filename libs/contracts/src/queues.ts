@@ -39,3 +39,12 @@ export const DeadLetterJob = z.object({
   failedAt: z.string(),
 });
 export type DeadLetterJob = z.infer<typeof DeadLetterJob>;
+
+/**
+ * A delayed job that releases a pending award's hold when its window ends. It
+ * names the hold only: the ledger re-reads it and releases it only if it is
+ * still undecided and past its expiry, so a job fired twice, early or after a
+ * decision does nothing. The job id is the hold id.
+ */
+export const HoldExpiryJob = z.object({ holdId: z.uuid() });
+export type HoldExpiryJob = z.infer<typeof HoldExpiryJob>;

@@ -45,10 +45,19 @@ export const SpendLimits = z
   .meta({ id: 'SpendLimits' });
 export type SpendLimits = z.infer<typeof SpendLimits>;
 
+export const ApprovalRule = z
+  .object({
+    threshold: Amount.describe('an award of more than this waits for an approver; its points are held on the source meanwhile'),
+    windowHours: z.number().int().min(1).max(720).describe('a hold nobody decides within this many hours is released'),
+  })
+  .strict()
+  .meta({ id: 'ApprovalRule' });
+
 export const TenantSettings = z
   .object({
     timeZone: TimeZone.default('UTC'),
     limits: SpendLimits.default({ perAward: null, perGiver: null, perRecipient: null, reciprocal: null }),
+    approvals: ApprovalRule.nullable().default(null),
   })
   .strict()
   .meta({ id: 'TenantSettings' });

@@ -7,3 +7,4 @@ export * from './transient-errors';
 export * from './audit/dashboard-actions';
 export * from './group-commit';
 export * from './settings';
+export * from './holds/award-holds';

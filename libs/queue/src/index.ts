@@ -4,3 +4,4 @@ export * from './notification-queue';
 export * from './worker-options';
 export * from './retry-policy';
 export * from './redis-durability';
+export * from './hold-expiry-queue';

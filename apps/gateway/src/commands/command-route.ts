@@ -10,6 +10,7 @@ import { respondWithCommand } from './respond';
 /** A JSON command route, mounted and documented from the command catalog: everything but the rule itself. */
 export function commandRoute(api: ApiRouter, service: CommandService, type: Exclude<CommandType, 'bulk_award'>): void {
   const spec = commandSpec(type);
+  const { params, body } = payloadParts(spec.payload as z.ZodObject<z.ZodRawShape>, spec.route.path);
   api.route({
     method: spec.route.method ?? 'post',
     path: spec.route.path,
@@ -18,16 +19,31 @@ export function commandRoute(api: ApiRouter, service: CommandService, type: Excl
     description: spec.route.notes,
     tag: spec.route.tag,
     roles: spec.roles,
-    body: spec.payload,
+    params,
+    body,
     headers: CommandHeaders,
     responses: commandResponses(type),
     errors: ['IDEMPOTENCY_KEY_REUSED'],
-    handler: async ({ req, res, caller, body, headers }) => {
-      spec.check?.(caller, body);
-      const accepted = await service.submit({ type, caller, payload: body, idempotencyKey: headers['idempotency-key'], requestId: String(req.id ?? '') });
+    handler: async ({ req, res, caller, body: fields, params: named, headers }) => {
+      const payload = spec.payload.parse({ ...(fields ?? {}), ...named });
+      spec.check?.(caller, payload);
+      const accepted = await service.submit({ type, caller, payload, idempotencyKey: headers['idempotency-key'], requestId: String(req.id ?? '') });
       await respondWithCommand(res, service, accepted, headers.prefer.wait);
     },
   });
+}
+
+/**
+ * A payload's fields named by the path (`/api/approvals/:approvalId/approve`)
+ * come from the path, the rest from the body — which may then be left out when
+ * none of the rest is required.
+ */
+function payloadParts(payload: z.ZodObject<z.ZodRawShape>, path: string) {
+  const named = [...path.matchAll(/:([A-Za-z0-9_]+)/g)].map((match) => match[1]);
+  if (named.length === 0) return { params: undefined, body: payload };
+  const mask = Object.fromEntries(named.map((field) => [field, true as const]));
+  const rest = payload.omit(mask);
+  return { params: payload.pick(mask), body: rest.safeParse({}).success ? rest.optional() : rest };
 }
 
 /** The command resource of one command type: its `type` and `result` as that command has them. */

@@ -15,8 +15,10 @@ export function describeError(code: ErrorCode): string {
       return 'NOT_FOUND: no such resource, or it belongs to another tenant';
     case 'IDEMPOTENCY_KEY_REUSED':
       return 'IDEMPOTENCY_KEY_REUSED: this Idempotency-Key was used with another request';
+    case 'ALREADY_DECIDED':
+      return 'ALREADY_DECIDED: the pending award was approved, declined or released already';
     case 'INSUFFICIENT_BALANCE':
-      return 'INSUFFICIENT_BALANCE: the source holds less than requested';
+      return 'INSUFFICIENT_BALANCE: the source has less available (its balance less what is held for pending awards) than requested';
     case 'LIMIT_EXCEEDED':
       return "LIMIT_EXCEEDED: a spend limit of the tenant's settings; details name the limit, the period and what remains";
     case 'RECIPROCAL_LIMIT_EXCEEDED':

@@ -44,7 +44,7 @@ export function tenantRoutes(api: ApiRouter, orm: Orm, commands: CommandService)
         MeView.parse({
           user,
           wallet: wallet && { balance: wallet.balance, lifetimeEarned: wallet.lifetimeEarned },
-          leadBudget: budget && { balance: budget.balance },
+          leadBudget: budget && { balance: budget.balance, held: budget.held, available: fromCents(toCents(budget.balance) - toCents(budget.held)) },
           limits,
         }),
       );
@@ -55,14 +55,15 @@ export function tenantRoutes(api: ApiRouter, orm: Orm, commands: CommandService)
     method: 'get',
     path: '/api/allocations/pool',
     operationId: 'getPool',
-    summary: "The tenant pool's balance and a short status message",
+    summary: "The tenant pool's balance, what it holds for awards pending approval, what is available, and a short status message",
     tag: 'allocations',
     roles: MANAGER_ROLES,
     responses: { 200: jsonResponse('The pool', PoolView) },
     handler: async ({ req, res }) => {
-      const tenant = await db().findOneOrFail(TenantSchema, tenantOf(req), { fields: ['pointsAllocationBalance'] });
+      const tenant = await db().findOneOrFail(TenantSchema, tenantOf(req), { fields: ['pointsAllocationBalance', 'pointsHeld'] });
       const balance = tenant.pointsAllocationBalance;
-      res.json({ tenantId: tenant.id, balance, message: poolMessage(balance) });
+      const available = fromCents(toCents(balance) - toCents(tenant.pointsHeld));
+      res.json({ tenantId: tenant.id, balance, held: tenant.pointsHeld, available, message: poolMessage(available) });
     },
   });
 

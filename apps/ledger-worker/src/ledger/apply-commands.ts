@@ -1,6 +1,6 @@
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Command, CommandOutcome, CommandTypeSchema, ErrorBody, commandSpec } from '@points/contracts';
-import { LockedCommand, lockCommands } from '@points/db';
+import { LockedCommand, dateOf, lockCommands } from '@points/db';
 import { PlannerOptions, accountKeysOf, planCommands } from './plan/plan-commands';
 import { loadLedgerState } from './state/load-ledger-state';
 import { BulkWriteOptions } from './write/bulk-credits';
@@ -50,8 +50,9 @@ export async function applyCommands(em: EntityManager, commandIds: string[], opt
     if (pending.length > 1 && pending.some((command) => command.type === 'bulk_award')) throw new Error('a bulk award is applied in a transaction of its own');
 
     if (pending.length > 0 || malformed.size > 0) {
-      // One clock for the batch: the periods its tallies are loaded for are the ones its limits are checked in.
-      const now = (options.now ?? (() => new Date()))();
+      // One clock for the batch, the database's: the transaction's start, the time its journal rows are stamped with,
+      // so a limit's period counts a move in the period the journal shows it in.
+      const now = options.now?.() ?? dateOf((await tx.execute<{ now: string }[]>('SELECT now() AS now'))[0].now);
       const state = await loadLedgerState(tx, accountKeysOf(pending), now);
       const writes = planCommands(pending, state, { ...options, now: () => now });
       for (const [id, outcome] of malformed) writes.outcomes.set(id, outcome);

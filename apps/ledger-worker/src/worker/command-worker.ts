@@ -1,9 +1,9 @@
-import { Job, Worker } from 'bullmq';
+import { Job, Queue, Worker } from 'bullmq';
 import { EntityManager } from '@mikro-orm/postgresql';
-import { CommandJob, CommandOutcome, QUEUES } from '@points/contracts';
+import { CommandJob, CommandOutcome, HoldExpiryJob, QUEUES } from '@points/contracts';
 import { Logger } from '@points/config';
 import { markProcessing } from '@points/db';
-import { WorkerSettings, workerOptions } from '@points/queue';
+import { WorkerSettings, scheduleHoldExpiry, workerOptions } from '@points/queue';
 import { LedgerMetrics } from '@points/ops';
 import { ApplyOptions, applyCommands } from '../ledger/apply-commands';
 import { BatcherOptions, CommandBatcher } from './command-batcher';
@@ -24,6 +24,8 @@ export interface CommandWorkerOptions extends WorkerSettings {
   apply?: ApplyOptions;
   metrics?: LedgerMetrics;
   batching?: BatcherOptions;
+  /** Where an award pending approval gets the delayed job that releases its hold when its window ends. */
+  holdExpiry?: Queue<HoldExpiryJob>;
 }
 
 /**
@@ -47,6 +49,10 @@ export function startCommandWorker(options: CommandWorkerOptions): Worker<Comman
       // A first try writes the command once, with its outcome; a retry shows it is being worked on again (and counts the try that failed).
       if (job.attemptsMade > 0) await markProcessing(em, [commandId]);
       const outcome = await batcher.submit(commandId, tenantId);
+      // After the commit, never inside the ledger transaction; if this fails the job is retried (the outcome stands) and the sweep is the net.
+      if (options.holdExpiry && outcome.status === 'succeeded' && 'status' in outcome.result && outcome.result.status === 'pending_approval') {
+        await scheduleHoldExpiry(options.holdExpiry, [{ holdId: outcome.result.approvalId, expiresAt: new Date(outcome.result.expiresAt) }]);
+      }
       logger.info({ commandId, type, status: outcome.status, attempt: job.attemptsMade + 1 }, 'command applied');
       recordOutcome(options.metrics, { type, acceptedAt: job.timestamp }, outcome);
       return outcome;

@@ -1,4 +1,5 @@
-import { AwardResult, BulkAwardResult, CommandOutcome, CommandResult, CommandType, RecognitionResult, assertUnreachable } from '@points/contracts';
+import { z } from 'zod';
+import { ApprovalDecisionResult, AwardResult, BulkAwardResult, CommandOutcome, CommandResult, CommandType, RecognitionResult, assertUnreachable } from '@points/contracts';
 import { LedgerMetrics } from '@points/ops';
 
 /**
@@ -23,6 +24,7 @@ function pointsMoved(type: CommandType, result: CommandResult): { source: string
   switch (type) {
     case 'award':
     case 'recognition': {
+      if ('status' in result && result.status === 'pending_approval') return null; // held, not moved: counted when approved
       const { source, amount } = result as AwardResult | RecognitionResult;
       return source ? { source: source.type, awards: 1, points: amount } : null; // a 0-point kudos moves nothing
     }
@@ -35,7 +37,12 @@ function pointsMoved(type: CommandType, result: CommandResult): { source: string
     case 'delegate':
     case 'create_user':
     case 'update_settings':
+    case 'decline_award':
       return null;
+    case 'approve_award': {
+      const { award } = result as z.infer<typeof ApprovalDecisionResult>;
+      return award ? { source: award.source.type, awards: 1, points: award.amount } : null;
+    }
     default:
       return assertUnreachable(type);
   }

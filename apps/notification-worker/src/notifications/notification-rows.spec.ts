@@ -31,10 +31,41 @@ describe('notificationRows', () => {
 
   it('a settings change is an audit row with the settings before and after, and no feed entry', () => {
     const before = DEFAULT_SETTINGS;
-    const after = { timeZone: 'Europe/Berlin', limits: { ...DEFAULT_SETTINGS.limits, perAward: '50.00' } };
+    const after = { ...DEFAULT_SETTINGS, timeZone: 'Europe/Berlin', limits: { ...DEFAULT_SETTINGS.limits, perAward: '50.00' } };
     const rows = notificationRows({ ...base, type: 'settings.updated', version: 3, before, after }, threshold);
     expect(rows.feed).toBeNull();
     expect(rows.audit).toEqual([expect.objectContaining({ action: 'settings.updated', entity_type: 'tenant_settings', entity_id: base.tenantId, before, after: { ...after, version: 3 } })]);
+  });
+
+  it('an award pending approval is audited, not social; approved, it is the giver’s feed entry; an expired hold is nobody’s doing', () => {
+    const giverId = '66666666-6666-4666-8666-666666666666';
+    const approvalId = '77777777-7777-4777-8777-777777777777';
+    const held = { type: 'tenant_pool' as const, balance: '500.00', held: '150.00', available: '350.00' };
+    const pending = notificationRows({ ...base, type: 'award.pending_approval', approvalId, giverId, recipientId, amount: '150.00', description: null, source: held, expiresAt: '2026-11-25T10:00:00.000Z' }, threshold);
+    expect(pending.feed).toBeNull();
+    expect(pending.audit).toEqual([expect.objectContaining({ action: 'award.pending_approval', entity_type: 'award_hold', entity_id: approvalId })]);
+
+    const approved = notificationRows(
+      {
+        ...base,
+        type: 'award.approved',
+        approvalId,
+        giverId,
+        recipientId,
+        amount: '150.00',
+        description: 'launch',
+        reason: null,
+        source: { type: 'tenant_pool', previousBalance: '500.00', newBalance: '350.00' },
+        wallet: { previousBalance: '0.00', newBalance: '150.00' },
+      },
+      threshold,
+    );
+    expect(approved.feed).toMatchObject({ type: 'award', actor_id: giverId, target_user_id: recipientId, points: '150.00', reference_id: approvalId });
+    expect(approved.audit[0]).toMatchObject({ action: 'award.approved', actor_id: base.actorId, after: { decision: 'approved' } });
+
+    const expired = notificationRows({ ...base, type: 'award.hold_released', approvalId, giverId, recipientId, amount: '150.00', decision: 'expired', reason: null, source: held }, threshold);
+    expect(expired.feed).toBeNull();
+    expect(expired.audit).toEqual([expect.objectContaining({ action: 'award.hold_released', actor_id: null, after: expect.objectContaining({ decision: 'expired' }) })]);
   });
 
   it('an allocation is not social: no feed entry', () => {

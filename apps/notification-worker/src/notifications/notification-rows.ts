@@ -127,6 +127,44 @@ export function notificationRows(event: LedgerEvent, lowPoolThreshold: (tenantId
     case 'user.created':
       rows = { feed: null, audit: audit('user', event.userId, null, { email: event.email, displayName: event.displayName, role: event.role }), pool: null };
       break;
+    case 'award.pending_approval':
+      rows = {
+        feed: null,
+        audit: audit('award_hold', event.approvalId, null, {
+          giverId: event.giverId,
+          recipientId: event.recipientId,
+          amount: event.amount,
+          description: event.description,
+          source: event.source,
+          expiresAt: event.expiresAt,
+        }),
+        pool: null,
+      };
+      break;
+    case 'award.approved':
+      rows = {
+        // The award is the giver's: the feed shows them giving it, the audit row the approver approving it.
+        feed: { ...feed('award', event.recipientId, event.amount, event.description, event.approvalId), actor_id: event.giverId },
+        audit: audit(
+          'award_hold',
+          event.approvalId,
+          { source: side(event.source, 'previousBalance'), wallet: event.wallet.previousBalance },
+          { decision: 'approved', reason: event.reason, giverId: event.giverId, recipientId: event.recipientId, amount: event.amount, source: side(event.source, 'newBalance'), wallet: event.wallet.newBalance },
+        ),
+        pool: fromPool(event.source),
+      };
+      break;
+    case 'award.hold_released':
+      rows = {
+        feed: null,
+        // An expiry is the system's doing, not the giver's.
+        audit: {
+          ...audit('award_hold', event.approvalId, null, { decision: event.decision, reason: event.reason, giverId: event.giverId, recipientId: event.recipientId, amount: event.amount, source: event.source }),
+          actor_id: event.decision === 'expired' ? null : event.actorId,
+        },
+        pool: null,
+      };
+      break;
     case 'settings.updated':
       rows = { feed: null, audit: audit('tenant_settings', event.tenantId, event.before, { ...event.after, version: event.version }), pool: null };
       break;

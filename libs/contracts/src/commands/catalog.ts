@@ -3,8 +3,19 @@ import { AppError, ErrorCode } from '../errors';
 import { toCents } from '../money';
 import { CommandQueueKey } from '../queue-names';
 import { Actor, MANAGER_ROLES, Role, TENANT_ROLES } from '../roles';
-import { AwardResult, BulkAwardResult, CreateUserResult, DelegationResult, PoolChangeResult, RecognitionResult, SettingsResult } from './results';
-import { AllocatePayload, AwardPayload, BulkAwardPayload, ClawbackPayload, CreateUserPayload, DelegatePayload, RecognitionPayload, UpdateSettingsPayload } from './payloads';
+import { ApprovalDecisionResult, AwardResult, BulkAwardResult, CreateUserResult, DelegationResult, PendingAwardResult, PoolChangeResult, RecognitionResult, SettingsResult } from './results';
+import {
+  AllocatePayload,
+  ApproveAwardPayload,
+  AwardPayload,
+  BulkAwardPayload,
+  ClawbackPayload,
+  CreateUserPayload,
+  DeclineAwardPayload,
+  DelegatePayload,
+  RecognitionPayload,
+  UpdateSettingsPayload,
+} from './payloads';
 
 /**
  * One entry per command type: everything the system knows about a command
@@ -31,6 +42,7 @@ export interface CommandSpec<P extends z.ZodType> {
   route: {
     /** POST unless said (PUT replaces a resource, such as the tenant's settings). */
     method?: 'post' | 'put';
+    /** Express path; a `:field` segment carries that payload field (the body carries the rest). */
     path: string;
     operationId: string;
     summary: string;
@@ -79,14 +91,16 @@ export const COMMAND_CATALOG = {
   award: command({
     payload: AwardPayload,
     roles: AWARD_ROLES,
-    result: AwardResult,
+    result: z.union([AwardResult, PendingAwardResult]),
     rejects: ['FORBIDDEN', 'NOT_FOUND', 'VALIDATION_FAILED', 'INSUFFICIENT_BALANCE', ...LIMIT_REJECTS],
     route: {
       path: '/api/allocations/award-points',
       operationId: 'awardPoints',
       summary: "Award points to a colleague's wallet: managers from the pool, leads from their own budget",
       tag: 'allocations',
-      notes: 'Managers and HR admins award from the tenant pool; a lead awards from their own budget. Nobody may award themselves.',
+      notes:
+        'Managers and HR admins award from the tenant pool; a lead awards from their own budget. Nobody may award themselves. ' +
+        "Above the tenant's approval threshold the award succeeds as pending_approval: its points are held on the source until an approver decides.",
     },
     cli: { name: 'award', flags: { userId: 'user', amount: 'amount', description: 'description' } },
   }),
@@ -147,6 +161,34 @@ export const COMMAND_CATALOG = {
     },
     cli: { name: 'bulk-award', flags: { description: 'description' } },
     queue: 'bulkAwards',
+  }),
+  approve_award: command({
+    payload: ApproveAwardPayload,
+    roles: MANAGER_ROLES,
+    result: ApprovalDecisionResult,
+    rejects: ['FORBIDDEN', 'NOT_FOUND', 'ALREADY_DECIDED', 'VALIDATION_FAILED', 'INSUFFICIENT_BALANCE', 'LIMIT_EXCEEDED'],
+    route: {
+      path: '/api/approvals/:approvalId/approve',
+      operationId: 'approveAward',
+      summary: 'Approve a pending award: its held points move to the recipient’s wallet',
+      tag: 'approvals',
+      notes: 'Tenant managers and HR admins, never the award’s giver. Exactly one decision stands: a second one, or one after the hold was released, is ALREADY_DECIDED.',
+    },
+    cli: { name: 'approve', flags: { approvalId: 'approval', reason: 'reason' } },
+  }),
+  decline_award: command({
+    payload: DeclineAwardPayload,
+    roles: MANAGER_ROLES,
+    result: ApprovalDecisionResult,
+    rejects: ['FORBIDDEN', 'NOT_FOUND', 'ALREADY_DECIDED'],
+    route: {
+      path: '/api/approvals/:approvalId/decline',
+      operationId: 'declineAward',
+      summary: 'Decline a pending award, with a reason: its held points are released to the source',
+      tag: 'approvals',
+      notes: 'Tenant managers and HR admins, never the award’s giver.',
+    },
+    cli: { name: 'decline', flags: { approvalId: 'approval', reason: 'reason' } },
   }),
   update_settings: command({
     payload: UpdateSettingsPayload,

@@ -46,3 +46,7 @@ export const BulkAwardPayload = z.object({ description: z.string().nullable(), r
 
 /** The tenant's settings, whole: PUT replaces them, and a field left out takes its default. */
 export const UpdateSettingsPayload = TenantSettings;
+
+/** An approver's decision on a pending award (its id is the award command's, in the route's path). */
+export const ApproveAwardPayload = z.object({ approvalId: Id, reason: Note(500).optional() }).strict();
+export const DeclineAwardPayload = z.object({ approvalId: Id, reason: Note(500) }).strict();

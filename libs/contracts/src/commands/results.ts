@@ -21,6 +21,26 @@ export const PoolChangeResult = z.object({ tenantId: Id, amount: Decimal, ...Bal
 /** Points moved from a source to another account: how much, to whom, and both balances before and after. */
 export const DelegationResult = z.object({ amount: Decimal, leadId: Id, source: SourceChange, leadBudget: BalanceChange }).meta({ id: 'DelegationResult' });
 export const AwardResult = z.object({ amount: Decimal, recipientId: Id, source: SourceChange, wallet: BalanceChange }).meta({ id: 'AwardResult' });
+
+/** A source's points on hold: `balance` counts them, `available` does not. */
+export const HeldBalance = z.object({ type: SourceType, balance: Decimal, held: Decimal, available: Decimal }).meta({ id: 'HeldBalance' });
+
+/** An award above the tenant's approval threshold: nothing moved yet, its points are held on the source until an approver decides. */
+export const PendingAwardResult = z
+  .object({
+    status: z.literal('pending_approval'),
+    approvalId: Id.describe('the award command id; GET /api/approvals lists it, POST /api/approvals/{approvalId}/approve or /decline decides it'),
+    amount: Decimal,
+    recipientId: Id,
+    source: HeldBalance,
+    expiresAt: z.string().describe('when the hold is released if nobody has decided'),
+  })
+  .meta({ id: 'PendingAwardResult' });
+
+/** What an approver decided; an approval also reports the award it posted. */
+export const ApprovalDecisionResult = z
+  .object({ approvalId: Id, decision: z.enum(['approved', 'declined']), award: AwardResult.nullable(), source: HeldBalance })
+  .meta({ id: 'ApprovalDecisionResult' });
 /** A 0-point kudos moves nothing, so its source and wallet are null. */
 export const RecognitionResult = AwardResult.extend({
   recognitionId: Id,
@@ -36,9 +56,11 @@ export const BulkAwardResult = z.object({
 }).meta({ id: 'BulkAwardResult' });
 /** The settings now in force and their version (each change is a new version). */
 export const SettingsResult = z.object({ version: z.number().int().positive(), settings: TenantSettings }).meta({ id: 'SettingsResult' });
-export const CommandResult = z.union([PoolChangeResult, DelegationResult, RecognitionResult, AwardResult, CreateUserResult, BulkAwardResult, SettingsResult]);
+export const CommandResult = z.union([PoolChangeResult, DelegationResult, RecognitionResult, AwardResult, PendingAwardResult, ApprovalDecisionResult, CreateUserResult, BulkAwardResult, SettingsResult]);
 
 export type AwardResult = z.infer<typeof AwardResult>;
+export type PendingAwardResult = z.infer<typeof PendingAwardResult>;
+export type HeldBalance = z.infer<typeof HeldBalance>;
 export type RecognitionResult = z.infer<typeof RecognitionResult>;
 export type BulkAwardResult = z.infer<typeof BulkAwardResult>;
 export type CommandResult = z.infer<typeof CommandResult>;

@@ -15,7 +15,7 @@ export const AcceptedCommandSchema = table(
   'AcceptedCommand',
   'accepted_commands',
   {
-    type: oneOf(['allocate', 'clawback', 'delegate', 'award', 'recognition', 'create_user', 'bulk_award', 'update_settings']),
+    type: oneOf(['allocate', 'clawback', 'delegate', 'award', 'recognition', 'create_user', 'bulk_award', 'update_settings', 'approve_award', 'decline_award']),
     tenantId: nullable(references(TenantSchema, 'tenant_id', 'accepted_commands_tenant_id_fkey')),
     issuerId: references(UserSchema, 'issuer_id', 'accepted_commands_issuer_id_fkey'),
     payload: jsonb(),

@@ -41,5 +41,10 @@ export const WalletSchema = account('Wallet', 'wallets', {
 });
 export type Wallet = InferEntity<typeof WalletSchema>;
 
-export const LeadBudgetSchema = account('LeadBudget', 'lead_budgets', { balanceCheck: 'positive_lead_budget', columns: {} });
+export const LeadBudgetSchema = account('LeadBudget', 'lead_budgets', {
+  balanceCheck: 'positive_lead_budget',
+  /** Points held for awards pending approval: part of the balance, not available to spend. */
+  columns: { held: money().defaultRaw('0') },
+  checks: [{ name: 'lead_budgets_held_check', expression: 'held >= 0 AND held <= GREATEST(balance, 0)' }],
+});
 export type LeadBudget = InferEntity<typeof LeadBudgetSchema>;

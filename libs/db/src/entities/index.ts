@@ -10,7 +10,7 @@ import { OutboxEventSchema, OutboxOutcomeSchema, OutboxRelaySchema } from './out
 import { RecognitionSchema } from './recognition';
 import { TenantSchema } from './tenant';
 import { UserSchema } from './user';
-import { SpendTallySchema, TenantSettingsVersionSchema } from './tenant-settings';
+import { AwardHoldDecisionSchema, AwardHoldSchema, SpendTallySchema, TenantSettingsVersionSchema } from './tenant-settings';
 
 /**
  * Typed descriptions of every table, for reads through MikroORM (`em.find`, the
@@ -57,4 +57,6 @@ export const ENTITIES = [
   BulkAwardItemSchema,
   TenantSettingsVersionSchema,
   SpendTallySchema,
+  AwardHoldSchema,
+  AwardHoldDecisionSchema,
 ];

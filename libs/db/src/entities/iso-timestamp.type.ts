@@ -65,3 +65,6 @@ export class IsoTimestampType extends Type<IsoTimestamp | null, string | null> {
     return 'string';
   }
 }
+
+/** A timestamptz as PostgreSQL's text hands it (or a Date), as a JS Date (to the millisecond). */
+export const dateOf = (value: string | Date): Date => (value instanceof Date ? value : new Date(toIsoTimestamp(value)));

@@ -1,5 +1,7 @@
 import { InferEntity, defineEntity } from '@mikro-orm/core';
-import { createdAt, integer, jsonb, money, oneOf, references, timestamp, uuid } from './columns';
+import { createdAt, integer, jsonb, money, nullable, oneOf, references, text, timestamp, uuid } from './columns';
+import { LeadBudgetSchema } from './accounts';
+import { btreeIndex } from './table';
 import { AcceptedCommandSchema } from './accepted-command';
 import { TenantSchema } from './tenant';
 import { UserSchema } from './user';
@@ -46,3 +48,43 @@ export const SpendTallySchema = defineEntity({
   ],
 });
 export type SpendTallyRecord = InferEntity<typeof SpendTallySchema>;
+
+/** An award pending approval, its points held on the source; keyed by the award command's id. Append-only. */
+export const AwardHoldSchema = defineEntity({
+  name: 'AwardHold',
+  tableName: 'award_holds',
+  properties: {
+    id: references(AcceptedCommandSchema, 'id', 'award_holds_id_fkey').primary(),
+    tenantId: references(TenantSchema, 'tenant_id', 'award_holds_tenant_id_fkey'),
+    giverId: references(UserSchema, 'giver_id', 'award_holds_giver_id_fkey'),
+    recipientId: references(UserSchema, 'recipient_id', 'award_holds_recipient_id_fkey'),
+    sourceType: oneOf(['tenant_pool', 'lead_budget']),
+    leadBudgetId: nullable(references(LeadBudgetSchema, 'lead_budget_id', 'award_holds_lead_budget_id_fkey')),
+    amount: money(),
+    description: nullable(text()),
+    expiresAt: timestamp(),
+    createdAt: createdAt(),
+  },
+  checks: [
+    { name: 'award_holds_amount_check', expression: 'amount > (0)::numeric' },
+    { name: 'award_holds_source_check', expression: `(source_type = 'lead_budget'::text) = (lead_budget_id IS NOT NULL)` },
+  ],
+  indexes: [btreeIndex('award_holds', 'award_holds_tenant', 'tenant_id, created_at DESC'), btreeIndex('award_holds', 'award_holds_expiry', 'expires_at')],
+});
+export type AwardHoldRecord = InferEntity<typeof AwardHoldSchema>;
+
+/** What became of a hold: approved, declined or expired; one row per hold (its primary key). Append-only. */
+export const AwardHoldDecisionSchema = defineEntity({
+  name: 'AwardHoldDecision',
+  tableName: 'award_hold_decisions',
+  properties: {
+    holdId: references(AwardHoldSchema, 'hold_id', 'award_hold_decisions_hold_id_fkey').primary(),
+    decision: oneOf(['approved', 'declined', 'expired']),
+    decidedBy: nullable(references(UserSchema, 'decided_by', 'award_hold_decisions_decided_by_fkey')),
+    commandId: nullable(references(AcceptedCommandSchema, 'command_id', 'award_hold_decisions_command_id_fkey').unique('award_hold_decisions_command_id_key')),
+    reason: nullable(text()),
+    decidedAt: timestamp().defaultRaw('now()'),
+  },
+  checks: [{ name: 'award_hold_decisions_decider_check', expression: `(decision = 'expired'::text) = ((decided_by IS NULL) AND (command_id IS NULL))` }],
+});
+export type AwardHoldDecisionRecord = InferEntity<typeof AwardHoldDecisionSchema>;

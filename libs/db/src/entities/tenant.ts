@@ -11,6 +11,8 @@ export const TenantSchema = table(
     pointsAllocationBalance: money().defaultRaw('0'),
     poolVersion: bigint().defaultRaw('0'),
     lowBalanceThreshold: nullable(money()),
+    /** Points held for awards pending approval: part of the balance, not available to spend. */
+    pointsHeld: money().defaultRaw('0'),
   },
   {
     checks: [
@@ -19,6 +21,7 @@ export const TenantSchema = table(
       { name: 'positive_allocation_balance', expression: 'points_allocation_balance >= 0' },
       { name: 'tenants_pool_version_check', expression: 'pool_version >= 0' },
       { name: 'tenants_low_balance_threshold_check', expression: 'low_balance_threshold >= 0' },
+      { name: 'tenants_points_held_check', expression: 'points_held >= 0 AND points_held <= GREATEST(points_allocation_balance, 0)' },
     ],
   },
 );

@@ -8,6 +8,7 @@ import { Migration20261124060000_events_count_once_delivered } from './Migration
 import { Migration20261124070000_command_outcomes } from './Migration20261124070000_command_outcomes';
 import { Migration20261124080000_outbox_outcomes } from './Migration20261124080000_outbox_outcomes';
 import { Migration20261125000000_tenant_settings } from './Migration20261125000000_tenant_settings';
+import { Migration20261125010000_award_holds } from './Migration20261125010000_award_holds';
 
 /** Explicit list, so migrations run the same from TypeScript sources and bundles. */
 export const MIGRATIONS = [
@@ -21,4 +22,5 @@ export const MIGRATIONS = [
   { name: 'Migration20261124070000_command_outcomes', class: Migration20261124070000_command_outcomes },
   { name: 'Migration20261124080000_outbox_outcomes', class: Migration20261124080000_outbox_outcomes },
   { name: 'Migration20261125000000_tenant_settings', class: Migration20261125000000_tenant_settings },
+  { name: 'Migration20261125010000_award_holds', class: Migration20261125010000_award_holds },
 ];

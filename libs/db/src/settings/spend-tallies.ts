@@ -1,4 +1,5 @@
 import { EntityManager } from '@mikro-orm/postgresql';
+import { dateOf } from '../entities/iso-timestamp.type';
 
 // Spend tallies (Migration20261125000000): what each person gave and received,
 // and each pair exchanged, in one period of one tally epoch. The ledger seeds a
@@ -53,28 +54,14 @@ const GIFTS = `d.transaction_type IN ('award', 'recognition', 'bulk_award')`;
  * returns them. The caller holds the locks of the accounts whose moves a tally
  * counts, so a seed sees every committed move and none is in flight.
  */
-export async function seedAndLockTallies(tx: EntityManager, keys: TallyKey[]): Promise<TallyRow[]> {
+export async function seedAndLockTallies(tx: EntityManager, keys: (TallyKey & { recount?: boolean })[]): Promise<TallyRow[]> {
   if (keys.length === 0) return [];
-  await tx.execute(
-    `INSERT INTO spend_tallies (${KEY_COLUMNS}, period_end, amount, awards)
-     SELECT k.tenant_id, k.epoch, k.scope, k.user_id, k.counterpart_id, k.period_start, k.period_end,
-            coalesce(given.amount, received.amount, 0), coalesce(given.awards, received.awards, 0)
-       FROM ${KEY_RECORDSET}
-       LEFT JOIN LATERAL (
-         SELECT sum(d.amount) AS amount, count(*)::int AS awards FROM distribution_logs d
-          WHERE k.scope <> 'recipient' AND d.from_user_id = k.user_id AND d.tenant_id = k.tenant_id AND ${GIFTS}
-            AND d.created_at >= k.period_start AND d.created_at < k.period_end
-            AND (k.scope = 'giver' OR d.to_user_id = k.counterpart_id)) given ON k.scope <> 'recipient'
-       LEFT JOIN LATERAL (
-         SELECT sum(d.amount) AS amount, count(*)::int AS awards FROM distribution_logs d
-          WHERE k.scope = 'recipient' AND d.to_user_id = k.user_id AND d.tenant_id = k.tenant_id AND ${GIFTS}
-            AND d.created_at >= k.period_start AND d.created_at < k.period_end) received ON k.scope = 'recipient'
-      ORDER BY ${KEY_COLUMNS}
-     ON CONFLICT DO NOTHING`,
-    [keyRecords(keys)],
-    'run',
-  );
-  const rows = await tx.execute<{ tenant_id: string; epoch: number; scope: TallyScope; user_id: string; counterpart_id: string; period_start: Date; period_end: Date; amount: string; awards: number }[]>(
+  const fresh = keys.filter((key) => !key.recount);
+  const recounted = keys.filter((key) => key.recount);
+  if (fresh.length > 0) await seedTallies(tx, fresh, 'DO NOTHING');
+  // A tally of an earlier epoch is not kept up to date by moves judged under later settings: counted afresh from the journal.
+  if (recounted.length > 0) await seedTallies(tx, recounted, 'DO UPDATE SET amount = EXCLUDED.amount, awards = EXCLUDED.awards');
+  const rows = await tx.execute<{ tenant_id: string; epoch: number; scope: TallyScope; user_id: string; counterpart_id: string; period_start: string; period_end: string; amount: string; awards: number }[]>(
     `SELECT t.${KEY_COLUMNS.split(', ').join(', t.')}, t.period_end, t.amount::text AS amount, t.awards FROM spend_tallies t
       WHERE (${KEY_COLUMNS}) IN (SELECT ${KEY_COLUMNS} FROM ${KEY_RECORDSET})
       ORDER BY ${KEY_COLUMNS} FOR UPDATE`,
@@ -86,11 +73,34 @@ export async function seedAndLockTallies(tx: EntityManager, keys: TallyKey[]): P
     scope: row.scope,
     userId: row.user_id,
     counterpartId: row.counterpart_id,
-    periodStart: new Date(row.period_start),
-    periodEnd: new Date(row.period_end),
+    periodStart: dateOf(row.period_start),
+    periodEnd: dateOf(row.period_end),
     amount: row.amount,
     awards: row.awards,
   }));
+}
+
+async function seedTallies(tx: EntityManager, keys: TallyKey[], onConflict: string): Promise<void> {
+  await tx.execute(
+    `INSERT INTO spend_tallies (${KEY_COLUMNS}, period_end, amount, awards)
+     SELECT k.tenant_id, k.epoch, k.scope, k.user_id, k.counterpart_id, k.period_start, k.period_end,
+            coalesce(given.amount, received.amount, 0), coalesce(given.awards, received.awards, 0)
+       FROM ${KEY_RECORDSET}
+       LEFT JOIN LATERAL (
+         SELECT sum(d.amount) AS amount, count(*)::int AS awards FROM distribution_logs d
+          WHERE k.scope <> 'recipient' AND d.from_user_id = k.user_id AND d.tenant_id = k.tenant_id AND ${GIFTS}
+            AND d.created_at >= k.period_start AND d.created_at < k.period_end
+            -- A pair counts exchanges between two people: awards and recognitions, not bulk-award rows.
+            AND (k.scope = 'giver' OR (d.to_user_id = k.counterpart_id AND d.transaction_type <> 'bulk_award'))) given ON k.scope <> 'recipient'
+       LEFT JOIN LATERAL (
+         SELECT sum(d.amount) AS amount, count(*)::int AS awards FROM distribution_logs d
+          WHERE k.scope = 'recipient' AND d.to_user_id = k.user_id AND d.tenant_id = k.tenant_id AND ${GIFTS}
+            AND d.created_at >= k.period_start AND d.created_at < k.period_end) received ON k.scope = 'recipient'
+      ORDER BY ${KEY_COLUMNS}
+     ON CONFLICT (${KEY_COLUMNS}) ${onConflict}`,
+    [keyRecords(keys)],
+    'run',
+  );
 }
 
 /**
@@ -161,13 +171,15 @@ export async function seedBulkRecipientTallies(tx: EntityManager, bulkId: string
   await tx.execute(
     `INSERT INTO spend_tallies (${KEY_COLUMNS}, period_end, amount, awards)
      SELECT ?::uuid, ?::int, 'recipient', i.user_id, '${NO_COUNTERPART}', ?::timestamptz, ?::timestamptz, coalesce(r.amount, 0), coalesce(r.awards, 0)
-       FROM (SELECT DISTINCT user_id FROM bulk_award_items WHERE bulk_award_id = ? AND user_id IS NOT NULL) i
+       -- Recipients who are active users of the tenant: any other row is refused, and leaves no tally behind.
+       FROM (SELECT DISTINCT i.user_id FROM bulk_award_items i JOIN users u ON u.id = i.user_id AND u.tenant_id = ?::uuid AND u.active
+              WHERE i.bulk_award_id = ?) i
        LEFT JOIN LATERAL (
          SELECT sum(d.amount) AS amount, count(*)::int AS awards FROM distribution_logs d
           WHERE d.to_user_id = i.user_id AND d.tenant_id = ?::uuid AND ${GIFTS} AND d.created_at >= ?::timestamptz AND d.created_at < ?::timestamptz) r ON true
       ORDER BY i.user_id
      ON CONFLICT DO NOTHING`,
-    [...recipientKey(tallies), tallies.periodEnd.toISOString(), bulkId, tallies.tenantId, tallies.periodStart.toISOString(), tallies.periodEnd.toISOString()],
+    [...recipientKey(tallies), tallies.periodEnd.toISOString(), tallies.tenantId, bulkId, tallies.tenantId, tallies.periodStart.toISOString(), tallies.periodEnd.toISOString()],
     'run',
   );
 }

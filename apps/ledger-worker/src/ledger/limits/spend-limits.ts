@@ -45,12 +45,12 @@ export function tallyKeysFor(gift: Gift, settings: SettingsVersion, at: Date): T
  * limit, its period and what remains, or RECIPROCAL_LIMIT_EXCEEDED. Nothing is
  * recorded; `recordGift` does that once every other check has passed.
  */
-export function ensureWithinLimits(gift: Gift, amount: Cents, settings: SettingsVersion, tallies: Map<string, Tally>, at: Date, field: string): void {
+export function ensureWithinLimits(gift: Gift, amount: Cents, settings: SettingsVersion, tallies: Map<string, Tally>, at: Date, field: string, amountField = 'amount'): void {
   const { perAward, perGiver, perRecipient, reciprocal } = settings.settings.limits;
   const recipientId = gift.recipientId;
   if (perAward && recipientId && amount > toCents(perAward)) {
     throw new AppError('LIMIT_EXCEEDED', `at most ${perAward} points may be given in one award`, [
-      { field: 'amount', message: `exceeds the per-award limit of ${perAward}`, limit: 'perAward', limitAmount: perAward, requested: fromCents(amount), remaining: perAward },
+      { field: amountField, message: `exceeds the per-award limit of ${perAward}`, limit: 'perAward', limitAmount: perAward, requested: fromCents(amount), remaining: perAward },
     ]);
   }
   const tally = (scope: TallyScope, userId: string, counterpartId = NO_COUNTERPART) => tallyFor(tallies, gift, settings, at, scope, userId, counterpartId);
@@ -72,7 +72,7 @@ export function ensureWithinLimits(gift: Gift, amount: Cents, settings: Settings
       },
     ]);
   };
-  if (perGiver) periodCap('perGiver', perGiver, tally('giver', gift.giverId), 'you may give', recipientId ? 'amount' : field);
+  if (perGiver) periodCap('perGiver', perGiver, tally('giver', gift.giverId), 'you may give', recipientId ? amountField : field);
   if (!recipientId) return;
   if (perRecipient) periodCap('perRecipient', perRecipient, tally('recipient', recipientId), 'the recipient may receive', field);
   if (reciprocal) {

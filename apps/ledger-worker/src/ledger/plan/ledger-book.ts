@@ -1,4 +1,4 @@
-import { AppError, BalanceChange, Cents, Command, CommandResult, LedgerEvent, SourceChange, fromCents, isManager } from '@points/contracts';
+import { AppError, BalanceChange, Cents, Command, CommandResult, HeldBalance, LedgerEvent, SourceChange, fromCents, isManager } from '@points/contracts';
 import { SettingsVersion, defaultSettingsOf, tallyKeyString } from '@points/db';
 import { Gift, ensureWithinLimits, giftTallyKeys } from '../limits/spend-limits';
 import { BulkAwardFacts, LeadBudgetAccount, LedgerState, PoolAccount, UserRow, WalletAccount, settingsKey } from '../state/ledger-state';
@@ -90,9 +90,9 @@ export class LedgerBook {
     return this.state.settings.get(settingsKey(tenantId, command.settingsVersion ?? 0)) ?? defaultSettingsOf(tenantId);
   }
 
-  /** Refuses a gift the command's settings limit (LIMIT_EXCEEDED, RECIPROCAL_LIMIT_EXCEEDED); `field` names the recipient. */
-  ensureWithinLimits(command: Command, gift: Gift, amount: Cents, field: string): void {
-    ensureWithinLimits(gift, amount, this.settingsOf(command), this.state.tallies, this.occurredAt, field);
+  /** Refuses a gift the command's settings limit (LIMIT_EXCEEDED, RECIPROCAL_LIMIT_EXCEEDED); `field` names the recipient, `amountField` the amount. */
+  ensureWithinLimits(command: Command, gift: Gift, amount: Cents, field: string, amountField = 'amount'): void {
+    ensureWithinLimits(gift, amount, this.settingsOf(command), this.state.tallies, this.occurredAt, field, amountField);
   }
 
   /**
@@ -151,6 +151,18 @@ export class LedgerBook {
       this.writes.leadBudgetLedger.push({ ...row, lead_budget_id: account.id });
     }
     return change(previous, account.balance);
+  }
+
+  /**
+   * Holds points on a source for an award pending approval, or releases them
+   * (a negative amount). The balance does not change, so no journal row is
+   * written; the database keeps `0 <= held <= balance`.
+   */
+  changeHeld(source: Source, amount: Cents): HeldBalance {
+    source.account.held += amount;
+    if (source.type === 'tenant_pool') this.writes.touchedPools.add(source.account);
+    else this.writes.touchedLeadBudgets.add(source.account);
+    return heldBalance(source);
   }
 
   debitSource(source: Source, amount: Cents, entry: JournalEntry): SourceDebit {
@@ -218,3 +230,11 @@ export class LedgerBook {
 }
 
 const change = (previous: Cents, next: Cents): BalanceChange => ({ previousBalance: fromCents(previous), newBalance: fromCents(next) });
+
+/** A source's balance, what it holds and what is available, as results and events show them. */
+export const heldBalance = (source: Source): HeldBalance => ({
+  type: source.type,
+  balance: fromCents(source.account.balance),
+  held: fromCents(source.account.held),
+  available: fromCents(source.account.balance - source.account.held),
+});

@@ -13,11 +13,11 @@ function world() {
     const u: UserRow = { id: id(), tenantId, role, active, email: `${role}${seq}@x.test`, displayName: role };
     state.users.set(u.id, u);
     if (tenantId) state.wallets.set(u.id, { id: id(), userId: u.id, tenantId, balance: 0n, lifetimeEarned: 0n, version: 0n });
-    if (role === 'lead' && tenantId) state.leadBudgets.set(u.id, { id: id(), userId: u.id, tenantId, balance: 0n, version: 0n });
+    if (role === 'lead' && tenantId) state.leadBudgets.set(u.id, { id: id(), userId: u.id, tenantId, balance: 0n, held: 0n, version: 0n });
     return u;
   };
-  state.pools.set(tenant, { tenantId: tenant, balance: toCents('100.00'), version: 3n });
-  state.pools.set(other, { tenantId: other, balance: 0n, version: 0n });
+  state.pools.set(tenant, { tenantId: tenant, balance: toCents('100.00'), held: 0n, version: 3n });
+  state.pools.set(other, { tenantId: other, balance: 0n, held: 0n, version: 0n });
   return { state, tenant, other, user };
 }
 

@@ -26,8 +26,14 @@ export interface AccountKeys {
   settings: { tenantId: string; version: number }[];
   /** Points given person to person, whose spend tallies to seed and lock if a period limit counts them. */
   gifts: { tenantId: string; version: number; giverId: string; recipientId: string | null }[];
+  /**
+   * Awards pending approval to decide: the loader reads each hold first (it is
+   * never changed) and adds its giver's source, its recipient's wallet and the
+   * gift (counted under the deciding command's settings) to what it locks.
+   */
+  holds: { id: string; tenantId: string; version: number }[];
 }
 
 export function emptyAccountKeys(): AccountKeys {
-  return { userIds: [], tenantIds: [], leadBudgetUserIds: [], sourceOwnerIds: [], walletUserIds: [], emails: [], bulkAwards: [], settings: [], gifts: [] };
+  return { userIds: [], tenantIds: [], leadBudgetUserIds: [], sourceOwnerIds: [], walletUserIds: [], emails: [], bulkAwards: [], settings: [], gifts: [], holds: [] };
 }

@@ -37,7 +37,7 @@ const NO_LIMITS: BulkRowLimits = { perAward: null, perRecipient: null };
  */
 export async function readBulkAwardFacts(tx: EntityManager, bulkId: string, limits: BulkRowLimits = NO_LIMITS): Promise<BulkAwardFacts> {
   const limitErrors = limitRowErrors(limits);
-  const errors = await tx.execute<(BulkAwardRowError & { failed_rows: number })[]>(
+  const errors = await tx.execute<(BulkAwardRowError & { failed_rows: number; only_limits: boolean })[]>(
     `WITH bulk AS (SELECT id, tenant_id, issuer_id FROM bulk_awards WHERE id = ?),
      items AS (
        SELECT i.row_number, i.user_id, i.amount, i.user_id = bulk.issuer_id AS self, (u.active AND u.tenant_id = bulk.tenant_id) IS TRUE AS member
@@ -60,7 +60,8 @@ export async function readBulkAwardFacts(tx: EntityManager, bulkId: string, limi
         WHERE i.amount IS NOT NULL AND w.lifetime_earned + i.amount > ${MAX_AMOUNT}
 ${limitErrors.sql}
      )
-     SELECT row_number AS row, field, message, code, (SELECT count(DISTINCT row_number) FROM errors)::int AS failed_rows
+     SELECT row_number AS row, field, message, code, (SELECT count(DISTINCT row_number) FROM errors)::int AS failed_rows,
+            (SELECT bool_and(code = 'LIMIT_EXCEEDED') FROM errors) AS only_limits
        FROM errors ORDER BY row_number, field LIMIT ${MAX_REPORTED_ERRORS}`,
     [bulkId, ...limitErrors.params],
   );
@@ -73,6 +74,7 @@ ${limitErrors.sql}
     rows: sum.rows,
     total: BigInt(sum.total_cents),
     failedRows: errors[0]?.failed_rows ?? 0,
+    onlyLimitErrors: errors[0]?.only_limits ?? false,
     rowErrors: errors.map(({ row, field, message, code }) => ({ row, field, message, code })),
   };
 }

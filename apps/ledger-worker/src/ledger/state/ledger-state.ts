@@ -1,5 +1,5 @@
 import { Cents, Role } from '@points/contracts';
-import { BulkAwardRowError, SettingsVersion } from '@points/db';
+import { AwardHold, BulkAwardRowError, HoldDecision, SettingsVersion } from '@points/db';
 import { Tally } from '../limits/spend-limits';
 
 /** The users a batch of commands refers to and the accounts it locked, in memory. */
@@ -15,6 +15,8 @@ export interface UserRow {
 export interface PoolAccount {
   tenantId: string;
   balance: Cents;
+  /** Held for awards pending approval: part of the balance, not available to spend. */
+  held: Cents;
   version: bigint;
 }
 
@@ -23,6 +25,7 @@ export interface LeadBudgetAccount {
   userId: string;
   tenantId: string;
   balance: Cents;
+  held: Cents;
   version: bigint;
 }
 
@@ -45,6 +48,8 @@ export interface BulkAwardFacts {
   total: Cents;
   /** Rows with at least one error (every row error is listed up to a cap). */
   failedRows: number;
+  /** Every failed row failed only a spend limit (LIMIT_EXCEEDED), counted over all rows, not only those reported. */
+  onlyLimitErrors: boolean;
   rowErrors: BulkAwardRowError[];
 }
 
@@ -66,10 +71,12 @@ export interface LedgerState {
   latestSettings: Map<string, SettingsVersion>;
   /** Spend tallies, seeded and locked, keyed by tallyKeyString. */
   tallies: Map<string, Tally>;
+  /** Awards pending approval the batch decides, with their decision so far (read with their sources locked). */
+  holds: Map<string, AwardHold & { decision: HoldDecision | null }>;
 }
 
 export const settingsKey = (tenantId: string, version: number) => `${tenantId}:${version}`;
 
 export function emptyLedgerState(): LedgerState {
-  return { users: new Map(), pools: new Map(), leadBudgets: new Map(), wallets: new Map(), takenEmails: new Set(), bulkAwards: new Map(), settings: new Map(), latestSettings: new Map(), tallies: new Map() };
+  return { users: new Map(), pools: new Map(), leadBudgets: new Map(), wallets: new Map(), takenEmails: new Set(), bulkAwards: new Map(), settings: new Map(), latestSettings: new Map(), tallies: new Map(), holds: new Map() };
 }

@@ -1,6 +1,6 @@
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Role, isManager, toCents } from '@points/contracts';
-import { defaultSettingsOf, readSettingsVersions, seedAndLockTallies, seedBulkRecipientTallies, tallyKeyString } from '@points/db';
+import { defaultSettingsOf, readHoldDecisions, readHolds, readSettingsVersions, seedAndLockTallies, seedBulkRecipientTallies, tallyKeyString } from '@points/db';
 import { recipientTallies, tallyKeysFor } from '../limits/spend-limits';
 import { AccountKeys } from './account-keys';
 import { lockBulkAwardWallets, readBulkAwardFacts } from './bulk-award-facts';
@@ -23,6 +23,7 @@ import { LedgerState, emptyLedgerState, settingsKey } from './ledger-state';
  */
 export async function loadLedgerState(tx: EntityManager, keys: AccountKeys, at: Date): Promise<LedgerState> {
   const state = emptyLedgerState();
+  await readHoldsToDecide(tx, keys, state);
   const users = await tx.execute<{ id: string; tenant_id: string | null; role: Role; active: boolean; email: string; display_name: string }[]>(
     `SELECT id, tenant_id, role, active, email, display_name FROM users WHERE id IN (SELECT jsonb_array_elements_text(?::jsonb)::uuid)`,
     [idList(keys.userIds)],
@@ -32,21 +33,21 @@ export async function loadLedgerState(tx: EntityManager, keys: AccountKeys, at: 
   }
   const { tenantIds, leadBudgetUserIds } = withSources(keys, state);
 
-  const tenants = await tx.execute<{ id: string; balance: string; version: string }[]>(
-    `SELECT id, points_allocation_balance AS balance, pool_version AS version FROM tenants
+  const tenants = await tx.execute<{ id: string; balance: string; held: string; version: string }[]>(
+    `SELECT id, points_allocation_balance AS balance, points_held AS held, pool_version AS version FROM tenants
       WHERE id IN (SELECT jsonb_array_elements_text(?::jsonb)::uuid)
       ORDER BY id FOR NO KEY UPDATE`,
     [idList(tenantIds)],
   );
-  for (const t of tenants) state.pools.set(t.id, { tenantId: t.id, balance: toCents(t.balance), version: BigInt(t.version) });
+  for (const t of tenants) state.pools.set(t.id, { tenantId: t.id, balance: toCents(t.balance), held: toCents(t.held), version: BigInt(t.version) });
 
-  const budgets = await tx.execute<{ id: string; user_id: string; tenant_id: string; balance: string; version: string }[]>(
-    `SELECT id, user_id, tenant_id, balance, version FROM lead_budgets
+  const budgets = await tx.execute<{ id: string; user_id: string; tenant_id: string; balance: string; held: string; version: string }[]>(
+    `SELECT id, user_id, tenant_id, balance, held, version FROM lead_budgets
       WHERE user_id IN (SELECT jsonb_array_elements_text(?::jsonb)::uuid)
       ORDER BY id FOR NO KEY UPDATE`,
     [idList(leadBudgetUserIds)],
   );
-  for (const b of budgets) state.leadBudgets.set(b.user_id, { id: b.id, userId: b.user_id, tenantId: b.tenant_id, balance: toCents(b.balance), version: BigInt(b.version) });
+  for (const b of budgets) state.leadBudgets.set(b.user_id, { id: b.id, userId: b.user_id, tenantId: b.tenant_id, balance: toCents(b.balance), held: toCents(b.held), version: BigInt(b.version) });
 
   await loadSettings(tx, keys, state);
 
@@ -80,12 +81,31 @@ export async function loadLedgerState(tx: EntityManager, keys: AccountKeys, at: 
   }
 
   await loadTallies(tx, keys, state, at);
+  // Every decider of a hold locks its source first, so the decisions read now are all there are.
+  const decisions = await readHoldDecisions(tx, [...state.holds.keys()]);
+  for (const [id, hold] of state.holds) hold.decision = decisions.get(id) ?? null;
 
   if (keys.emails.length > 0) {
     const taken = await tx.execute<{ email: string }[]>(`SELECT lower(email) AS email FROM users WHERE lower(email) IN (SELECT jsonb_array_elements_text(?::jsonb))`, [idList(keys.emails)]);
     for (const row of taken) state.takenEmails.add(row.email);
   }
   return state;
+}
+
+/** The holds the batch decides, and what deciding them locks: the source they hold on, the recipient's wallet, the gift's tallies. */
+async function readHoldsToDecide(tx: EntityManager, keys: AccountKeys, state: LedgerState): Promise<void> {
+  const byId = new Map(keys.holds.map((entry) => [entry.id, entry]));
+  for (const hold of await readHolds(tx, [...byId.keys()])) {
+    const wanted = byId.get(hold.id);
+    // Another tenant's hold is locked nothing for: the rule answers NOT_FOUND.
+    if (!wanted || wanted.tenantId !== hold.tenantId) continue;
+    state.holds.set(hold.id, { ...hold, decision: null });
+    keys.userIds.push(hold.giverId, hold.recipientId);
+    keys.walletUserIds.push(hold.recipientId);
+    if (hold.sourceType === 'tenant_pool') keys.tenantIds.push(hold.tenantId);
+    else keys.leadBudgetUserIds.push(hold.giverId);
+    keys.gifts.push({ tenantId: hold.tenantId, version: wanted.version, giverId: hold.giverId, recipientId: hold.recipientId });
+  }
 }
 
 async function loadSettings(tx: EntityManager, keys: AccountKeys, state: LedgerState): Promise<void> {
@@ -96,7 +116,12 @@ async function loadSettings(tx: EntityManager, keys: AccountKeys, state: LedgerS
   for (const [tenantId, version] of latest) state.latestSettings.set(tenantId, version);
 }
 
-/** The tallies of gifts between members of the tenant (a gift to anyone else is refused before any limit is looked at). */
+/**
+ * The tallies of gifts between members of the tenant (a gift to anyone else is
+ * refused before any limit is looked at): those of the settings each gift is
+ * judged by, and those of the tenant's latest settings, which every gift counts
+ * in. A tally of an earlier epoch is counted afresh from the journal.
+ */
 async function loadTallies(tx: EntityManager, keys: AccountKeys, state: LedgerState, at: Date): Promise<void> {
   const tallyKeys = keys.gifts.flatMap((gift) => {
     const settings = state.settings.get(settingsKey(gift.tenantId, gift.version));
@@ -105,7 +130,9 @@ async function loadTallies(tx: EntityManager, keys: AccountKeys, state: LedgerSt
       const recipient = state.users.get(gift.recipientId);
       if (!recipient?.active || recipient.tenantId !== gift.tenantId || gift.recipientId === gift.giverId) return [];
     }
-    return tallyKeysFor(gift, settings, at);
+    const latest = state.latestSettings.get(gift.tenantId);
+    const counting = latest && latest.tallyEpoch !== settings.tallyEpoch ? [settings, latest] : [settings];
+    return counting.flatMap((version) => tallyKeysFor(gift, version, at).map((key) => ({ ...key, recount: latest !== undefined && key.epoch !== latest.tallyEpoch })));
   });
   const unique = [...new Map(tallyKeys.map((key) => [tallyKeyString(key), key])).values()];
   for (const row of await seedAndLockTallies(tx, unique)) {

@@ -1,5 +1,5 @@
 import { Cents, CommandOutcome, LedgerEvent, Role, SourceType } from '@points/contracts';
-import { BulkAwardEnd, NewSettingsRow, RecipientTallies, TallyKey } from '@points/db';
+import { BulkAwardEnd, NewHoldDecisionRow, NewHoldRow, NewSettingsRow, RecipientTallies, TallyKey } from '@points/db';
 import { LeadBudgetAccount, PoolAccount, WalletAccount } from '../state/ledger-state';
 
 // Everything one batch of commands writes, as rows named by their columns. The
@@ -129,6 +129,8 @@ export interface LedgerTables {
   lead_budget_ledger: LeadBudgetLedgerRow;
   wallet_ledger: WalletLedgerRow;
   tenant_settings: NewSettingsRow;
+  award_holds: NewHoldRow;
+  award_hold_decisions: NewHoldDecisionRow;
 }
 
 /** What a batch adds to one spend tally. */
@@ -154,6 +156,8 @@ export interface LedgerWrites {
   bulkAwardEnds: BulkAwardEnd[];
   events: LedgerEvent[];
   settingsVersions: NewSettingsRow[];
+  newHolds: NewHoldRow[];
+  holdDecisions: NewHoldDecisionRow[];
   /** Keyed by tallyKeyString. */
   tallyIncrements: Map<string, TallyIncrement>;
   /** Bulk awards whose rows to add to their recipients' tallies, set-based. */
@@ -181,6 +185,8 @@ export function emptyLedgerWrites(): LedgerWrites {
     bulkAwardEnds: [],
     events: [],
     settingsVersions: [],
+    newHolds: [],
+    holdDecisions: [],
     tallyIncrements: new Map(),
     bulkRecipientTallies: [],
     touchedPools: new Set(),

@@ -21,14 +21,14 @@ export async function writeLedger(tx: EntityManager, writes: LedgerWrites, bulk:
   await updateRows(
     tx,
     'tenants',
-    { points_allocation_balance: 'numeric', pool_version: 'bigint' },
-    [...writes.touchedPools].map((pool) => ({ id: pool.tenantId, points_allocation_balance: fromCents(pool.balance), pool_version: pool.version.toString() })),
+    { points_allocation_balance: 'numeric', points_held: 'numeric', pool_version: 'bigint' },
+    [...writes.touchedPools].map((pool) => ({ id: pool.tenantId, points_allocation_balance: fromCents(pool.balance), points_held: fromCents(pool.held), pool_version: pool.version.toString() })),
   );
   await updateRows(
     tx,
     'lead_budgets',
-    { balance: 'numeric', version: 'bigint' },
-    [...writes.touchedLeadBudgets].map((budget) => ({ id: budget.id, balance: fromCents(budget.balance), version: budget.version.toString() })),
+    { balance: 'numeric', held: 'numeric', version: 'bigint' },
+    [...writes.touchedLeadBudgets].map((budget) => ({ id: budget.id, balance: fromCents(budget.balance), held: fromCents(budget.held), version: budget.version.toString() })),
   );
   await updateRows(
     tx,
@@ -46,6 +46,8 @@ export async function writeLedger(tx: EntityManager, writes: LedgerWrites, bulk:
   await insertRows(tx, 'wallet_ledger', writes.walletLedger);
   for (const credit of writes.bulkCredits) await writeBulkCredits(tx, credit, bulk);
   await insertRows(tx, 'tenant_settings', writes.settingsVersions);
+  await insertRows(tx, 'award_holds', writes.newHolds);
+  await insertRows(tx, 'award_hold_decisions', writes.holdDecisions);
   await addToTallies(
     tx,
     [...writes.tallyIncrements.values()].map(({ key, amount, awards }) => ({ ...key, amount: fromCents(amount), awards })),

@@ -1,8 +1,9 @@
-import { AppError, AwardResult, Command, toCents } from '@points/contracts';
+import { AppError, AwardResult, Cents, Command, PendingAwardResult, TenantSettings, toCents } from '@points/contracts';
+import { Gift } from '../../limits/spend-limits';
 import { AccountKeys } from '../../state/account-keys';
-import { UserRow } from '../../state/ledger-state';
-import { LedgerBook, entryFor, sourceName } from '../ledger-book';
-import { ensureCovers, ensureFits, selfAward } from '../checks';
+import { UserRow, WalletAccount } from '../../state/ledger-state';
+import { LedgerBook, Source, entryFor, sourceName } from '../ledger-book';
+import { available, ensureCovers, ensureFits, selfAward } from '../checks';
 import { CommandRule } from './command-rule';
 
 /** A manager awards from the pool, a lead from their own budget, into a colleague's wallet. */
@@ -11,7 +12,7 @@ export const award: CommandRule<'award'> = {
   plan: (book, command, issuer) => {
     const { payload } = command;
     const description = payload.description ?? null;
-    const transfer = awardTransfer(book, {
+    const transfer: Transfer = {
       command,
       issuer,
       recipientId: payload.userId,
@@ -20,11 +21,41 @@ export const award: CommandRule<'award'> = {
       description,
       transactionType: 'award',
       reference: { type: 'award', id: command.id },
-    });
-    book.succeed(command, transfer);
-    book.emit(command, { type: 'points.awarded', tenantId: issuer.tenantId as string, recipientId: transfer.recipientId, amount: payload.amount, description, source: transfer.source, wallet: transfer.wallet });
+    };
+    const approvals = book.settingsOf(command).settings.approvals;
+    if (approvals && toCents(payload.amount) > toCents(approvals.threshold)) return holdForApproval(book, transfer, approvals);
+    const result = awardTransfer(book, transfer);
+    book.succeed(command, result);
+    book.emit(command, { type: 'points.awarded', tenantId: issuer.tenantId as string, recipientId: result.recipientId, amount: payload.amount, description, source: result.source, wallet: result.wallet });
   },
 };
+
+/**
+ * An award above the tenant's approval threshold: checked as any award, then
+ * its points are held on the source — not moved — until an approver decides or
+ * the window ends. The command succeeds as `pending_approval`; the hold's id is
+ * the command's.
+ */
+function holdForApproval(book: LedgerBook, transfer: Transfer, approvals: NonNullable<TenantSettings['approvals']>): void {
+  const { command, issuer } = transfer;
+  const { recipient, amount, source } = checkTransfer(book, transfer);
+  const held = book.changeHeld(source, amount);
+  const expiresAt = new Date(book.now.getTime() + approvals.windowHours * 3_600_000).toISOString();
+  book.writes.newHolds.push({
+    id: command.id,
+    tenant_id: issuer.tenantId as string,
+    giver_id: issuer.id,
+    recipient_id: recipient.id,
+    source_type: source.type,
+    lead_budget_id: source.type === 'lead_budget' ? source.account.id : null,
+    amount: transfer.amount,
+    description: transfer.description,
+    expires_at: expiresAt,
+  });
+  const result: PendingAwardResult = { status: 'pending_approval', approvalId: command.id, amount: transfer.amount, recipientId: recipient.id, source: held, expiresAt };
+  book.succeed(command, result);
+  book.emit(command, { type: 'award.pending_approval', tenantId: issuer.tenantId as string, approvalId: command.id, giverId: issuer.id, recipientId: recipient.id, amount: transfer.amount, description: transfer.description, source: held, expiresAt });
+}
 
 /**
  * What an award from the issuer's source to a colleague reads and locks: the
@@ -38,44 +69,71 @@ export function transferAccounts(command: Command, recipientId: string, keys: Ac
   if (command.tenantId && movesPoints) keys.gifts.push({ tenantId: command.tenantId, version: command.settingsVersion ?? 0, giverId: command.issuerId, recipientId });
 }
 
+/** An award or recognition from a giver to a colleague, before and after its checks. */
+export interface Transfer {
+  /** The command whose journal rows these are (an approved award's are its award command's). */
+  command: Command;
+  /** The giver. */
+  issuer: UserRow;
+  recipientId: string;
+  /** The payload fields that name the recipient and the amount, for error details. */
+  field: string;
+  amountField?: string;
+  amount: string;
+  description: string | null;
+  transactionType: 'award' | 'recognition';
+  /** What the journal rows point at: the award (its command), or the recognition. */
+  reference: { type: string; id: string };
+  /** The source spent; by default the giver's (pool or own budget). An approved award's is the one its hold is on. */
+  source?: Source;
+  /** The command whose settings the limits are taken from; by default `command`. */
+  judgedBy?: Command;
+}
+
+export interface CheckedTransfer {
+  recipient: UserRow;
+  wallet: WalletAccount;
+  amount: Cents;
+  source: Source;
+  gift: Gift;
+}
+
 /**
- * Moves points from the issuer's source (pool or own budget) to a colleague's
- * wallet: the source's journal row, the wallet's, and the distribution record.
- * Awards and recognitions are written with it.
+ * Every check of a transfer, in order, before anything moves: the recipient is
+ * an active colleague with a wallet, not the giver; the source has the points
+ * available; the wallet can take them; the tenant's limits allow it.
  */
-export function awardTransfer(
-  book: LedgerBook,
-  transfer: {
-    command: Command;
-    issuer: UserRow;
-    recipientId: string;
-    /** The payload field that names the recipient, for error details. */
-    field: string;
-    amount: string;
-    description: string | null;
-    transactionType: 'award' | 'recognition';
-    /** What the journal rows point at: the award (its command), or the recognition. */
-    reference: { type: string; id: string };
-  },
-): AwardResult {
+export function checkTransfer(book: LedgerBook, transfer: Transfer): CheckedTransfer {
   const { command, issuer, field } = transfer;
   const recipient = book.tenantUser(transfer.recipientId, command, field);
   if (recipient.id === issuer.id) throw selfAward(field);
   const wallet = book.state.wallets.get(recipient.id);
   if (!wallet) throw new AppError('NOT_FOUND', 'recipient has no wallet', [{ field, message: 'no wallet' }]);
   const amount = toCents(transfer.amount);
-  const source = book.sourceOf(issuer);
-  ensureCovers(source.account.balance, amount, { what: sourceName(source) });
+  const source = transfer.source ?? book.sourceOf(issuer);
+  ensureCovers(available(source.account), amount, { what: sourceName(source) });
   ensureFits(wallet.balance + amount, field, "the recipient's wallet");
   ensureFits(wallet.lifetimeEarned + amount, field, "the recipient's lifetime total");
   const gift = { tenantId: recipient.tenantId as string, giverId: issuer.id, recipientId: recipient.id };
-  book.ensureWithinLimits(command, gift, amount, field);
-  book.recordGift(command, gift, amount);
+  book.ensureWithinLimits(transfer.judgedBy ?? command, gift, amount, field, transfer.amountField);
+  return { recipient, wallet, amount, source, gift };
+}
 
-  const entry = entryFor(command, transfer.transactionType, transfer.reference);
+/**
+ * Moves the points of a checked transfer from the source to the colleague's
+ * wallet: the source's journal row, the wallet's, the distribution record, and
+ * the gift counted in the limits' tallies.
+ */
+export function postTransfer(book: LedgerBook, transfer: Transfer, checked: CheckedTransfer): AwardResult {
+  const { recipient, wallet, amount, source, gift } = checked;
+  book.recordGift(transfer.judgedBy ?? transfer.command, gift, amount);
+  const entry = entryFor(transfer.command, transfer.transactionType, transfer.reference);
   const debit = book.debitSource(source, amount, entry);
   const walletChange = book.moveAccount(wallet, amount, entry);
   wallet.lifetimeEarned += amount;
-  book.distribute({ entry, issuer, toUserId: recipient.id, amount: transfer.amount, source: debit, description: transfer.description });
+  book.distribute({ entry, issuer: transfer.issuer, toUserId: recipient.id, amount: transfer.amount, source: debit, description: transfer.description });
   return { amount: transfer.amount, recipientId: recipient.id, source: debit.change, wallet: walletChange };
 }
+
+/** Awards and recognitions: checked, then moved. */
+export const awardTransfer = (book: LedgerBook, transfer: Transfer): AwardResult => postTransfer(book, transfer, checkTransfer(book, transfer));

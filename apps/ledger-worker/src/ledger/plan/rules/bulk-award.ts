@@ -2,7 +2,7 @@ import { AppError, fromCents } from '@points/contracts';
 import { recipientTallies } from '../../limits/spend-limits';
 import { BulkAwardFacts } from '../../state/ledger-state';
 import { entryFor, sourceName } from '../ledger-book';
-import { ensureCovers } from '../checks';
+import { available, ensureCovers } from '../checks';
 import { CommandRule } from './command-rule';
 
 /** Rows that fail their checks: the whole award is refused, each bad row named. */
@@ -10,7 +10,7 @@ export class InvalidBulkRows extends AppError {
   constructor(readonly facts: BulkAwardFacts) {
     super(
       // Rows refused only by a spend limit make it a limit's refusal; any other row error, an invalid upload.
-      facts.rowErrors.every((e) => e.code === 'LIMIT_EXCEEDED') ? 'LIMIT_EXCEEDED' : 'VALIDATION_FAILED',
+      facts.onlyLimitErrors ? 'LIMIT_EXCEEDED' : 'VALIDATION_FAILED',
       `${facts.failedRows} of ${facts.rows} rows are invalid; nothing was awarded`,
       facts.rowErrors.slice(0, 100).map((e) => ({ field: `items[${e.row}].${e.field}`, message: e.message })),
     );
@@ -35,7 +35,7 @@ export const bulkAward: CommandRule<'bulk_award'> = {
     const facts = book.bulkAward(command.id);
     if (facts.failedRows > 0) throw new InvalidBulkRows(facts);
     const source = book.sourceOf(issuer);
-    ensureCovers(source.account.balance, facts.total, { what: sourceName(source), field: 'items', asked: 'this bulk award needs', problem: 'total exceeds the available balance' });
+    ensureCovers(available(source.account), facts.total, { what: sourceName(source), field: 'items', asked: 'this bulk award needs', problem: 'total exceeds the available balance' });
     // Its rows were checked against the per-award and per-recipient limits with its facts; the giver's period cap is checked on the total.
     const gift = { tenantId: issuer.tenantId as string, giverId: issuer.id, recipientId: null };
     book.ensureWithinLimits(command, gift, facts.total, 'items');

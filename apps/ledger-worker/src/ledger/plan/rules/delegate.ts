@@ -1,6 +1,6 @@
 import { AppError, toCents } from '@points/contracts';
 import { commandReference, entryFor } from '../ledger-book';
-import { ensureCovers, ensureFits } from '../checks';
+import { available, ensureCovers, ensureFits } from '../checks';
 import { CommandRule } from './command-rule';
 
 /** A manager moves points from the tenant pool to a lead's budget. */
@@ -18,7 +18,7 @@ export const delegate: CommandRule<'delegate'> = {
     if (!budget) throw new AppError('NOT_FOUND', 'lead budget not found', [{ field: 'leadId', message: 'no budget' }]);
     const amount = toCents(payload.amount);
     const pool = book.pool(issuer.tenantId as string);
-    ensureCovers(pool.balance, amount, { what: 'the tenant pool' });
+    ensureCovers(available(pool), amount, { what: 'the tenant pool' });
     ensureFits(budget.balance + amount, 'amount', "the lead's budget");
 
     const entry = entryFor(command, 'delegation', commandReference(command));

@@ -8,6 +8,7 @@ import { createUser } from './create-user';
 import { delegate } from './delegate';
 import { recognition } from './recognition';
 import { updateSettings } from './update-settings';
+import { approveAward, declineAward } from './decide-award';
 
 /** One rule per command type of the catalog: a type without a rule does not compile. */
 const RULES: { [T in CommandType]: CommandRule<T> } = {
@@ -19,6 +20,8 @@ const RULES: { [T in CommandType]: CommandRule<T> } = {
   create_user: createUser,
   bulk_award: bulkAward,
   update_settings: updateSettings,
+  approve_award: approveAward,
+  decline_award: declineAward,
 };
 
 export function ruleFor<T extends CommandType>(command: CommandOf<T>): CommandRule<T> {

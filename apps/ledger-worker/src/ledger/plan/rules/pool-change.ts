@@ -1,6 +1,6 @@
 import { Command, toCents } from '@points/contracts';
 import { LedgerBook, commandReference, entryFor } from '../ledger-book';
-import { ensureCovers, ensureFits } from '../checks';
+import { available, ensureCovers, ensureFits } from '../checks';
 
 /**
  * Allocation and clawback: a platform admin moves a tenant's pool, with an
@@ -14,7 +14,7 @@ export function changePool(
   const pool = book.pool(change.tenantId);
   const cents = toCents(change.amount);
   if (change.kind === 'allocation') ensureFits(pool.balance + cents, 'amount', 'the tenant pool');
-  else ensureCovers(pool.balance, cents, { what: 'the tenant pool' });
+  else ensureCovers(available(pool), cents, { what: 'the tenant pool' });
 
   const moved = book.movePool(pool, change.kind === 'allocation' ? cents : -cents, entryFor(command, change.kind, commandReference(command)));
   const record = { tenant_id: pool.tenantId, admin_id: command.issuerId, amount: change.amount, currency: change.currency, reference_note: change.referenceNote, transaction_type: change.kind, command_id: command.id };

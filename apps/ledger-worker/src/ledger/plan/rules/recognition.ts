@@ -20,6 +20,7 @@ export const recognition: CommandRule<'recognition'> = {
         issuer,
         recipientId: payload.recipientId,
         field: 'recipientId',
+        amountField: 'points',
         amount: payload.points,
         description: payload.message,
         transactionType: 'recognition',

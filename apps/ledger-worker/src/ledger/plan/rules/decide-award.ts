@@ -1,0 +1,93 @@
+import { AppError, Command, CommandOf, HeldBalance, toCents } from '@points/contracts';
+import { AwardHold, HoldDecision } from '@points/db';
+import { UserRow } from '../../state/ledger-state';
+import { LedgerBook, Source, heldBalance } from '../ledger-book';
+import { holdReleased } from '../../../holds/hold-released';
+import { checkTransfer, postTransfer } from './award';
+import { CommandRule } from './command-rule';
+
+// An approver's decision on an award pending approval. Exactly one decision
+// stands per hold: the deciders (these rules and the expiry) lock the hold's
+// source before reading its decision, and award_hold_decisions is keyed by the
+// hold. The hold's source, wallet and tallies are locked by the loader.
+
+type Decide = CommandOf<'approve_award'> | CommandOf<'decline_award'>;
+
+const accounts = (command: Decide, keys: { holds: { id: string; tenantId: string; version: number }[] }) => {
+  keys.holds.push({ id: command.payload.approvalId, tenantId: command.tenantId as string, version: command.settingsVersion ?? 0 });
+};
+
+/** Approving posts the award: the hold is released and the points move, in the giver's name, under the award command's id. */
+export const approveAward: CommandRule<'approve_award'> = {
+  accounts,
+  plan: (book, command, approver) => {
+    const { hold, source } = pendingHold(book, command, approver);
+    const giver = book.state.users.get(hold.giverId);
+    if (!giver) throw new Error(`giver ${hold.giverId} of hold ${hold.id} was not loaded`);
+    const amount = toCents(hold.amount);
+    const transfer = {
+      command: awardCommandOf(hold),
+      issuer: giver,
+      recipientId: hold.recipientId,
+      field: 'approvalId',
+      amount: hold.amount,
+      description: hold.description,
+      transactionType: 'award' as const,
+      reference: { type: 'award', id: hold.id },
+      source,
+      judgedBy: command,
+    };
+    // Checked with the held points released: they are what the award spends.
+    book.changeHeld(source, -amount);
+    const award = postTransfer(book, transfer, checkTransfer(book, transfer));
+    const after = decide(book, command, approver, hold, 'approved', source);
+    book.succeed(command, { approvalId: hold.id, decision: 'approved', award, source: after });
+    book.emit(command, { type: 'award.approved', tenantId: hold.tenantId, approvalId: hold.id, giverId: hold.giverId, description: hold.description, reason: command.payload.reason ?? null, ...award });
+  },
+};
+
+/** Declining releases the hold: nothing moves. */
+export const declineAward: CommandRule<'decline_award'> = {
+  accounts,
+  plan: (book, command, approver) => {
+    const { hold, source } = pendingHold(book, command, approver);
+    book.changeHeld(source, -toCents(hold.amount));
+    const after = decide(book, command, approver, hold, 'declined', source);
+    book.succeed(command, { approvalId: hold.id, decision: 'declined', award: null, source: after });
+    book.emit(command, holdReleased(hold, 'declined', command.payload.reason, after));
+  },
+};
+
+/** The hold the command decides, still pending, with the source it holds on; every refusal changes nothing. */
+function pendingHold(book: LedgerBook, command: Decide, approver: UserRow): { hold: AwardHold & { decision: HoldDecision | null }; source: Source } {
+  const hold = book.state.holds.get(command.payload.approvalId);
+  // Another tenant's hold was not loaded: it is reported exactly like a missing one.
+  if (!hold) throw new AppError('NOT_FOUND', 'no such pending award', [{ field: 'approvalId', message: 'no such pending award in this tenant' }]);
+  if (hold.decision) throw new AppError('ALREADY_DECIDED', `this award was ${hold.decision} already`, [{ field: 'approvalId', message: `already ${hold.decision}`, decision: hold.decision }]);
+  if (hold.expiresAt <= book.now) throw new AppError('ALREADY_DECIDED', 'the approval window of this award has ended; its hold is released', [{ field: 'approvalId', message: 'expired', decision: 'expired' }]);
+  if (hold.giverId === approver.id) throw new AppError('FORBIDDEN', 'you cannot decide on an award you gave', [{ field: 'approvalId', message: 'must be decided by another approver' }]);
+  return { hold, source: holdSource(book, hold) };
+}
+
+function holdSource(book: LedgerBook, hold: AwardHold): Source {
+  if (hold.sourceType === 'tenant_pool') return { type: 'tenant_pool', account: book.pool(hold.tenantId) };
+  const budget = book.state.leadBudgets.get(hold.giverId);
+  if (!budget || budget.id !== hold.leadBudgetId) throw new Error(`lead budget ${hold.leadBudgetId} of hold ${hold.id} was not loaded`);
+  return { type: 'lead_budget', account: budget };
+}
+
+function decide(book: LedgerBook, command: Decide, approver: UserRow, hold: AwardHold & { decision: HoldDecision | null }, decision: 'approved' | 'declined', source: Source): HeldBalance {
+  hold.decision = decision;
+  book.writes.holdDecisions.push({ hold_id: hold.id, decision, decided_by: approver.id, command_id: command.id, reason: command.payload.reason ?? null });
+  return heldBalance(source);
+}
+
+/** The award command a hold was made by: an approved award's journal rows are its (one row per account per command). */
+const awardCommandOf = (hold: AwardHold): Command => ({
+  id: hold.id,
+  type: 'award',
+  tenantId: hold.tenantId,
+  issuerId: hold.giverId,
+  payload: { userId: hold.recipientId, amount: hold.amount, ...(hold.description ? { description: hold.description } : {}) },
+  requestId: null,
+});

@@ -1,0 +1,174 @@
+import { EntityManager } from '@mikro-orm/postgresql';
+import { CommandOutcome, PendingAwardResult } from '@points/contracts';
+import { TestDatabase, TestUser, balances, createTestDatabase, insertCommand, insertUser } from '@points/testing';
+import { applyCommands } from '../src/ledger/apply-commands';
+import { expireHolds } from '../src/holds/expire-holds';
+import { accountingCheck, fundedTenant as fundedTenantIn, journalProblems, run } from './ledger-harness';
+
+// Approvals with holds (issue #12), applied by the real ledger: an award above
+// the tenant's threshold holds its points on the source until an approver
+// approves (the award is posted) or declines, or the window ends (released);
+// exactly one decision stands, and what is held is never spent twice.
+
+let db: TestDatabase;
+let em: EntityManager;
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  em = db.orm.em as EntityManager;
+});
+afterAll(() => db.drop());
+
+type Tenant = Awaited<ReturnType<typeof fundedTenantIn>>;
+
+async function tenantWithApprovals(pool = '1000.00', approvals = { threshold: '100', windowHours: 24 }): Promise<Tenant> {
+  const t = await fundedTenantIn(em, pool);
+  expect(await run(em, 'update_settings', t.manager, { approvals })).toMatchObject({ status: 'succeeded' });
+  return t;
+}
+
+const pendingOf = (outcome: CommandOutcome) => (outcome.status === 'succeeded' ? (outcome.result as PendingAwardResult) : undefined);
+const pool = async (t: Tenant) => (await em.fork().execute('SELECT points_allocation_balance AS balance, points_held AS held FROM tenants WHERE id = ?', [t.tenantId]))[0];
+const decisionOf = async (holdId: string) => (await em.fork().execute('SELECT decision, decided_by, reason FROM award_hold_decisions WHERE hold_id = ?', [holdId]))[0];
+const journalRowsOf = async (commandId: string) =>
+  em.fork().execute(
+    `SELECT 'pool' AS journal FROM pool_ledger WHERE command_id = ? UNION ALL SELECT 'wallet' FROM wallet_ledger WHERE command_id = ? UNION ALL SELECT 'distribution' FROM distribution_logs WHERE command_id = ?`,
+    [commandId, commandId, commandId],
+  );
+
+describe('an award above the threshold', () => {
+  it('succeeds as pending_approval: its points are held on the source, nothing moves, no journal row', async () => {
+    const t = await tenantWithApprovals();
+    const award = await run(em, 'award', t.manager, { userId: t.employee.id, amount: '150', description: 'big launch' });
+
+    expect(award).toMatchObject({
+      status: 'succeeded',
+      result: { status: 'pending_approval', approvalId: award.id, amount: '150.00', recipientId: t.employee.id, source: { type: 'tenant_pool', balance: '1000.00', held: '150.00', available: '850.00' } },
+    });
+    expect(await pool(t)).toEqual({ balance: '1000.00', held: '150.00' });
+    expect((await balances(em, t.tenantId)).wallets[t.employee.id]).toBe('0.00');
+    expect(await journalRowsOf(award.id)).toEqual([]);
+    const [event] = await em.fork().execute('SELECT event_type FROM outbox_events WHERE command_id = ?', [award.id]);
+    expect(event).toEqual({ event_type: 'award.pending_approval' });
+    // At or below the threshold an award goes through at once.
+    expect(await run(em, 'award', t.manager, { userId: t.employee.id, amount: '100' })).toMatchObject({ status: 'succeeded', result: { wallet: { newBalance: '100.00' } } });
+  });
+
+  it('six pending awards can never together exceed what is available, and held points cannot be spent or clawed back', async () => {
+    const t = await tenantWithApprovals('500.00', { threshold: '50', windowHours: 24 });
+    const ids = await Promise.all(Array.from({ length: 6 }, () => insertCommand(em, { type: 'award', tenantId: t.tenantId, issuerId: t.manager.id, payload: { userId: t.employee.id, amount: '100' } })));
+    const outcomes = new Map([...(await Promise.all(ids.map((id) => applyCommands(em, [id]))))].flatMap((m) => [...m]));
+
+    expect([...outcomes.values()].filter((o) => pendingOf(o)?.status === 'pending_approval')).toHaveLength(5);
+    expect([...outcomes.values()].filter((o) => o.status === 'rejected' && o.error.code === 'INSUFFICIENT_BALANCE')).toHaveLength(1);
+    expect(await pool(t)).toEqual({ balance: '500.00', held: '500.00' });
+    expect(await run(em, 'award', t.hr, { userId: t.employee2.id, amount: '0.01' })).toMatchObject({ status: 'rejected', error: { code: 'INSUFFICIENT_BALANCE' } });
+    expect(await run(em, 'delegate', t.manager, { leadId: t.lead.id, amount: '0.01' })).toMatchObject({ status: 'rejected', error: { code: 'INSUFFICIENT_BALANCE' } });
+    expect(await run(em, 'clawback', t.admin, { tenantId: t.tenantId, amount: '0.01', referenceNote: 'x' })).toMatchObject({ status: 'rejected', error: { code: 'INSUFFICIENT_BALANCE' } });
+    // The database refuses it too, whatever the code did.
+    await expect(em.fork().execute('UPDATE tenants SET points_allocation_balance = 499 WHERE id = ?', [t.tenantId])).rejects.toThrow(/tenants_points_held_check/);
+  });
+
+  it('a lead’s award holds on their own budget', async () => {
+    const t = await tenantWithApprovals();
+    await run(em, 'delegate', t.manager, { leadId: t.lead.id, amount: '300' });
+    const award = await run(em, 'award', t.lead, { userId: t.employee.id, amount: '200' });
+    expect(award).toMatchObject({ result: { status: 'pending_approval', source: { type: 'lead_budget', balance: '300.00', held: '200.00', available: '100.00' } } });
+    expect((await em.fork().execute('SELECT held FROM lead_budgets WHERE user_id = ?', [t.lead.id]))[0]).toEqual({ held: '200.00' });
+  });
+});
+
+describe('deciding', () => {
+  it('an approval posts the award in the giver’s name: held released, pool debited, wallet credited, journals under the award command', async () => {
+    const t = await tenantWithApprovals();
+    const award = await run(em, 'award', t.manager, { userId: t.employee.id, amount: '150', description: 'big launch' });
+    const approval = await run(em, 'approve_award', t.hr, { approvalId: award.id, reason: 'well deserved' });
+
+    expect(approval).toMatchObject({
+      status: 'succeeded',
+      result: { approvalId: award.id, decision: 'approved', award: { amount: '150.00', wallet: { previousBalance: '0.00', newBalance: '150.00' } }, source: { balance: '850.00', held: '0.00', available: '850.00' } },
+    });
+    expect(await pool(t)).toEqual({ balance: '850.00', held: '0.00' });
+    expect((await journalRowsOf(award.id)).map((row) => row.journal).sort()).toEqual(['distribution', 'pool', 'wallet']);
+    const [distribution] = await em.fork().execute('SELECT from_user_id, to_user_id, amount, description FROM distribution_logs WHERE command_id = ?', [award.id]);
+    expect(distribution).toEqual({ from_user_id: t.manager.id, to_user_id: t.employee.id, amount: '150.00', description: 'big launch' });
+    expect(await decisionOf(award.id)).toEqual({ decision: 'approved', decided_by: t.hr.id, reason: 'well deserved' });
+    const [event] = await em.fork().execute('SELECT event_type FROM outbox_events WHERE command_id = ?', [approval.id]);
+    expect(event).toEqual({ event_type: 'award.approved' });
+  });
+
+  it('a decline releases the hold and moves nothing; a second decision is ALREADY_DECIDED', async () => {
+    const t = await tenantWithApprovals();
+    const award = await run(em, 'award', t.manager, { userId: t.employee.id, amount: '150' });
+    const declined = await run(em, 'decline_award', t.hr, { approvalId: award.id, reason: 'not this quarter' });
+
+    expect(declined).toMatchObject({ status: 'succeeded', result: { decision: 'declined', award: null, source: { held: '0.00', available: '1000.00' } } });
+    expect(await pool(t)).toEqual({ balance: '1000.00', held: '0.00' });
+    expect(await journalRowsOf(award.id)).toEqual([]);
+    expect(await run(em, 'approve_award', t.manager, { approvalId: award.id })).toMatchObject({ status: 'rejected', error: { code: 'ALREADY_DECIDED', details: [{ decision: 'declined' }] } });
+    expect(await pool(t)).toEqual({ balance: '1000.00', held: '0.00' });
+  });
+
+  it('the giver may not decide their own award; another tenant’s approver finds nothing', async () => {
+    const t = await tenantWithApprovals();
+    const other = await fundedTenantIn(em);
+    const award = await run(em, 'award', t.manager, { userId: t.employee.id, amount: '150' });
+
+    expect(await run(em, 'approve_award', t.manager, { approvalId: award.id })).toMatchObject({ status: 'rejected', error: { code: 'FORBIDDEN' } });
+    expect(await run(em, 'decline_award', other.manager, { approvalId: award.id, reason: 'x' })).toMatchObject({ status: 'rejected', error: { code: 'NOT_FOUND' } });
+    expect(await run(em, 'approve_award', t.lead, { approvalId: award.id })).toMatchObject({ status: 'rejected', error: { code: 'FORBIDDEN' } });
+    expect(await pool(t)).toEqual({ balance: '1000.00', held: '150.00' });
+    expect(await decisionOf(award.id)).toBeUndefined();
+  });
+});
+
+describe('expiry', () => {
+  const afterWindow = (hours = 25) => new Date(Date.now() + hours * 3_600_000);
+
+  it('releases an undecided hold once its window has ended, once, however often it runs; nothing before', async () => {
+    const t = await tenantWithApprovals();
+    const award = await run(em, 'award', t.manager, { userId: t.employee.id, amount: '150' });
+
+    expect(await expireHolds(em, [award.id])).toEqual([]); // early: nothing
+    expect(await expireHolds(em, [award.id], { now: afterWindow() })).toEqual([award.id]);
+    expect(await expireHolds(em, [award.id], { now: afterWindow() })).toEqual([]);
+    expect(await pool(t)).toEqual({ balance: '1000.00', held: '0.00' });
+    expect(await decisionOf(award.id)).toEqual({ decision: 'expired', decided_by: null, reason: null });
+    expect(await run(em, 'approve_award', t.hr, { approvalId: award.id })).toMatchObject({ status: 'rejected', error: { code: 'ALREADY_DECIDED', details: [{ decision: 'expired' }] } });
+  });
+
+  it('an approval after the window is refused even before the expiry job has run', async () => {
+    const t = await tenantWithApprovals();
+    const award = await run(em, 'award', t.manager, { userId: t.employee.id, amount: '150' });
+    const late = await insertCommand(em, { type: 'approve_award', tenantId: t.tenantId, issuerId: t.hr.id, payload: { approvalId: award.id } });
+    expect((await applyCommands(em, [late], { now: () => afterWindow() })).get(late)).toMatchObject({ status: 'rejected', error: { code: 'ALREADY_DECIDED' } });
+  });
+
+  it('an expiry racing an approval: exactly one decision stands for each hold, and the books agree with it', async () => {
+    const t = await tenantWithApprovals('10000.00');
+    const recipients: TestUser[] = [];
+    for (let i = 0; i < 10; i++) recipients.push(await insertUser(em, 'employee', t.tenantId));
+    const holds = [];
+    for (const recipient of recipients) holds.push((await run(em, 'award', t.manager, { userId: recipient.id, amount: '150' })).id);
+    const approvals = await Promise.all(holds.map((approvalId) => insertCommand(em, { type: 'approve_award', tenantId: t.tenantId, issuerId: t.hr.id, payload: { approvalId } })));
+
+    // Each approval is judged just inside the window; each expiry just after it. They run at once.
+    await Promise.all(holds.flatMap((hold, i) => [applyCommands(em, [approvals[i]], { now: () => afterWindow(23) }), expireHolds(em, [hold], { now: afterWindow() })]));
+
+    let approved = 0;
+    for (const [i, hold] of holds.entries()) {
+      const { decision } = await decisionOf(hold);
+      const credited = (await balances(em, t.tenantId)).wallets[recipients[i].id] === '150.00';
+      expect({ decision, credited }).toEqual({ decision, credited: decision === 'approved' });
+      if (decision === 'approved') approved++;
+    }
+    expect(await pool(t)).toEqual({ balance: (10000 - 150 * approved).toFixed(2), held: '0.00' });
+  });
+});
+
+describe('the books', () => {
+  it('accounting and journal checks hold after all of the above (held = the undecided holds)', async () => {
+    expect((await accountingCheck(em)).filter((row) => !row.balanced)).toEqual([]);
+    expect(await journalProblems(em)).toEqual([]);
+  });
+});

@@ -1,0 +1,82 @@
+import { EntityManager } from '@mikro-orm/postgresql';
+import { dateOf } from '../entities/iso-timestamp.type';
+
+// Awards pending approval (Migration20261125010000): the hold, written once by
+// the ledger with the points it holds on the source, and its one decision —
+// approved, declined or expired. The ledger writes both; the gateway lists them.
+
+export type HoldDecision = 'approved' | 'declined' | 'expired';
+
+export interface AwardHold {
+  id: string;
+  tenantId: string;
+  giverId: string;
+  recipientId: string;
+  sourceType: 'tenant_pool' | 'lead_budget';
+  leadBudgetId: string | null;
+  /** A decimal string. */
+  amount: string;
+  description: string | null;
+  expiresAt: Date;
+}
+
+/** A new hold, named by its columns. */
+export interface NewHoldRow {
+  id: string;
+  tenant_id: string;
+  giver_id: string;
+  recipient_id: string;
+  source_type: 'tenant_pool' | 'lead_budget';
+  lead_budget_id: string | null;
+  amount: string;
+  description: string | null;
+  expires_at: string;
+}
+
+/** A decision, named by its columns (an expiry has no decider and no command). */
+export interface NewHoldDecisionRow {
+  hold_id: string;
+  decision: HoldDecision;
+  decided_by: string | null;
+  command_id: string | null;
+  reason: string | null;
+}
+
+const IDS = `SELECT jsonb_array_elements_text(?::jsonb)::uuid`;
+
+/** Holds by id. A hold is never changed, so it is read without a lock; its decision is read once its source is locked. */
+export async function readHolds(tx: EntityManager, ids: string[]): Promise<AwardHold[]> {
+  if (ids.length === 0) return [];
+  const rows = await tx.execute<{ id: string; tenant_id: string; giver_id: string; recipient_id: string; source_type: 'tenant_pool' | 'lead_budget'; lead_budget_id: string | null; amount: string; description: string | null; expires_at: string }[]>(
+    `SELECT id, tenant_id, giver_id, recipient_id, source_type, lead_budget_id, amount::text AS amount, description, expires_at FROM award_holds WHERE id IN (${IDS})`,
+    [JSON.stringify([...new Set(ids)])],
+  );
+  return rows.map((row) => ({
+    id: row.id,
+    tenantId: row.tenant_id,
+    giverId: row.giver_id,
+    recipientId: row.recipient_id,
+    sourceType: row.source_type,
+    leadBudgetId: row.lead_budget_id,
+    amount: row.amount,
+    description: row.description,
+    expiresAt: dateOf(row.expires_at),
+  }));
+}
+
+/** The decisions taken on these holds; read after locking the holds' sources, which every decider locks first. */
+export async function readHoldDecisions(tx: EntityManager, ids: string[]): Promise<Map<string, HoldDecision>> {
+  if (ids.length === 0) return new Map();
+  const rows = await tx.execute<{ hold_id: string; decision: HoldDecision }[]>(`SELECT hold_id, decision FROM award_hold_decisions WHERE hold_id IN (${IDS})`, [JSON.stringify(ids)]);
+  return new Map(rows.map((row) => [row.hold_id, row.decision]));
+}
+
+/** Undecided holds whose window has ended (the sweep behind the delayed jobs), oldest first. */
+export async function overdueHolds(em: EntityManager, now: Date, limit = 500): Promise<string[]> {
+  const rows = await em.fork().execute<{ id: string }[]>(
+    `SELECT h.id FROM award_holds h WHERE h.expires_at <= ? AND NOT EXISTS (SELECT 1 FROM award_hold_decisions d WHERE d.hold_id = h.id)
+      ORDER BY h.expires_at LIMIT ?`,
+    [now.toISOString(), limit],
+  );
+  return rows.map((row) => row.id);
+}
