@@ -109,6 +109,20 @@ describe('deciding', () => {
     expect(await pool(t)).toEqual({ balance: '1000.00', held: '0.00' });
   });
 
+  it('an approval a limit refuses changes nothing: the hold stays, still held, still undecided', async () => {
+    const t = await tenantWithApprovals();
+    const award = await run(em, 'award', t.manager, { userId: t.employee.id, amount: '150' });
+    // A per-award limit set since: the approval is judged by the settings in force when it was accepted.
+    await run(em, 'update_settings', t.manager, { approvals: { threshold: '100', windowHours: 24 }, limits: { perAward: '120' } });
+    const refused = await run(em, 'approve_award', t.hr, { approvalId: award.id });
+
+    expect(refused).toMatchObject({ status: 'rejected', error: { code: 'LIMIT_EXCEEDED' } });
+    expect(await pool(t)).toEqual({ balance: '1000.00', held: '150.00' });
+    expect(await decisionOf(award.id)).toBeUndefined();
+    expect(await journalProblems(em)).toEqual([]);
+    expect(await run(em, 'decline_award', t.hr, { approvalId: award.id, reason: 'over the new limit' })).toMatchObject({ status: 'succeeded' });
+  });
+
   it('the giver may not decide their own award; another tenant’s approver finds nothing', async () => {
     const t = await tenantWithApprovals();
     const other = await fundedTenantIn(em);

@@ -86,6 +86,8 @@ export interface Transfer {
   reference: { type: string; id: string };
   /** The source spent; by default the giver's (pool or own budget). An approved award's is the one its hold is on. */
   source?: Source;
+  /** Points of the source held for this very transfer (an approved award's hold), released as it is posted: available to it. */
+  releasing?: Cents;
   /** The command whose settings the limits are taken from; by default `command`. */
   judgedBy?: Command;
 }
@@ -111,7 +113,7 @@ export function checkTransfer(book: LedgerBook, transfer: Transfer): CheckedTran
   if (!wallet) throw new AppError('NOT_FOUND', 'recipient has no wallet', [{ field, message: 'no wallet' }]);
   const amount = toCents(transfer.amount);
   const source = transfer.source ?? book.sourceOf(issuer);
-  ensureCovers(available(source.account), amount, { what: sourceName(source) });
+  ensureCovers(available(source.account) + (transfer.releasing ?? 0n), amount, { what: sourceName(source) });
   ensureFits(wallet.balance + amount, field, "the recipient's wallet");
   ensureFits(wallet.lifetimeEarned + amount, field, "the recipient's lifetime total");
   const gift = { tenantId: recipient.tenantId as string, giverId: issuer.id, recipientId: recipient.id };

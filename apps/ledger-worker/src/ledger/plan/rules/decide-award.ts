@@ -35,11 +35,13 @@ export const approveAward: CommandRule<'approve_award'> = {
       transactionType: 'award' as const,
       reference: { type: 'award', id: hold.id },
       source,
+      releasing: amount,
       judgedBy: command,
     };
-    // Checked with the held points released: they are what the award spends.
+    // Every check first (the held points count as available to this award), so a refusal changes nothing; then release and post.
+    const checked = checkTransfer(book, transfer);
     book.changeHeld(source, -amount);
-    const award = postTransfer(book, transfer, checkTransfer(book, transfer));
+    const award = postTransfer(book, transfer, checked);
     const after = decide(book, command, approver, hold, 'approved', source);
     book.succeed(command, { approvalId: hold.id, decision: 'approved', award, source: after });
     book.emit(command, { type: 'award.approved', tenantId: hold.tenantId, approvalId: hold.id, giverId: hold.giverId, description: hold.description, reason: command.payload.reason ?? null, ...award });
