@@ -123,6 +123,29 @@ describe('deciding', () => {
     expect(await run(em, 'decline_award', t.hr, { approvalId: award.id, reason: 'over the new limit' })).toMatchObject({ status: 'succeeded' });
   });
 
+  it('another tenant’s decision in the same transaction as the tenant’s own finds nothing; the recipient may not decide either', async () => {
+    const t = await tenantWithApprovals();
+    const other = await fundedTenantIn(em);
+    const award = await run(em, 'award', t.manager, { userId: t.hr.id, amount: '150' });
+    const foreign = await insertCommand(em, { type: 'decline_award', tenantId: other.tenantId, issuerId: other.manager.id, payload: { approvalId: award.id, reason: 'not mine' } });
+    const byRecipient = await insertCommand(em, { type: 'approve_award', tenantId: t.tenantId, issuerId: t.hr.id, payload: { approvalId: award.id } });
+    const own = await insertCommand(em, { type: 'approve_award', tenantId: t.tenantId, issuerId: (await insertUser(em, 'hr_admin', t.tenantId)).id, payload: { approvalId: award.id.toUpperCase() } });
+
+    const outcomes = await applyCommands(em, [foreign, byRecipient, own]);
+    expect(outcomes.get(foreign)).toMatchObject({ status: 'rejected', error: { code: 'NOT_FOUND' } });
+    expect(outcomes.get(byRecipient)).toMatchObject({ status: 'rejected', error: { code: 'FORBIDDEN' } });
+    expect(outcomes.get(own)).toMatchObject({ status: 'succeeded', result: { decision: 'approved' } });
+  });
+
+  it('a recognition may not carry more than the approval threshold: it would reach the wallet and the feed unapproved', async () => {
+    const t = await tenantWithApprovals();
+    expect(await run(em, 'recognition', t.manager, { recipientId: t.employee.id, points: '100.01', message: 'too much' })).toMatchObject({
+      status: 'rejected',
+      error: { code: 'LIMIT_EXCEEDED', details: [{ field: 'points', limit: 'approvalThreshold', limitAmount: '100.00' }] },
+    });
+    expect(await run(em, 'recognition', t.manager, { recipientId: t.employee.id, points: '100', message: 'fine' })).toMatchObject({ status: 'succeeded' });
+  });
+
   it('the giver may not decide their own award; another tenant’s approver finds nothing', async () => {
     const t = await tenantWithApprovals();
     const other = await fundedTenantIn(em);

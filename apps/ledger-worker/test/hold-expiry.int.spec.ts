@@ -67,6 +67,30 @@ it('the command worker schedules the expiry job for the end of the window; when 
   }
 });
 
+it('a job that fires before the database says the window ended waits the rest, then releases the hold', async () => {
+  const t = await fundedTenant(em());
+  await run(em(), 'update_settings', t.manager, { approvals: { threshold: '10', windowHours: 1 } });
+  const id = await insertCommand(em(), { type: 'award', tenantId: t.tenantId, issuerId: t.manager.id, payload: { userId: t.employee.id, amount: '50' } });
+  // Its window ends in about 2 s; the job is scheduled to fire at once, as a fast clock would.
+  await applyCommands(em(), [id], { now: () => new Date(Date.now() - 3_600_000 + 2_000) });
+  const queueRedis = createRedis(testRedisUrl(), 'worker');
+  const expiryRedis = createRedis(testRedisUrl(), 'worker');
+  const holdExpiry = createHoldExpiryQueue(queueRedis, harness.prefix);
+  const expiryWorker = startHoldExpiryWorker({ connection: expiryRedis, prefix: harness.prefix, concurrency: 2, retry: TEST_RETRY, em: em(), logger: silent });
+  try {
+    await holdExpiry.add('expire', { holdId: id }, { jobId: id });
+    await until(async () => (await holdExpiry.getJob(id))?.isDelayed() ?? false);
+    expect(await decisionOf(id)).toBeUndefined();
+    await until(async () => (await decisionOf(id)) === 'expired');
+    expect(await held(t.tenantId)).toBe('0.00');
+  } finally {
+    await expiryWorker.close();
+    await holdExpiry.close();
+    queueRedis.disconnect();
+    expiryRedis.disconnect();
+  }
+});
+
 it('the sweep releases an overdue hold whose job was lost', async () => {
   const t = await fundedTenant(em());
   await run(em(), 'update_settings', t.manager, { approvals: { threshold: '10', windowHours: 1 } });

@@ -166,13 +166,15 @@ export const COMMAND_CATALOG = {
     payload: ApproveAwardPayload,
     roles: MANAGER_ROLES,
     result: ApprovalDecisionResult,
-    rejects: ['FORBIDDEN', 'NOT_FOUND', 'ALREADY_DECIDED', 'VALIDATION_FAILED', 'INSUFFICIENT_BALANCE', 'LIMIT_EXCEEDED'],
+    rejects: ['FORBIDDEN', 'NOT_FOUND', 'ALREADY_DECIDED', 'VALIDATION_FAILED', 'INSUFFICIENT_BALANCE', ...LIMIT_REJECTS],
     route: {
       path: '/api/approvals/:approvalId/approve',
       operationId: 'approveAward',
       summary: 'Approve a pending award: its held points move to the recipient’s wallet',
       tag: 'approvals',
-      notes: 'Tenant managers and HR admins, never the award’s giver. Exactly one decision stands: a second one, or one after the hold was released, is ALREADY_DECIDED.',
+      notes:
+        'Tenant managers and HR admins, never the award’s giver or recipient. Exactly one decision stands: a second one, or one after the hold was released, is ALREADY_DECIDED. ' +
+        'The award is checked against the spend limits in force when the approval was accepted.',
     },
     cli: { name: 'approve', flags: { approvalId: 'approval', reason: 'reason' } },
   }),
@@ -186,7 +188,7 @@ export const COMMAND_CATALOG = {
       operationId: 'declineAward',
       summary: 'Decline a pending award, with a reason: its held points are released to the source',
       tag: 'approvals',
-      notes: 'Tenant managers and HR admins, never the award’s giver.',
+      notes: 'Tenant managers and HR admins, never the award’s giver or recipient.',
     },
     cli: { name: 'decline', flags: { approvalId: 'approval', reason: 'reason' } },
   }),

@@ -48,5 +48,6 @@ export const BulkAwardPayload = z.object({ description: z.string().nullable(), r
 export const UpdateSettingsPayload = TenantSettings;
 
 /** An approver's decision on a pending award (its id is the award command's, in the route's path). */
-export const ApproveAwardPayload = z.object({ approvalId: Id, reason: Note(500).optional() }).strict();
-export const DeclineAwardPayload = z.object({ approvalId: Id, reason: Note(500) }).strict();
+const ApprovalId = Id.transform((id) => id.toLowerCase());
+export const ApproveAwardPayload = z.object({ approvalId: ApprovalId, reason: Note(500).optional() }).strict();
+export const DeclineAwardPayload = z.object({ approvalId: ApprovalId, reason: Note(500) }).strict();

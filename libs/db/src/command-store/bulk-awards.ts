@@ -131,10 +131,10 @@ export async function purgeFinishedBulkRows(em: EntityManager, retentionDays: nu
   return new Set(purged.map((row) => row.id)).size;
 }
 
-/** The balance the issuer would give from (the tenant pool for managers, the lead's budget), read without a lock; null for anyone else. */
+/** What the issuer may give from (the tenant pool for managers, the lead's budget): its balance less what it holds for awards pending approval, read without a lock; null for anyone else. */
 export async function sourceBalanceOf(em: EntityManager, issuer: { userId: string; tenantId: string; manager: boolean }): Promise<string | null> {
   const [row] = issuer.manager
-    ? await em.fork().execute<{ balance: string }[]>('SELECT points_allocation_balance::text AS balance FROM tenants WHERE id = ?', [issuer.tenantId])
-    : await em.fork().execute<{ balance: string }[]>('SELECT balance::text AS balance FROM lead_budgets WHERE user_id = ? AND tenant_id = ?', [issuer.userId, issuer.tenantId]);
+    ? await em.fork().execute<{ balance: string }[]>('SELECT (points_allocation_balance - points_held)::text AS balance FROM tenants WHERE id = ?', [issuer.tenantId])
+    : await em.fork().execute<{ balance: string }[]>('SELECT (balance - held)::text AS balance FROM lead_budgets WHERE user_id = ? AND tenant_id = ?', [issuer.userId, issuer.tenantId]);
   return row?.balance ?? (issuer.manager ? null : '0.00');
 }

@@ -13,7 +13,7 @@ import { Migration } from '@mikro-orm/migrations';
  *   expired — one row per hold (its primary key), append-only: of an approval and
  *   an expiry racing, exactly one is written.
  * What a source holds equals the sum of its holds without a decision
- * (tools/sql/accounting-check.sql checks it).
+ * (tools/sql/journal-check.sql checks it).
  */
 export class Migration20261125010000_award_holds extends Migration {
   override async up(): Promise<void> {

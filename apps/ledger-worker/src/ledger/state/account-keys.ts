@@ -28,10 +28,11 @@ export interface AccountKeys {
   gifts: { tenantId: string; version: number; giverId: string; recipientId: string | null }[];
   /**
    * Awards pending approval to decide: the loader reads each hold first (it is
-   * never changed) and adds its giver's source, its recipient's wallet and the
-   * gift (counted under the deciding command's settings) to what it locks.
+   * never changed) and adds its giver's source to what it locks — and for an
+   * approval, which moves the points, the recipient's wallet and the gift's
+   * tallies (under the approving command's settings).
    */
-  holds: { id: string; tenantId: string; version: number }[];
+  holds: { id: string; tenantId: string; version: number; approving: boolean }[];
 }
 
 export function emptyAccountKeys(): AccountKeys {

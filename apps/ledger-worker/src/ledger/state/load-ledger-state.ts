@@ -92,19 +92,20 @@ export async function loadLedgerState(tx: EntityManager, keys: AccountKeys, at: 
   return state;
 }
 
-/** The holds the batch decides, and what deciding them locks: the source they hold on, the recipient's wallet, the gift's tallies. */
+/** The holds the batch decides, and what deciding them locks: the source they hold on; for an approval, the recipient's wallet and the gift's tallies too. */
 async function readHoldsToDecide(tx: EntityManager, keys: AccountKeys, state: LedgerState): Promise<void> {
-  const byId = new Map(keys.holds.map((entry) => [entry.id, entry]));
-  for (const hold of await readHolds(tx, [...byId.keys()])) {
-    const wanted = byId.get(hold.id);
-    // Another tenant's hold is locked nothing for: the rule answers NOT_FOUND.
-    if (!wanted || wanted.tenantId !== hold.tenantId) continue;
-    state.holds.set(hold.id, { ...hold, decision: null });
+  const holds = new Map((await readHolds(tx, keys.holds.map((entry) => entry.id))).map((hold) => [hold.id, hold]));
+  for (const entry of keys.holds) {
+    const hold = holds.get(entry.id);
+    // Another tenant's hold is locked nothing for (the rule answers NOT_FOUND to that tenant's command).
+    if (!hold || hold.tenantId !== entry.tenantId) continue;
+    if (!state.holds.has(hold.id)) state.holds.set(hold.id, { ...hold, decision: null });
     keys.userIds.push(hold.giverId, hold.recipientId);
-    keys.walletUserIds.push(hold.recipientId);
     if (hold.sourceType === 'tenant_pool') keys.tenantIds.push(hold.tenantId);
     else keys.leadBudgetUserIds.push(hold.giverId);
-    keys.gifts.push({ tenantId: hold.tenantId, version: wanted.version, giverId: hold.giverId, recipientId: hold.recipientId });
+    if (!entry.approving) continue;
+    keys.walletUserIds.push(hold.recipientId);
+    keys.gifts.push({ tenantId: hold.tenantId, version: entry.version, giverId: hold.giverId, recipientId: hold.recipientId });
   }
 }
 

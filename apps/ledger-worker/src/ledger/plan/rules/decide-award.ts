@@ -1,5 +1,6 @@
 import { AppError, Command, CommandOf, HeldBalance, toCents } from '@points/contracts';
 import { AwardHold, HoldDecision } from '@points/db';
+import { AccountKeys } from '../../state/account-keys';
 import { UserRow } from '../../state/ledger-state';
 import { LedgerBook, Source, heldBalance } from '../ledger-book';
 import { holdReleased } from '../../../holds/hold-released';
@@ -13,8 +14,8 @@ import { CommandRule } from './command-rule';
 
 type Decide = CommandOf<'approve_award'> | CommandOf<'decline_award'>;
 
-const accounts = (command: Decide, keys: { holds: { id: string; tenantId: string; version: number }[] }) => {
-  keys.holds.push({ id: command.payload.approvalId, tenantId: command.tenantId as string, version: command.settingsVersion ?? 0 });
+const accounts = (command: Decide, keys: AccountKeys) => {
+  keys.holds.push({ id: command.payload.approvalId, tenantId: command.tenantId as string, version: command.settingsVersion ?? 0, approving: command.type === 'approve_award' });
 };
 
 /** Approving posts the award: the hold is released and the points move, in the giver's name, under the award command's id. */
@@ -63,11 +64,13 @@ export const declineAward: CommandRule<'decline_award'> = {
 /** The hold the command decides, still pending, with the source it holds on; every refusal changes nothing. */
 function pendingHold(book: LedgerBook, command: Decide, approver: UserRow): { hold: AwardHold & { decision: HoldDecision | null }; source: Source } {
   const hold = book.state.holds.get(command.payload.approvalId);
-  // Another tenant's hold was not loaded: it is reported exactly like a missing one.
-  if (!hold) throw new AppError('NOT_FOUND', 'no such pending award', [{ field: 'approvalId', message: 'no such pending award in this tenant' }]);
+  // Another tenant's hold (loaded for that tenant's own command in the batch, or not at all) is reported exactly like a missing one.
+  if (!hold || hold.tenantId !== command.tenantId) throw new AppError('NOT_FOUND', 'no such pending award', [{ field: 'approvalId', message: 'no such pending award in this tenant' }]);
   if (hold.decision) throw new AppError('ALREADY_DECIDED', `this award was ${hold.decision} already`, [{ field: 'approvalId', message: `already ${hold.decision}`, decision: hold.decision }]);
   if (hold.expiresAt <= book.now) throw new AppError('ALREADY_DECIDED', 'the approval window of this award has ended; its hold is released', [{ field: 'approvalId', message: 'expired', decision: 'expired' }]);
-  if (hold.giverId === approver.id) throw new AppError('FORBIDDEN', 'you cannot decide on an award you gave', [{ field: 'approvalId', message: 'must be decided by another approver' }]);
+  if (hold.giverId === approver.id || hold.recipientId === approver.id) {
+    throw new AppError('FORBIDDEN', 'you cannot decide on an award you give or receive', [{ field: 'approvalId', message: 'must be decided by another approver' }]);
+  }
   return { hold, source: holdSource(book, hold) };
 }
 

@@ -1,4 +1,4 @@
-import { RecognitionResult, toCents } from '@points/contracts';
+import { AppError, RecognitionResult, toCents } from '@points/contracts';
 import { selfAward } from '../checks';
 import { awardTransfer, transferAccounts } from './award';
 import { CommandRule } from './command-rule';
@@ -14,6 +14,13 @@ export const recognition: CommandRule<'recognition'> = {
     const { payload } = command;
     const recognitionId = book.newId();
     let moved: Pick<RecognitionResult, 'source' | 'wallet'> = { source: null, wallet: null };
+    const approvals = book.settingsOf(command).settings.approvals;
+    if (approvals && toCents(payload.points) > toCents(approvals.threshold)) {
+      // A recognition is public at once; points that need an approver go as an award.
+      throw new AppError('LIMIT_EXCEEDED', `a recognition may carry at most ${approvals.threshold} points; above that, send an award, which waits for an approver`, [
+        { field: 'points', message: `exceeds the approval threshold of ${approvals.threshold}`, limit: 'approvalThreshold', limitAmount: approvals.threshold, requested: payload.points },
+      ]);
+    }
     if (toCents(payload.points) > 0n) {
       moved = awardTransfer(book, {
         command,
