@@ -24,7 +24,8 @@ export function addReadCommands(program: Command): void {
     if (json) return printJson(body);
     console.log(`${body.user.displayName} <${body.user.email}> — ${body.user.role}`);
     if (body.wallet) console.log(`wallet: ${body.wallet.balance} points (${body.wallet.lifetimeEarned} earned in all)`);
-    if (body.leadBudget) console.log(`lead budget: ${body.leadBudget.balance} points`);
+    const budget = body.leadBudget;
+    if (budget) console.log(`lead budget: ${budget.balance} points${budget.held === '0.00' ? '' : ` (${budget.held} held for awards pending approval, ${budget.available} available)`}`);
     const limits = body.limits;
     if (limits?.perAward) console.log(`limit per award: ${limits.perAward}`);
     for (const [who, usage] of [['give', limits?.asGiver], ['receive', limits?.asRecipient]] as const) {
@@ -48,7 +49,7 @@ export function addReadCommands(program: Command): void {
   list<z.infer<typeof ApprovalView>>(program, 'approvals', 'awards pending approval (approvers: the tenant’s; others: your own); --all: decided ones too', {
     path: () => '/api/approvals',
     query: (options): Record<string, string> => (options.all ? { status: 'all' } : {}),
-    row: (a) => ({ id: a.id, when: shortTime(a.createdAt), status: a.status, from: a.giverId, to: a.recipientId, amount: a.amount, expires: shortTime(a.expiresAt) }),
+    row: (a) => ({ id: a.id, when: shortTime(a.createdAt), status: a.status, from: a.giverId, to: a.recipientId, amount: a.amount, expires: shortTime(a.expiresAt), by: a.decidedBy, reason: a.reason }),
     options: [new Option('--all', 'decided ones too')],
   });
 

@@ -20,7 +20,7 @@ beforeAll(async () => {
   admin = await insertUser(stack.db.orm.em, 'platform_admin', null);
   for (const [name, user] of Object.entries({ manager: t.manager, hr: t.hr, employee: t.employee, employee2: t.employee2, otherManager: other.manager })) tokens[name] = await tokenFor(user);
   expect((await fundTenant(stack, admin, t.tenantId, '1000')).status).toBe(200);
-  const settings = await call(stack.base, 'PUT', '/api/settings', { token: tokens.manager, headers: wait, body: { approvals: { threshold: '100', windowHours: 48 } } });
+  const settings = await call(stack.base, 'PUT', '/api/settings', { token: tokens.manager, headers: wait, body: { timeZone: 'UTC', limits: {}, approvals: { threshold: '100', windowHours: 48 } } });
   expect(settings.status).toBe(200);
 });
 afterAll(() => stack.stop());

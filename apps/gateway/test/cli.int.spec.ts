@@ -135,7 +135,7 @@ it('allocate and clawback move the pool of a tenant named by its slug; a clawbac
 it('set-settings from a JSON file, then approvals, approve and decline by id: held points show on the pool and move once approved', async () => {
   const t = await fundedTenant('500.00');
   const settingsFile = join(tmpdir(), `settings-${t.tenantId}.json`);
-  writeFileSync(settingsFile, JSON.stringify({ timeZone: 'Europe/Berlin', approvals: { threshold: '100', windowHours: 24 } }));
+  writeFileSync(settingsFile, JSON.stringify({ timeZone: 'Europe/Berlin', limits: {}, approvals: { threshold: '100', windowHours: 24 } }));
   const set = await cli('points-cli.ts', ['set-settings', '--file', settingsFile, '--token', t.managerToken]);
   expect(set.code).toBe(0);
   expect(set.stdout).toContain('✓ set-settings succeeded');

@@ -52,7 +52,7 @@ beforeAll(async () => {
   await fund(a);
   await fund(b);
   // A's awards above 5 points wait for approval, so the approval routes have something to decide.
-  expect((await call(stack.base, 'PUT', '/api/settings', { token: await tokenFor(a.manager), headers: { prefer: 'wait=20' }, body: { approvals: { threshold: '5', windowHours: 24 } } })).status).toBe(200);
+  expect((await call(stack.base, 'PUT', '/api/settings', { token: await tokenFor(a.manager), headers: { prefer: 'wait=20' }, body: { timeZone: 'UTC', limits: {}, approvals: { threshold: '5', windowHours: 24 } } })).status).toBe(200);
   foreign.commandId = (await waitFor('/api/allocations/award-points', b.manager, { userId: b.employee.id, amount: '1' })).body.commandId;
   foreign.bulkId = (await post('/api/allocations/bulk-awards', b.manager, { items: [{ userId: b.employee2.id, amount: '1' }] })).body.bulkId;
   await waitForQuiet(em());

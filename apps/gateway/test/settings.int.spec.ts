@@ -43,7 +43,7 @@ describe('GET /api/settings', () => {
 
 describe('PUT /api/settings', () => {
   it('a tenant manager replaces them: 200 under Prefer: wait, a new version, read back as written', async () => {
-    const put = await putSettings('manager', { timeZone: 'Europe/Berlin', limits: { perAward: 250, perGiver: { amount: '1000', period: 'month' } } });
+    const put = await putSettings('manager', { timeZone: 'europe/berlin', limits: { perAward: 250, perGiver: { amount: '1000', period: 'month' } }, approvals: null });
     expect(put.status).toBe(200);
     expect(put.body).toMatchObject({ type: 'update_settings', status: 'succeeded', result: { version: 1, settings: { timeZone: 'Europe/Berlin', limits: { perAward: '250.00' } } } });
     const read = await getSettings('manager');
@@ -57,6 +57,7 @@ describe('PUT /api/settings', () => {
     ['a negative cap', { limits: { perAward: '-5' } }, 'limits.perAward'],
     ['an unknown field', { limits: { perDay: '5' } }, 'limits.perDay'],
     ['a fractional award count', { limits: { reciprocal: { maxAwards: 1.5, period: 'week' } } }, 'limits.reciprocal.maxAwards'],
+    ['approvals left out (a PUT that meant to change a limit must not switch them off)', { timeZone: 'UTC', limits: {} }, 'approvals'],
   ])('refuses %s with a 400 naming the field, and changes nothing', async (_name, body, field) => {
     const before = (await getSettings('manager')).body;
     const refused = await putSettings('manager', body);

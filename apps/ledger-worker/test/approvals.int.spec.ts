@@ -1,9 +1,10 @@
 import { EntityManager } from '@mikro-orm/postgresql';
 import { CommandOutcome, PendingAwardResult } from '@points/contracts';
-import { TestDatabase, TestUser, balances, createTestDatabase, insertCommand, insertUser } from '@points/testing';
+import { TestDatabase, TestUser, balances, createTestDatabase, insertBulkAward, insertCommand, insertUser } from '@points/testing';
+import { processBulkAward } from '../src/bulk/process-bulk-award';
 import { applyCommands } from '../src/ledger/apply-commands';
 import { expireHolds } from '../src/holds/expire-holds';
-import { accountingCheck, fundedTenant as fundedTenantIn, journalProblems, run } from './ledger-harness';
+import { accountingCheck, fundedTenant as fundedTenantIn, journalProblems, run, settingsWith } from './ledger-harness';
 
 // Approvals with holds (issue #12), applied by the real ledger: an award above
 // the tenant's threshold holds its points on the source until an approver
@@ -23,7 +24,7 @@ type Tenant = Awaited<ReturnType<typeof fundedTenantIn>>;
 
 async function tenantWithApprovals(pool = '1000.00', approvals = { threshold: '100', windowHours: 24 }): Promise<Tenant> {
   const t = await fundedTenantIn(em, pool);
-  expect(await run(em, 'update_settings', t.manager, { approvals })).toMatchObject({ status: 'succeeded' });
+  expect(await run(em, 'update_settings', t.manager, settingsWith({ approvals }))).toMatchObject({ status: 'succeeded' });
   return t;
 }
 
@@ -113,7 +114,7 @@ describe('deciding', () => {
     const t = await tenantWithApprovals();
     const award = await run(em, 'award', t.manager, { userId: t.employee.id, amount: '150' });
     // A per-award limit set since: the approval is judged by the settings in force when it was accepted.
-    await run(em, 'update_settings', t.manager, { approvals: { threshold: '100', windowHours: 24 }, limits: { perAward: '120' } });
+    await run(em, 'update_settings', t.manager, settingsWith({ approvals: { threshold: '100', windowHours: 24 }, limits: { perAward: '120' } }));
     const refused = await run(em, 'approve_award', t.hr, { approvalId: award.id });
 
     expect(refused).toMatchObject({ status: 'rejected', error: { code: 'LIMIT_EXCEEDED' } });
@@ -144,6 +145,49 @@ describe('deciding', () => {
       error: { code: 'LIMIT_EXCEEDED', details: [{ field: 'points', limit: 'approvalThreshold', limitAmount: '100.00' }] },
     });
     expect(await run(em, 'recognition', t.manager, { recipientId: t.employee.id, points: '100', message: 'fine' })).toMatchObject({ status: 'succeeded' });
+  });
+
+  it('a giver may withdraw (decline) their own award but not approve it; another lead may do neither', async () => {
+    const t = await tenantWithApprovals();
+    const otherLead = await insertUser(em, 'lead', t.tenantId);
+    await run(em, 'delegate', t.manager, { leadId: t.lead.id, amount: '300' });
+    const award = await run(em, 'award', t.lead, { userId: t.employee.id, amount: '200' });
+
+    expect(await run(em, 'approve_award', t.lead, { approvalId: award.id })).toMatchObject({ status: 'rejected', error: { code: 'FORBIDDEN' } });
+    expect(await run(em, 'decline_award', otherLead, { approvalId: award.id, reason: 'not yours' })).toMatchObject({ status: 'rejected', error: { code: 'FORBIDDEN' } });
+    expect(await run(em, 'decline_award', t.lead, { approvalId: award.id, reason: 'sent by mistake' })).toMatchObject({ status: 'succeeded', result: { decision: 'declined' } });
+    expect((await em.fork().execute('SELECT balance, held FROM lead_budgets WHERE user_id = ?', [t.lead.id]))[0]).toEqual({ balance: '300.00', held: '0.00' });
+  });
+
+  it('an award whose giver has left is not approved in their name (decline it); one whose recipient has left is not found', async () => {
+    const t = await tenantWithApprovals();
+    await run(em, 'delegate', t.manager, { leadId: t.lead.id, amount: '300' });
+    const fromLead = await run(em, 'award', t.lead, { userId: t.employee.id, amount: '200' });
+    const toEmployee2 = await run(em, 'award', t.manager, { userId: t.employee2.id, amount: '200' });
+    await em.fork().execute('UPDATE users SET active = false WHERE id IN (?, ?)', [t.lead.id, t.employee2.id]);
+
+    expect(await run(em, 'approve_award', t.hr, { approvalId: fromLead.id })).toMatchObject({ status: 'rejected', error: { code: 'FORBIDDEN', message: expect.stringContaining('decline it') } });
+    expect(await run(em, 'approve_award', t.hr, { approvalId: toEmployee2.id })).toMatchObject({ status: 'rejected', error: { code: 'NOT_FOUND', message: expect.stringContaining('decline it') } });
+    expect(await run(em, 'decline_award', t.hr, { approvalId: fromLead.id, reason: 'giver left' })).toMatchObject({ status: 'succeeded' });
+    expect(await run(em, 'decline_award', t.hr, { approvalId: toEmployee2.id, reason: 'recipient left' })).toMatchObject({ status: 'succeeded' });
+    expect(await pool(t)).toEqual({ balance: '700.00', held: '0.00' });
+  });
+
+  it('a bulk award is posted at once, so no row may carry more than the approval threshold', async () => {
+    const t = await tenantWithApprovals();
+    const { id } = await insertBulkAward(em, {
+      tenantId: t.tenantId,
+      issuerId: t.manager.id,
+      description: null,
+      rows: [
+        { userRef: t.employee.id, amountText: '100', description: null },
+        { userRef: t.employee2.id, amountText: '100.01', description: null },
+      ],
+    });
+    expect(await processBulkAward(em, id)).toMatchObject({ status: 'rejected', error: { code: 'LIMIT_EXCEEDED' } });
+    const [bulk] = await em.fork().execute('SELECT errors FROM bulk_awards WHERE id = ?', [id]);
+    expect(bulk.errors).toEqual([{ row: 2, field: 'amount', code: 'LIMIT_EXCEEDED', message: 'exceeds the approval threshold of 100.00: award it on its own, to wait for an approver' }]);
+    expect(await pool(t)).toEqual({ balance: '1000.00', held: '0.00' });
   });
 
   it('the giver may not decide their own award; another tenant’s approver finds nothing', async () => {

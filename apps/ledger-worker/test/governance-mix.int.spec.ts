@@ -3,7 +3,7 @@ import { CommandType, PendingAwardResult } from '@points/contracts';
 import { TestDatabase, TestUser, createTestDatabase, insertCommand, insertUser, seededRandom } from '@points/testing';
 import { applyCommands } from '../src/ledger/apply-commands';
 import { expireHolds } from '../src/holds/expire-holds';
-import { accountingCheck, fundedTenant, journalProblems, run } from './ledger-harness';
+import { accountingCheck, fundedTenant, journalProblems, run, settingsWith } from './ledger-harness';
 
 // A seeded random mix of 1,000 commands over two tenants with budget governance
 // switched on and off as it goes — settings changes, spend limits, awards above
@@ -43,7 +43,7 @@ it(`keeps every invariant after ${COMMANDS} random governed commands (seed ${SEE
 
   const settingsFor = () =>
     random() < 0.25
-      ? {}
+      ? settingsWith()
       : {
           timeZone: pick(['UTC', 'Europe/Berlin', 'Asia/Tokyo', 'America/Los_Angeles']),
           limits: {

@@ -6,7 +6,7 @@ import { TestDatabase, createTestDatabase, insertCommand, testRedisUrl } from '@
 import { applyCommands } from '../src/ledger/apply-commands';
 import { startHoldExpirySweep, startHoldExpiryWorker } from '../src/holds/hold-expiry-worker';
 import { TEST_RETRY, workerHarness } from './worker-harness';
-import { fundedTenant, run } from './ledger-harness';
+import { fundedTenant, run, settingsWith } from './ledger-harness';
 
 // The hold's expiry end to end on real Redis: the command worker schedules the
 // delayed job once the hold commits, the hold-expiry worker releases it when it
@@ -35,7 +35,7 @@ async function until(check: () => Promise<boolean>, ms = 15_000) {
 
 it('the command worker schedules the expiry job for the end of the window; when it fires, the hold is released, once', async () => {
   const t = await fundedTenant(em());
-  await run(em(), 'update_settings', t.manager, { approvals: { threshold: '10', windowHours: 1 } });
+  await run(em(), 'update_settings', t.manager, settingsWith({ approvals: { threshold: '10', windowHours: 1 } }));
   const queueRedis = createRedis(testRedisUrl(), 'worker');
   const holdExpiry = createHoldExpiryQueue(queueRedis, harness.prefix);
   // The ledger's clock a little under an hour behind: the hour-long window ends in about 3 s.
@@ -69,7 +69,7 @@ it('the command worker schedules the expiry job for the end of the window; when 
 
 it('a job that fires before the database says the window ended waits the rest, then releases the hold', async () => {
   const t = await fundedTenant(em());
-  await run(em(), 'update_settings', t.manager, { approvals: { threshold: '10', windowHours: 1 } });
+  await run(em(), 'update_settings', t.manager, settingsWith({ approvals: { threshold: '10', windowHours: 1 } }));
   const id = await insertCommand(em(), { type: 'award', tenantId: t.tenantId, issuerId: t.manager.id, payload: { userId: t.employee.id, amount: '50' } });
   // Its window ends in about 2 s; the job is scheduled to fire at once, as a fast clock would.
   await applyCommands(em(), [id], { now: () => new Date(Date.now() - 3_600_000 + 2_000) });
@@ -93,7 +93,7 @@ it('a job that fires before the database says the window ended waits the rest, t
 
 it('the sweep releases an overdue hold whose job was lost', async () => {
   const t = await fundedTenant(em());
-  await run(em(), 'update_settings', t.manager, { approvals: { threshold: '10', windowHours: 1 } });
+  await run(em(), 'update_settings', t.manager, settingsWith({ approvals: { threshold: '10', windowHours: 1 } }));
   // Judged two hours ago: its window ended an hour ago, and no job was ever scheduled.
   const id = await insertCommand(em(), { type: 'award', tenantId: t.tenantId, issuerId: t.manager.id, payload: { userId: t.employee.id, amount: '50' } });
   await applyCommands(em(), [id], { now: () => new Date(Date.now() - 2 * 3_600_000) });

@@ -15,6 +15,9 @@ export async function run(em: EntityManager, type: CommandType, issuer: { id: st
   return { id, ...outcome };
 }
 
+/** A whole settings body (PUT /api/settings takes every top-level part): the defaults, with `parts` over them. */
+export const settingsWith = (parts: Record<string, unknown> = {}) => ({ timeZone: 'UTC', limits: {}, approvals: null, ...parts });
+
 /** A tenant with the usual cast (tenantWithStaff), its pool funded by a platform admin's allocation. */
 export async function fundedTenant(em: EntityManager, pool = '1000.00') {
   const staff = await insertTenantWithStaff(em);

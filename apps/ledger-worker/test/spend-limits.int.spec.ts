@@ -3,7 +3,7 @@ import { CommandOutcome, LedgerEvent } from '@points/contracts';
 import { TestDatabase, TestUser, balances, createTestDatabase, insertBulkAward, insertCommand, insertEmployees, insertUser, journalCounts } from '@points/testing';
 import { processBulkAward } from '../src/bulk/process-bulk-award';
 import { applyCommands } from '../src/ledger/apply-commands';
-import { accountingCheck, journalProblems, run, fundedTenant as fundedTenantIn } from './ledger-harness';
+import { accountingCheck, journalProblems, run, fundedTenant as fundedTenantIn, settingsWith } from './ledger-harness';
 
 // The tenant's settings and spend limits (issue #12), applied by the real
 // ledger against PostgreSQL: each limit's accepted and refused path with
@@ -22,7 +22,7 @@ afterAll(() => db.drop());
 
 const fundedTenant = (pool = '100000.00') => fundedTenantIn(em, pool);
 
-const setSettings = (t: { manager: TestUser }, settings: unknown) => run(em, 'update_settings', t.manager, settings);
+const setSettings = (t: { manager: TestUser }, settings: Record<string, unknown>) => run(em, 'update_settings', t.manager, settingsWith(settings));
 
 /** Stores a command as the gateway does (stamped with the settings version committed now), without applying it. */
 const accept = (type: 'award' | 'recognition', issuer: TestUser, payload: unknown) => insertCommand(em, { type, tenantId: issuer.tenantId, issuerId: issuer.id, payload });
@@ -55,7 +55,7 @@ describe('tenant settings', () => {
 
   it('only a tenant manager may change them, and versions are history', async () => {
     const t = await fundedTenant();
-    expect(await run(em, 'update_settings', t.hr, {})).toMatchObject({ status: 'rejected', error: { code: 'FORBIDDEN' } });
+    expect(await run(em, 'update_settings', t.hr, settingsWith())).toMatchObject({ status: 'rejected', error: { code: 'FORBIDDEN' } });
     expect(await em.fork().execute('SELECT 1 FROM tenant_settings WHERE tenant_id = ?', [t.tenantId])).toHaveLength(0);
     await setSettings(t, {});
     await expect(em.fork().execute('UPDATE tenant_settings SET version = 9 WHERE tenant_id = ?', [t.tenantId])).rejects.toThrow(/append-only/);

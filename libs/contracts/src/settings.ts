@@ -11,6 +11,8 @@ export const TimeZone = z
   .max(64)
   .regex(/^[A-Za-z][A-Za-z0-9_+-]*(\/[A-Za-z0-9_+-]+)*$/, 'must be an IANA time zone such as Europe/Berlin')
   .refine(isKnownTimeZone, 'is not a time zone this server knows')
+  // Stored as the time-zone database names it (europe/berlin → Europe/Berlin), so one zone is always one name.
+  .transform((zone) => new Intl.DateTimeFormat('en-US', { timeZone: zone }).resolvedOptions().timeZone)
   .meta({ example: 'Europe/Berlin' });
 
 function isKnownTimeZone(zone: string): boolean {
@@ -67,3 +69,13 @@ export const DEFAULT_SETTINGS: TenantSettings = TenantSettings.parse({});
 
 /** Whether any limit counts what was given or received over a period (so the ledger keeps tallies). */
 export const hasPeriodLimits = (settings: TenantSettings): boolean => Boolean(settings.limits.perGiver || settings.limits.perRecipient || settings.limits.reciprocal);
+
+/**
+ * The body of PUT /api/settings: the settings whole. Each top-level part must be
+ * given (`approvals: null` to have none), so a PUT meant to change a limit cannot
+ * switch approvals off by leaving them out; within `limits`, a limit left out is none.
+ */
+export const SettingsUpdate = z
+  .object({ timeZone: TimeZone, limits: SpendLimits, approvals: ApprovalRule.nullable() })
+  .strict()
+  .meta({ id: 'SettingsUpdate' });

@@ -126,7 +126,7 @@ export class ApiRouter {
                 'application/json': { schema: spec.body },
                 ...Object.fromEntries(Object.entries(spec.alternativeBodies ?? {}).map(([type, schema]) => [type, { schema }])),
               },
-              required: true,
+              required: !spec.body.safeParse(undefined).success,
             }
           : undefined,
       },

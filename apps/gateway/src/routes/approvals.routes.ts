@@ -24,7 +24,8 @@ export function approvalsRoutes(api: ApiRouter, orm: Orm, commands: CommandServi
     rows: ({ req, caller, query }) => {
       const qb = db().createQueryBuilder(AwardHoldSchema, 'h').where({ tenantId: tenantOf(req) });
       if (!isManager(caller.role)) qb.andWhere({ $or: [{ giverId: caller.userId }, { recipientId: caller.userId }] });
-      if (query.status === 'pending') qb.andWhere('NOT EXISTS (SELECT 1 FROM award_hold_decisions d WHERE d.hold_id = h.id)');
+      // A hold past its window is expired, whether or not the expiry job has released it yet.
+      if (query.status === 'pending') qb.andWhere('h.expires_at > now() AND NOT EXISTS (SELECT 1 FROM award_hold_decisions d WHERE d.hold_id = h.id)');
       return qb;
     },
     order: 'newest first',
@@ -36,7 +37,7 @@ export function approvalsRoutes(api: ApiRouter, orm: Orm, commands: CommandServi
         const decision = byHold.get(hold.id);
         return ApprovalView.parse({
           ...hold,
-          status: decision?.decision ?? 'pending',
+          status: decision?.decision ?? (Date.parse(hold.expiresAt) <= Date.now() ? 'expired' : 'pending'),
           decidedAt: decision?.decidedAt ?? null,
           decidedBy: decision?.decidedBy ?? null,
           reason: decision?.reason ?? null,

@@ -180,15 +180,15 @@ export const COMMAND_CATALOG = {
   }),
   decline_award: command({
     payload: DeclineAwardPayload,
-    roles: MANAGER_ROLES,
+    roles: AWARD_ROLES,
     result: ApprovalDecisionResult,
     rejects: ['FORBIDDEN', 'NOT_FOUND', 'ALREADY_DECIDED'],
     route: {
       path: '/api/approvals/:approvalId/decline',
       operationId: 'declineAward',
-      summary: 'Decline a pending award, with a reason: its held points are released to the source',
+      summary: 'Decline a pending award (or, as its giver, withdraw it), with a reason: its held points are released to the source',
       tag: 'approvals',
-      notes: 'Tenant managers and HR admins, never the award’s giver or recipient.',
+      notes: 'Tenant managers and HR admins, never the award’s recipient; and the award’s giver, to withdraw it.',
     },
     cli: { name: 'decline', flags: { approvalId: 'approval', reason: 'reason' } },
   }),

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { Amount, AmountOrZero } from '../money';
 import { TenantRole } from '../roles';
-import { TenantSettings } from '../settings';
+import { SettingsUpdate } from '../settings';
 
 // Command payloads. Each schema is both the HTTP request body the gateway
 // validates and the payload the ledger worker re-validates when it applies the
@@ -44,8 +44,8 @@ export const CreateUserPayload = z
  */
 export const BulkAwardPayload = z.object({ description: z.string().nullable(), rows: z.number().int().positive() }).strict();
 
-/** The tenant's settings, whole: PUT replaces them, and a field left out takes its default. */
-export const UpdateSettingsPayload = TenantSettings;
+/** The tenant's settings, whole: PUT replaces them (see SettingsUpdate). */
+export const UpdateSettingsPayload = SettingsUpdate;
 
 /** An approver's decision on a pending award (its id is the award command's, in the route's path). */
 const ApprovalId = Id.transform((id) => id.toLowerCase());

@@ -23,11 +23,13 @@ export async function lockBulkAwardWallets(tx: EntityManager, bulkId: string): P
 /** The tenant's limits a bulk award's rows are checked against (each row is an award). */
 export interface BulkRowLimits {
   perAward: string | null;
+  /** A bulk award is posted at once, so no row may carry more than an award may without an approver. */
+  approvalThreshold: string | null;
   /** With the recipients' tallies, seeded by the caller. */
   perRecipient: { amount: string; period: LimitPeriod; tallies: RecipientTallies } | null;
 }
 
-const NO_LIMITS: BulkRowLimits = { perAward: null, perRecipient: null };
+const NO_LIMITS: BulkRowLimits = { perAward: null, approvalThreshold: null, perRecipient: null };
 
 /**
  * Every row problem, each with its row number: a recipient who is not (or no
@@ -86,6 +88,12 @@ function limitRowErrors(limits: BulkRowLimits): { sql: string; params: unknown[]
   if (limits.perAward) {
     branches.push(`SELECT row_number, 'amount', 'exceeds the per-award limit of ' || ?::numeric, 'LIMIT_EXCEEDED' FROM items WHERE amount > ?::numeric`);
     params.push(limits.perAward, limits.perAward);
+  }
+  if (limits.approvalThreshold) {
+    branches.push(
+      `SELECT row_number, 'amount', 'exceeds the approval threshold of ' || ?::numeric || ': award it on its own, to wait for an approver', 'LIMIT_EXCEEDED' FROM items WHERE amount > ?::numeric`,
+    );
+    params.push(limits.approvalThreshold, limits.approvalThreshold);
   }
   const cap = limits.perRecipient;
   if (cap) {

@@ -60,7 +60,8 @@ export async function loadLedgerState(tx: EntityManager, keys: AccountKeys, at: 
     const recipients = recipientTallies(settings, at);
     if (recipients) await seedBulkRecipientTallies(tx, bulk.id, recipients);
     const recipientCap = recipients && settings.settings.limits.perRecipient ? { ...settings.settings.limits.perRecipient, tallies: recipients } : null;
-    state.bulkAwards.set(bulk.id, await readBulkAwardFacts(tx, bulk.id, { perAward: settings.settings.limits.perAward, perRecipient: recipientCap }));
+    const limits = { perAward: settings.settings.limits.perAward, approvalThreshold: settings.settings.approvals?.threshold ?? null, perRecipient: recipientCap };
+    state.bulkAwards.set(bulk.id, await readBulkAwardFacts(tx, bulk.id, limits));
   }
 
   const wallets = await tx.execute<{ id: string; user_id: string; tenant_id: string; balance: string; lifetime_earned: string; version: string }[]>(

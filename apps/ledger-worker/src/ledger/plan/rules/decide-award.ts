@@ -1,4 +1,4 @@
-import { AppError, Command, CommandOf, HeldBalance, toCents } from '@points/contracts';
+import { AppError, Command, CommandOf, HeldBalance, commandSpec, isManager, toCents } from '@points/contracts';
 import { AwardHold, HoldDecision } from '@points/db';
 import { AccountKeys } from '../../state/account-keys';
 import { UserRow } from '../../state/ledger-state';
@@ -23,8 +23,16 @@ export const approveAward: CommandRule<'approve_award'> = {
   accounts,
   plan: (book, command, approver) => {
     const { hold, source } = pendingHold(book, command, approver);
+    if (hold.giverId === approver.id) throw notTheirs();
     const giver = book.state.users.get(hold.giverId);
-    if (!giver) throw new Error(`giver ${hold.giverId} of hold ${hold.id} was not loaded`);
+    const recipient = book.state.users.get(hold.recipientId);
+    // The award is posted in the giver's name: they must still be one who may give it, and the recipient one who may get it.
+    if (!giver?.active || giver.tenantId !== hold.tenantId || !commandSpec('award').roles.includes(giver.role)) {
+      throw new AppError('FORBIDDEN', 'the giver of this award may no longer give points; decline it instead', [{ field: 'approvalId', message: 'giver no longer active in this role' }]);
+    }
+    if (!recipient?.active || recipient.tenantId !== hold.tenantId) {
+      throw new AppError('NOT_FOUND', 'the recipient of this award is no longer an active user of this tenant; decline it instead', [{ field: 'approvalId', message: 'recipient no longer active' }]);
+    }
     const amount = toCents(hold.amount);
     const transfer = {
       command: awardCommandOf(hold),
@@ -49,11 +57,12 @@ export const approveAward: CommandRule<'approve_award'> = {
   },
 };
 
-/** Declining releases the hold: nothing moves. */
+/** Declining releases the hold: nothing moves. The giver may decline (withdraw) their own award. */
 export const declineAward: CommandRule<'decline_award'> = {
   accounts,
   plan: (book, command, approver) => {
     const { hold, source } = pendingHold(book, command, approver);
+    if (!isManager(approver.role) && hold.giverId !== approver.id) throw new AppError('FORBIDDEN', 'only an approver, or the giver withdrawing it, may decline an award');
     book.changeHeld(source, -toCents(hold.amount));
     const after = decide(book, command, approver, hold, 'declined', source);
     book.succeed(command, { approvalId: hold.id, decision: 'declined', award: null, source: after });
@@ -68,11 +77,11 @@ function pendingHold(book: LedgerBook, command: Decide, approver: UserRow): { ho
   if (!hold || hold.tenantId !== command.tenantId) throw new AppError('NOT_FOUND', 'no such pending award', [{ field: 'approvalId', message: 'no such pending award in this tenant' }]);
   if (hold.decision) throw new AppError('ALREADY_DECIDED', `this award was ${hold.decision} already`, [{ field: 'approvalId', message: `already ${hold.decision}`, decision: hold.decision }]);
   if (hold.expiresAt <= book.now) throw new AppError('ALREADY_DECIDED', 'the approval window of this award has ended; its hold is released', [{ field: 'approvalId', message: 'expired', decision: 'expired' }]);
-  if (hold.giverId === approver.id || hold.recipientId === approver.id) {
-    throw new AppError('FORBIDDEN', 'you cannot decide on an award you give or receive', [{ field: 'approvalId', message: 'must be decided by another approver' }]);
-  }
+  if (hold.recipientId === approver.id) throw notTheirs();
   return { hold, source: holdSource(book, hold) };
 }
+
+const notTheirs = () => new AppError('FORBIDDEN', 'you cannot approve an award you give, nor decide one you receive', [{ field: 'approvalId', message: 'must be decided by another approver' }]);
 
 function holdSource(book: LedgerBook, hold: AwardHold): Source {
   if (hold.sourceType === 'tenant_pool') return { type: 'tenant_pool', account: book.pool(hold.tenantId) };
