@@ -70,6 +70,20 @@ describe('an award above the threshold', () => {
     await expect(em.fork().execute('UPDATE tenants SET points_allocation_balance = 499 WHERE id = ?', [t.tenantId])).rejects.toThrow(/tenants_points_held_check/);
   });
 
+  it('held awards count against the period caps, so those held can all be approved', async () => {
+    const t = await fundedTenantIn(em, '20000.00');
+    await run(em, 'update_settings', t.manager, settingsWith({ approvals: { threshold: '1000', windowHours: 24 }, limits: { perGiver: { amount: '5000', period: 'month' } } }));
+    const first = await run(em, 'award', t.manager, { userId: t.employee.id, amount: '2000' });
+    const second = await run(em, 'award', t.manager, { userId: t.employee2.id, amount: '2000' });
+    const third = await run(em, 'award', t.manager, { userId: t.hr.id, amount: '2000' });
+
+    expect([first, second].map((a) => (a.status === 'succeeded' ? (a.result as PendingAwardResult).status : a.status))).toEqual(['pending_approval', 'pending_approval']);
+    expect(third).toMatchObject({ status: 'rejected', error: { code: 'LIMIT_EXCEEDED', details: [{ limit: 'perGiver', used: '0.00', pending: '4000.00', remaining: '1000.00' }] } });
+    expect(await run(em, 'approve_award', t.hr, { approvalId: first.id })).toMatchObject({ status: 'succeeded' });
+    expect(await run(em, 'approve_award', t.hr, { approvalId: second.id })).toMatchObject({ status: 'succeeded' });
+    expect(await run(em, 'award', t.manager, { userId: t.hr.id, amount: '1000.01' })).toMatchObject({ status: 'rejected', error: { details: [{ used: '4000.00', pending: '0.00' }] } });
+  });
+
   it('a lead’s award holds on their own budget', async () => {
     const t = await tenantWithApprovals();
     await run(em, 'delegate', t.manager, { leadId: t.lead.id, amount: '300' });

@@ -121,6 +121,7 @@ export const PeriodLimitUsage = z.object({
   periodStart: Timestamp,
   periodEnd: Timestamp,
   used: Decimal,
+  pending: Decimal.describe('held by awards pending approval: spoken for, not yet moved'),
   remaining: Decimal,
 }).meta({ id: 'PeriodLimitUsage' });
 

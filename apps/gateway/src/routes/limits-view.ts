@@ -1,5 +1,5 @@
 import { LimitPeriod, LimitsView, fromCents, periodContaining, toCents } from '@points/contracts';
-import { NO_COUNTERPART, Orm, SettingsVersion, journalSpend, readTally } from '@points/db';
+import { NO_COUNTERPART, Orm, SettingsVersion, journalSpend, pendingHolds, readTally } from '@points/db';
 import { z } from 'zod';
 
 /**
@@ -14,13 +14,17 @@ export async function limitsFor(orm: Orm, current: SettingsVersion, userId: stri
     const period = periodContaining(now, cap.period, timeZone);
     const tally = await readTally(orm.em, { tenantId: current.tenantId, epoch: current.tallyEpoch, scope, userId, counterpartId: NO_COUNTERPART, periodStart: period.start });
     const used = toCents(tally ?? (await journalSpend(orm.em, current.tenantId, scope, userId, period)));
-    const remaining = toCents(cap.amount) - used;
+    const key = { tenantId: current.tenantId, epoch: current.tallyEpoch, scope, userId, counterpartId: NO_COUNTERPART, periodStart: period.start, periodEnd: period.end };
+    const [held] = await pendingHolds(orm.em.fork(), [key], []);
+    const pending = toCents(held);
+    const remaining = toCents(cap.amount) - used - pending;
     return {
       amount: cap.amount,
       period: cap.period,
       periodStart: period.start.toISOString(),
       periodEnd: period.end.toISOString(),
       used: fromCents(used),
+      pending: fromCents(pending),
       remaining: fromCents(remaining > 0n ? remaining : 0n),
     };
   };

@@ -197,3 +197,28 @@ export async function addBulkToRecipientTallies(tx: EntityManager, bulkId: strin
     'run',
   );
 }
+
+/**
+ * What awards still pending approval hold for each giver's or recipient's tally
+ * period (holds created in it, undecided), leaving out the holds this batch is
+ * deciding. A limit counts them as spoken for, so held awards cannot together
+ * pass a cap that their approvals would then cross. In `keys` order.
+ */
+export async function pendingHolds(tx: EntityManager, keys: TallyKey[], deciding: string[]): Promise<string[]> {
+  if (keys.length === 0) return [];
+  const rows = await tx.execute<{ idx: number; amount: string }[]>(
+    `SELECT k.idx, coalesce(sum(h.amount), 0)::text AS amount
+       FROM jsonb_to_recordset(?::jsonb) AS k(idx int, tenant_id uuid, scope text, user_id uuid, period_start timestamptz, period_end timestamptz)
+       LEFT JOIN award_holds h
+         ON h.tenant_id = k.tenant_id AND h.created_at >= k.period_start AND h.created_at < k.period_end
+        AND ((k.scope = 'giver' AND h.giver_id = k.user_id) OR (k.scope = 'recipient' AND h.recipient_id = k.user_id))
+        AND h.id NOT IN (SELECT jsonb_array_elements_text(?::jsonb)::uuid)
+        AND NOT EXISTS (SELECT 1 FROM award_hold_decisions d WHERE d.hold_id = h.id)
+      GROUP BY k.idx ORDER BY k.idx`,
+    [
+      JSON.stringify(keys.map((key, idx) => ({ idx, tenant_id: key.tenantId, scope: key.scope, user_id: key.userId, period_start: key.periodStart.toISOString(), period_end: key.periodEnd.toISOString() }))),
+      JSON.stringify(deciding),
+    ],
+  );
+  return rows.map((row) => row.amount);
+}

@@ -22,6 +22,8 @@ export interface Tally {
   key: TallyKey;
   amount: Cents;
   awards: number;
+  /** Held by awards pending approval in the period (a giver's or recipient's tally): spoken for, not yet moved. */
+  pending: Cents;
 }
 
 /** The tallies a gift is checked against under these settings (none when no limit counts over a period). */
@@ -55,7 +57,7 @@ export function ensureWithinLimits(gift: Gift, amount: Cents, settings: Settings
   }
   const tally = (scope: TallyScope, userId: string, counterpartId = NO_COUNTERPART) => tallyFor(tallies, gift, settings, at, scope, userId, counterpartId);
   const periodCap = (limit: 'perGiver' | 'perRecipient', cap: { amount: string; period: LimitPeriod }, counted: Tally, who: string, fieldName: string) => {
-    const remaining = toCents(cap.amount) - counted.amount;
+    const remaining = toCents(cap.amount) - counted.amount - counted.pending;
     if (amount <= remaining) return;
     throw new AppError('LIMIT_EXCEEDED', `${who} ${fromCents(remaining < 0n ? 0n : remaining)} more points this ${cap.period} (limit ${cap.amount})`, [
       {
@@ -67,6 +69,7 @@ export function ensureWithinLimits(gift: Gift, amount: Cents, settings: Settings
         periodEnd: counted.key.periodEnd.toISOString(),
         limitAmount: cap.amount,
         used: fromCents(counted.amount),
+        pending: fromCents(counted.pending),
         remaining: fromCents(remaining < 0n ? 0n : remaining),
         requested: fromCents(amount),
       },

@@ -116,6 +116,14 @@ export class LedgerBook {
     }
   }
 
+  /** Counts a gift held for approval as spoken for in the batch's tallies (in memory: the database counts it from `award_holds`). */
+  holdGift(command: Command, gift: Gift, amount: Cents): void {
+    for (const key of this.countingSettings(command).flatMap((settings) => giftTallyKeys(gift, settings, this.occurredAt))) {
+      const tally = this.state.tallies.get(tallyKeyString(key));
+      if (tally && key.scope !== 'pair') tally.pending += amount;
+    }
+  }
+
   /** The settings a gift is counted under besides the command's own: the tenant's latest, when they count differently. */
   countingSettings(command: Command): SettingsVersion[] {
     const own = this.settingsOf(command);

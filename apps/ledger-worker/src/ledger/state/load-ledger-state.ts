@@ -1,6 +1,6 @@
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Role, isManager, toCents } from '@points/contracts';
-import { defaultSettingsOf, readHoldDecisions, readHolds, readSettingsVersions, seedAndLockTallies, seedBulkRecipientTallies, tallyKeyString } from '@points/db';
+import { defaultSettingsOf, pendingHolds, readHoldDecisions, readHolds, readSettingsVersions, seedAndLockTallies, seedBulkRecipientTallies, tallyKeyString } from '@points/db';
 import { recipientTallies, tallyKeysFor } from '../limits/spend-limits';
 import { AccountKeys } from './account-keys';
 import { lockBulkAwardWallets, readBulkAwardFacts } from './bulk-award-facts';
@@ -137,10 +137,15 @@ async function loadTallies(tx: EntityManager, keys: AccountKeys, state: LedgerSt
     return counting.flatMap((version) => tallyKeysFor(gift, version, at).map((key) => ({ ...key, recount: latest !== undefined && key.epoch !== latest.tallyEpoch })));
   });
   const unique = [...new Map(tallyKeys.map((key) => [tallyKeyString(key), key])).values()];
-  for (const row of await seedAndLockTallies(tx, unique)) {
-    const key = { tenantId: row.tenantId, epoch: row.epoch, scope: row.scope, userId: row.userId, counterpartId: row.counterpartId, periodStart: row.periodStart, periodEnd: row.periodEnd };
-    state.tallies.set(tallyKeyString(key), { key, amount: toCents(row.amount), awards: row.awards });
-  }
+  const rows = await seedAndLockTallies(tx, unique);
+  const keysOf = rows.map((row) => ({ tenantId: row.tenantId, epoch: row.epoch, scope: row.scope, userId: row.userId, counterpartId: row.counterpartId, periodStart: row.periodStart, periodEnd: row.periodEnd }));
+  // Holds are made and decided only with the giver's source and the recipient's wallet locked, as these are now.
+  const personal = keysOf.filter((key) => key.scope !== 'pair');
+  const pending = new Map((await pendingHolds(tx, personal, [...state.holds.keys()])).map((amount, i) => [tallyKeyString(personal[i]), toCents(amount)]));
+  rows.forEach((row, i) => {
+    const id = tallyKeyString(keysOf[i]);
+    state.tallies.set(id, { key: keysOf[i], amount: toCents(row.amount), awards: row.awards, pending: pending.get(id) ?? 0n });
+  });
 }
 
 /** A giver's source is their tenant's pool if a manager, their own budget otherwise (none for an unknown giver: the rule rejects). */

@@ -38,8 +38,9 @@ export const award: CommandRule<'award'> = {
  */
 function holdForApproval(book: LedgerBook, transfer: Transfer, approvals: NonNullable<TenantSettings['approvals']>): void {
   const { command, issuer } = transfer;
-  const { recipient, amount, source } = checkTransfer(book, transfer);
+  const { recipient, amount, source, gift } = checkTransfer(book, transfer);
   const held = book.changeHeld(source, amount);
+  book.holdGift(command, gift, amount);
   const expiresAt = new Date(book.now.getTime() + approvals.windowHours * 3_600_000).toISOString();
   book.writes.newHolds.push({
     id: command.id,
