@@ -14,6 +14,8 @@ export interface BenchResults {
   ceilings: { bullmq: BullmqCeiling; naive: SqlCeiling; batched: SqlCeiling; express: LoadResult };
   hot: E2EResult;
   spread: E2EResult;
+  /** E2E hot again, on a tenant whose spend limits count every award (issue #12): what governance costs. */
+  governed: E2EResult;
   paced: E2EResult & { rate: number };
   /** E2E hot, from the start of its load until every award was final and delivered. */
   cpu: { awards: number; spentSeconds: CpuSnapshot; secondsPer1000: CpuSnapshot; totalSecondsPer1000: number | null };
@@ -36,7 +38,7 @@ function e2eRows(section: string, run: E2EResult): Row[] {
 }
 
 export function figureRows(results: BenchResults, options: BenchOptions): Row[] {
-  const { ceilings, hot, spread, paced, cpu, wal, soak, bulk } = results;
+  const { ceilings, hot, spread, governed, paced, cpu, wal, soak, bulk } = results;
   const s = options.loadSeconds;
   const rows: Row[] = [
     row('Ceilings', `A raw BullMQ: addBulk ${ceilings.bullmq.jobs.toLocaleString('en-US')} jobs → no-op Worker (concurrency 32)`, ceilings.bullmq.jobsPerSecond, 'jobs/s'),
@@ -45,6 +47,13 @@ export function figureRows(results: BenchResults, options: BenchOptions): Row[] 
     row('Ceilings', `H bare Express 5: express.json() → 202, ${options.connections} connections`, ceilings.express.acceptedPerSecond, 'req/s'),
     ...e2eRows(`E2E hot: 1 tenant, ${options.hotEmployees.toLocaleString('en-US')} employees, ${options.connections} connections, ${s} s`, hot),
     ...e2eRows(`E2E spread: ${options.spreadTenants} tenants × ${options.spreadEmployeesPerTenant} employees, ${options.connections} connections, ${s} s`, spread),
+    ...e2eRows(`E2E governed: as E2E hot, on a tenant with per-giver and per-recipient monthly caps (no award near them), ${s} s`, governed),
+    row(
+      `E2E governed: as E2E hot, on a tenant with per-giver and per-recipient monthly caps (no award near them), ${s} s`,
+      'applied/s ÷ E2E hot applied/s (what counting every award in its tallies costs)',
+      hot.appliedPerSecond > 0 ? governed.appliedPerSecond / hot.appliedPerSecond : null,
+      '×',
+    ),
   ];
   const cpuSection = `CPU seconds per 1,000 awards (E2E hot, ${cpu.awards.toLocaleString('en-US')} awards, load start → drained)`;
   for (const [name, value] of Object.entries(cpu.secondsPer1000)) {

@@ -82,6 +82,18 @@ async function endToEnd(stack: BenchStack, options: BenchOptions, checked: Invar
   const spread = await runE2E(stack, { tenants: spreadTenants, ...e2e });
   await check('E2E spread');
 
+  // Governance on: caps no award comes near, so every award is checked against and counted in its giver's and recipient's tallies.
+  say(`• E2E governed, ${options.loadSeconds} s…`);
+  const governedTenant = await stack.addTenant(options.hotEmployees);
+  const cap = { amount: '9000000000000', period: 'month' };
+  const settings = await stack.send('PUT', '/api/settings', governedTenant.managerToken, JSON.stringify({ timeZone: 'Europe/Berlin', limits: { perGiver: cap, perRecipient: cap }, approvals: null }), {
+    'content-type': 'application/json',
+    prefer: 'wait=30',
+  });
+  if (settings.status !== 200) throw new Error(`setting the governed tenant's limits failed: ${JSON.stringify(settings)}`);
+  const governed = await runE2E(stack, { tenants: [governedTenant], ...e2e });
+  await check('E2E governed');
+
   const rate = hot.appliedPerSecond * options.pacedShare;
   say(`• paced at ${Math.round(rate)} awards/s, ${options.loadSeconds} s…`);
   const paced = { ...(await runE2E(stack, { tenants: [hotTenant], ...e2e, overallRate: rate })), rate };
@@ -98,7 +110,7 @@ async function endToEnd(stack: BenchStack, options: BenchOptions, checked: Invar
   const bulk = await runBulk(stack, options.bulkRows);
   await waitUntilIdle(em, 120);
   await check('bulk');
-  return { hot, spread, paced, cpu, wal, soak, bulk };
+  return { hot, spread, governed, paced, cpu, wal, soak, bulk };
 }
 
 async function serverVersions(stack: BenchStack): Promise<Record<string, string | undefined>> {
