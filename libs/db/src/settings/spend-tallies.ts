@@ -80,7 +80,12 @@ export async function seedAndLockTallies(tx: EntityManager, keys: (TallyKey & { 
   }));
 }
 
-async function seedTallies(tx: EntityManager, keys: TallyKey[], onConflict: string): Promise<void> {
+async function seedTallies(tx: EntityManager, keys: TallyKey[], onConflict: 'DO NOTHING' | string): Promise<void> {
+  // Only a tally that is not there yet is summed from the journal (a period's journal grows all period); a recount sums every key.
+  const missingOnly =
+    onConflict === 'DO NOTHING'
+      ? `WHERE NOT EXISTS (SELECT 1 FROM spend_tallies t WHERE (t.${KEY_COLUMNS.split(', ').join(', t.')}) = (k.${KEY_COLUMNS.split(', ').join(', k.')}))`
+      : '';
   await tx.execute(
     `INSERT INTO spend_tallies (${KEY_COLUMNS}, period_end, amount, awards)
      SELECT k.tenant_id, k.epoch, k.scope, k.user_id, k.counterpart_id, k.period_start, k.period_end,
@@ -96,6 +101,7 @@ async function seedTallies(tx: EntityManager, keys: TallyKey[], onConflict: stri
          SELECT sum(d.amount) AS amount, count(*)::int AS awards FROM distribution_logs d
           WHERE k.scope = 'recipient' AND d.to_user_id = k.user_id AND d.tenant_id = k.tenant_id AND ${GIFTS}
             AND d.created_at >= k.period_start AND d.created_at < k.period_end) received ON k.scope = 'recipient'
+      ${missingOnly}
       ORDER BY ${KEY_COLUMNS}
      ON CONFLICT (${KEY_COLUMNS}) ${onConflict}`,
     [keyRecords(keys)],
@@ -177,9 +183,19 @@ export async function seedBulkRecipientTallies(tx: EntityManager, bulkId: string
        LEFT JOIN LATERAL (
          SELECT sum(d.amount) AS amount, count(*)::int AS awards FROM distribution_logs d
           WHERE d.to_user_id = i.user_id AND d.tenant_id = ?::uuid AND ${GIFTS} AND d.created_at >= ?::timestamptz AND d.created_at < ?::timestamptz) r ON true
+      WHERE NOT EXISTS (SELECT 1 FROM spend_tallies t WHERE ${BULK_RECIPIENT_TALLY})
       ORDER BY i.user_id
      ON CONFLICT DO NOTHING`,
-    [...recipientKey(tallies), tallies.periodEnd.toISOString(), tallies.tenantId, bulkId, tallies.tenantId, tallies.periodStart.toISOString(), tallies.periodEnd.toISOString()],
+    [
+      ...recipientKey(tallies),
+      tallies.periodEnd.toISOString(),
+      tallies.tenantId,
+      bulkId,
+      tallies.tenantId,
+      tallies.periodStart.toISOString(),
+      tallies.periodEnd.toISOString(),
+      ...recipientKey(tallies),
+    ],
     'run',
   );
 }
