@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { z } from 'zod';
-import { COMMAND_CATALOG, COMMAND_TYPES, CommandResource, CommandType, commandSpec } from '@points/contracts';
+import { COMMAND_CATALOG, COMMAND_TYPES, CommandResource, CommandType, commandSpec, pathFields } from '@points/contracts';
 import { ApiClient, CliError } from './api-client';
 import { bulkAwardUpload } from './bulk-award-command';
 import { printJson } from './output';
@@ -78,14 +78,14 @@ export function addCatalogCommands(program: Command): void {
   }
 }
 
-/** A route's `:field` segments filled from the fields (`/api/approvals/:approvalId/approve`); the rest is the body. */
+/** A route's path fields (`/api/approvals/:approvalId/approve`) filled from the fields; the rest is the body. */
 function routed(template: string, fields: Record<string, string>): { path: string; body: Record<string, string> } {
   const body = { ...fields };
-  const path = template.replace(/:([A-Za-z0-9_]+)/g, (_segment, field: string) => {
-    const value = body[field];
+  let path = template;
+  for (const field of pathFields(template)) {
+    path = path.replace(`:${field}`, encodeURIComponent(body[field] ?? ''));
     delete body[field];
-    return encodeURIComponent(value ?? '');
-  });
+  }
   return { path, body };
 }
 

@@ -1,6 +1,6 @@
 import { ResponseConfig } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
-import { CommandAccepted, CommandResource, CommandType, ErrorCode, commandSpec, httpStatusOf } from '@points/contracts';
+import { CommandAccepted, CommandResource, CommandType, ErrorCode, commandSpec, httpStatusOf, pathFields } from '@points/contracts';
 import { ApiRouter } from '../openapi/api-router';
 import { describeError, errorBodyWith, errorExamples, jsonResponse } from '../openapi/responses';
 import { CommandHeaders } from './command-headers';
@@ -39,7 +39,7 @@ export function commandRoute(api: ApiRouter, service: CommandService, type: Excl
  * none of the rest is required.
  */
 function payloadParts(payload: z.ZodObject<z.ZodRawShape>, path: string) {
-  const named = [...path.matchAll(/:([A-Za-z0-9_]+)/g)].map((match) => match[1]);
+  const named = pathFields(path);
   if (named.length === 0) return { params: undefined, body: payload };
   const mask = Object.fromEntries(named.map((field) => [field, true as const]));
   const rest = payload.omit(mask);

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { LedgerEvent, fromCents, toCents } from '@points/contracts';
 import { AwardHold, appendEvents, dateOf, readHoldDecisions, readHolds } from '@points/db';
+import { heldBalance } from '../ledger/plan/ledger-book';
 import { holdReleased } from './hold-released';
 
 const IDS = `SELECT jsonb_array_elements_text(?::jsonb)::uuid`;
@@ -38,8 +39,7 @@ export async function expireHolds(em: EntityManager, holdIds: string[], options:
     await releaseHeld(tx, 'lead_budgets', 'held', budgets);
 
     const events = open.map((hold): LedgerEvent => {
-      const { balance, held } = sourceOf(hold) as LockedSource;
-      const source = { type: hold.sourceType, balance: fromCents(balance), held: fromCents(held), available: fromCents(balance - held) };
+      const source = heldBalance({ type: hold.sourceType, account: sourceOf(hold) as LockedSource });
       return { eventId: randomUUID(), commandId: hold.id, actorId: hold.giverId, occurredAt: now.toISOString(), requestId: null, ...holdReleased(hold, 'expired', null, source) };
     });
     await appendEvents(tx, events);

@@ -33,7 +33,8 @@ export async function applyCommands(em: EntityManager, commandIds: string[], opt
     const pending: Command[] = [];
     const malformed = new Map<string, CommandOutcome>();
     const malformedBulks: LockedCommand[] = [];
-    for (const row of await lockCommands(tx, commandIds)) {
+    const locked = await lockCommands(tx, commandIds);
+    for (const row of locked) {
       if (row.outcome) outcomes.set(row.id, row.outcome);
       else {
         const command = parseCommand(row);
@@ -52,7 +53,7 @@ export async function applyCommands(em: EntityManager, commandIds: string[], opt
     if (pending.length > 0 || malformed.size > 0) {
       // One clock for the batch, the database's: the transaction's start, the time its journal rows are stamped with,
       // so a limit's period counts a move in the period the journal shows it in.
-      const now = options.now?.() ?? dateOf((await tx.execute<{ now: string }[]>('SELECT now() AS now'))[0].now);
+      const now = options.now?.() ?? dateOf(locked[0].transactionStart);
       const state = await loadLedgerState(tx, accountKeysOf(pending), now);
       const writes = planCommands(pending, state, { ...options, now: () => now });
       for (const [id, outcome] of malformed) writes.outcomes.set(id, outcome);

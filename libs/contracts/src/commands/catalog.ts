@@ -221,3 +221,6 @@ export type CommandPayload<T extends CommandType> = z.output<CommandCatalog[T]['
 export function commandSpec<T extends CommandType>(type: T): CommandSpec<CommandCatalog[T]['payload']> {
   return COMMAND_CATALOG[type] as CommandSpec<CommandCatalog[T]['payload']>;
 }
+
+/** The payload fields a route's path carries (`/api/approvals/:approvalId/approve` → approvalId); the body carries the rest. */
+export const pathFields = (path: string): string[] => [...path.matchAll(/:([A-Za-z0-9_]+)/g)].map((match) => match[1]);

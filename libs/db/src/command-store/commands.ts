@@ -180,6 +180,8 @@ export interface LockedCommand {
   requestId: string | null;
   /** The tenant settings' version in force when it was accepted; null: the defaults. */
   settingsVersion: number | null;
+  /** The locking transaction's start (`now()`, the time its journal rows are stamped with), read with the lock. */
+  transactionStart: string;
   outcome: CommandOutcome | null;
 }
 
@@ -192,7 +194,7 @@ export async function lockCommands(tx: EntityManager, ids: string[]): Promise<Lo
   const rows = await lockAccepted<Omit<LockedCommand, 'outcome'>>(
     tx,
     ids,
-    `id, type, tenant_id AS "tenantId", issuer_id AS "issuerId", payload, request_id AS "requestId", settings_version AS "settingsVersion"`,
+    `id, type, tenant_id AS "tenantId", issuer_id AS "issuerId", payload, request_id AS "requestId", settings_version AS "settingsVersion", now() AS "transactionStart"`,
   );
   const outcomes = await findOutcomes(tx, rows.map((row) => row.id));
   return rows.map((row) => ({ ...row, outcome: outcomes.get(row.id) ?? null }));

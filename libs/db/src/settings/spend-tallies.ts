@@ -31,18 +31,16 @@ export interface TallyRow extends TallyKey {
 export const tallyKeyString = (key: Omit<TallyKey, 'periodEnd'>): string =>
   `${key.tenantId}|${key.epoch}|${key.scope}|${key.userId}|${key.counterpartId}|${key.periodStart.toISOString()}`;
 
-const keyRecords = (keys: TallyKey[]) =>
-  JSON.stringify(
-    keys.map((key) => ({
-      tenant_id: key.tenantId,
-      epoch: key.epoch,
-      scope: key.scope,
-      user_id: key.userId,
-      counterpart_id: key.counterpartId,
-      period_start: key.periodStart.toISOString(),
-      period_end: key.periodEnd.toISOString(),
-    })),
-  );
+const keyRecord = (key: TallyKey) => ({
+  tenant_id: key.tenantId,
+  epoch: key.epoch,
+  scope: key.scope,
+  user_id: key.userId,
+  counterpart_id: key.counterpartId,
+  period_start: key.periodStart.toISOString(),
+  period_end: key.periodEnd.toISOString(),
+});
+const keyRecords = (keys: TallyKey[]) => JSON.stringify(keys.map(keyRecord));
 const KEY_RECORDSET = `jsonb_to_recordset(?::jsonb) AS k(tenant_id uuid, epoch int, scope text, user_id uuid, counterpart_id uuid, period_start timestamptz, period_end timestamptz)`;
 const KEY_COLUMNS = 'tenant_id, epoch, scope, user_id, counterpart_id, period_start';
 /** What counts as given or received: awards, recognitions and bulk-award rows (not delegations). */
@@ -120,20 +118,7 @@ export async function addToTallies(tx: EntityManager, increments: (TallyKey & { 
     `UPDATE spend_tallies t SET amount = t.amount + v.amount, awards = t.awards + v.awards
        FROM jsonb_to_recordset(?::jsonb) AS v(tenant_id uuid, epoch int, scope text, user_id uuid, counterpart_id uuid, period_start timestamptz, amount numeric, awards int)
       WHERE (t.tenant_id, t.epoch, t.scope, t.user_id, t.counterpart_id, t.period_start) = (v.tenant_id, v.epoch, v.scope, v.user_id, v.counterpart_id, v.period_start)`,
-    [
-      JSON.stringify(
-        increments.map((i) => ({
-          tenant_id: i.tenantId,
-          epoch: i.epoch,
-          scope: i.scope,
-          user_id: i.userId,
-          counterpart_id: i.counterpartId,
-          period_start: i.periodStart.toISOString(),
-          amount: i.amount,
-          awards: i.awards,
-        })),
-      ),
-    ],
+    [JSON.stringify(increments.map((i) => ({ ...keyRecord(i), amount: i.amount, awards: i.awards })))],
     'run',
   );
 }
@@ -232,7 +217,7 @@ export async function pendingHolds(tx: EntityManager, keys: TallyKey[], deciding
         AND NOT EXISTS (SELECT 1 FROM award_hold_decisions d WHERE d.hold_id = h.id)
       GROUP BY k.idx ORDER BY k.idx`,
     [
-      JSON.stringify(keys.map((key, idx) => ({ idx, tenant_id: key.tenantId, scope: key.scope, user_id: key.userId, period_start: key.periodStart.toISOString(), period_end: key.periodEnd.toISOString() }))),
+      JSON.stringify(keys.map((key, idx) => ({ idx, ...keyRecord(key) }))),
       JSON.stringify(deciding),
     ],
   );

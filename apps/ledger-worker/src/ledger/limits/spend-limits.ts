@@ -55,7 +55,8 @@ export function ensureWithinLimits(gift: Gift, amount: Cents, settings: Settings
       { field: amountField, message: `exceeds the per-award limit of ${perAward}`, limit: 'perAward', limitAmount: perAward, requested: fromCents(amount), remaining: perAward },
     ]);
   }
-  const tally = (scope: TallyScope, userId: string, counterpartId = NO_COUNTERPART) => tallyFor(tallies, gift, settings, at, scope, userId, counterpartId);
+  const keys = tallyKeysFor(gift, settings, at);
+  const tally = (scope: TallyScope, userId: string, counterpartId = NO_COUNTERPART) => tallyFor(tallies, keys, scope, userId, counterpartId);
   const periodCap = (limit: 'perGiver' | 'perRecipient', cap: { amount: string; period: LimitPeriod }, counted: Tally, who: string, fieldName: string) => {
     const remaining = toCents(cap.amount) - counted.amount - counted.pending;
     if (amount <= remaining) return;
@@ -104,8 +105,8 @@ export function giftTallyKeys(gift: Gift, settings: SettingsVersion, at: Date): 
   return tallyKeysFor(gift, settings, at).filter((key) => key.scope !== 'pair' || key.userId === gift.giverId);
 }
 
-function tallyFor(tallies: Map<string, Tally>, gift: Gift, settings: SettingsVersion, at: Date, scope: TallyScope, userId: string, counterpartId: string): Tally {
-  const key = tallyKeysFor(gift, settings, at).find((k) => k.scope === scope && k.userId === userId && k.counterpartId === counterpartId);
+function tallyFor(tallies: Map<string, Tally>, keys: TallyKey[], scope: TallyScope, userId: string, counterpartId: string): Tally {
+  const key = keys.find((k) => k.scope === scope && k.userId === userId && k.counterpartId === counterpartId);
   const tally = key && tallies.get(tallyKeyString(key));
   if (!tally) throw new Error(`tally ${scope} of ${userId} was not loaded`);
   return tally;

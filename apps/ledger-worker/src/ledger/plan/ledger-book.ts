@@ -1,4 +1,4 @@
-import { AppError, BalanceChange, Cents, Command, CommandResult, HeldBalance, LedgerEvent, SourceChange, fromCents, isManager } from '@points/contracts';
+import { AppError, BalanceChange, Cents, Command, CommandResult, HeldBalance, LedgerEvent, SourceChange, SourceType, fromCents, isManager } from '@points/contracts';
 import { SettingsVersion, defaultSettingsOf, tallyKeyString } from '@points/db';
 import { Gift, ensureWithinLimits, giftTallyKeys } from '../limits/spend-limits';
 import { BulkAwardFacts, LeadBudgetAccount, LedgerState, PoolAccount, UserRow, WalletAccount, settingsKey } from '../state/ledger-state';
@@ -240,7 +240,7 @@ export class LedgerBook {
 const change = (previous: Cents, next: Cents): BalanceChange => ({ previousBalance: fromCents(previous), newBalance: fromCents(next) });
 
 /** A source's balance, what it holds and what is available, as results and events show them. */
-export const heldBalance = (source: Source): HeldBalance => ({
+export const heldBalance = (source: { type: SourceType; account: { balance: Cents; held: Cents } }): HeldBalance => ({
   type: source.type,
   balance: fromCents(source.account.balance),
   held: fromCents(source.account.held),
