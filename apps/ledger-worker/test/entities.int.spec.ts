@@ -17,6 +17,7 @@ const ids = {
   admin: randomUUID(),
   lead: randomUUID(),
   employee: randomUUID(),
+  department: randomUUID(),
   wallet: randomUUID(),
   budget: randomUUID(),
   adminCommand: randomUUID(),
@@ -42,6 +43,9 @@ async function seedOneRowPerTable(em: EntityManager) {
       [randomUUID(), tenant, admin, adminCommand],
     ],
     [`INSERT INTO platform_billing_logs (id, admin_id, tenant_id, amount, transaction_type, command_id) VALUES (?, ?, ?, 100, 'allocation', ?)`, [randomUUID(), admin, tenant, adminCommand]],
+    [`INSERT INTO departments (id, tenant_id, name, head_id, balance, version) VALUES (?, ?, 'Sales', ?, 10, 1)`, [ids.department, tenant, lead]],
+    [`UPDATE users SET department_id = ? WHERE id = ?`, [ids.department, lead]],
+    [`INSERT INTO department_ledger (id, department_id, tenant_id, ${journal}) VALUES (?, ?, ?, 10, 'department_funding', 'command', ?, 0, 10, 1, ?)`, [randomUUID(), ids.department, tenant, leadCommand, leadCommand]],
     [`INSERT INTO pool_ledger (id, tenant_id, ${journal}) VALUES (?, ?, 100, 'allocation', 'command', ?, 0, 100, 1, ?)`, [randomUUID(), tenant, adminCommand, adminCommand]],
     [
       `INSERT INTO distribution_logs (id, tenant_id, from_user_id, to_user_id, amount, transaction_type, source_type, previous_pool_balance, new_pool_balance, source_version, command_id)
@@ -104,7 +108,7 @@ function awardedEvent(): LedgerEvent {
   };
 }
 
-const COMPOSITE_KEYS = ['issuerOfTenant', 'recipientOfTenant', 'givenByCommandIssuer', 'budgetOfTenant', 'walletOfTenant'];
+const COMPOSITE_KEYS = ['issuerOfTenant', 'recipientOfTenant', 'givenByCommandIssuer', 'budgetOfTenant', 'walletOfTenant', 'departmentOfTenant', 'parentOfTenant', 'headOfTenant'];
 
 it('reads a row of every table through its entity: plain ids, money and counters as strings, JSON-safe, composite keys left out', async () => {
   const em = db.orm.em.fork();

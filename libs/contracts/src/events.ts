@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { Decimal } from './money';
-import { BalanceChange, BulkAwardResult, CommandTypeSchema, DelegationResult, AwardResult, HeldBalance, SourceChange } from './commands';
+import { BalanceChange, BulkAwardResult, CommandTypeSchema, DelegationResult, DepartmentResult, DepartmentTransferResult, AwardResult, HeldBalance, SourceChange } from './commands';
 import { ERROR_CODES } from './errors';
 import { Role } from './roles';
 import { TenantSettings } from './settings';
@@ -88,7 +88,21 @@ export const AwardHoldReleased = tenantEvent('award.hold_released', {
   source: HeldBalance,
 });
 
+/** A department created, or its name, parent or head changed: the department before (null: new) and after. */
+export const DepartmentCreated = tenantEvent('department.created', { department: DepartmentResult });
+export const DepartmentUpdated = tenantEvent('department.updated', { before: DepartmentResult, after: DepartmentResult });
+
+/** Points moved between the tenant pool and a department pool (fund: to the department; return: back to the pool). */
+export const DepartmentTransferred = tenantEvent('department.transferred', { ...DepartmentTransferResult.shape, description: z.string().nullable() });
+
+/** A user put in a department, moved, or taken out. */
+export const UserDepartmentChanged = tenantEvent('user.department_changed', { userId: Id, departmentId: Id.nullable(), previousDepartmentId: Id.nullable() });
+
 export const LedgerEvent = z.discriminatedUnion('type', [
+  DepartmentCreated,
+  DepartmentUpdated,
+  DepartmentTransferred,
+  UserDepartmentChanged,
   AwardPendingApproval,
   AwardApproved,
   AwardHoldReleased,

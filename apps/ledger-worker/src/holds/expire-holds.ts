@@ -12,8 +12,8 @@ const IDS = `SELECT jsonb_array_elements_text(?::jsonb)::uuid`;
  * nobody has decided, in one transaction: an `expired` decision each, the held
  * points back to available on their source, an `award.hold_released` event
  * each. Safe to run twice, early, late or beside an approval: like every
- * decider it locks the hold's source (tenants, then lead budgets, by id — the
- * ledger's order) before reading the decisions, and the decision is keyed by
+ * decider it locks the hold's source (tenants, then departments, then lead budgets,
+ * by id — the ledger's order) before reading the decisions, and the decision is keyed by
  * the hold. Returns the holds it released.
  */
 export async function expireHolds(em: EntityManager, holdIds: string[], options: { now?: Date } = {}): Promise<string[]> {
@@ -23,6 +23,7 @@ export async function expireHolds(em: EntityManager, holdIds: string[], options:
     const due = (await readHolds(tx, holdIds)).filter((hold) => hold.expiresAt <= now);
     if (due.length === 0) return [];
     const pools = await lockSources(tx, 'tenants', 'points_allocation_balance', 'points_held', due.filter((h) => h.sourceType === 'tenant_pool').map((h) => h.tenantId));
+    const departments = await lockSources(tx, 'departments', 'balance', 'held', due.flatMap((h) => (h.departmentId ? [h.departmentId] : [])));
     const budgets = await lockSources(tx, 'lead_budgets', 'balance', 'held', due.flatMap((h) => (h.leadBudgetId ? [h.leadBudgetId] : [])));
     const decided = await readHoldDecisions(tx, due.map((hold) => hold.id));
     const open = due.filter((hold) => !decided.has(hold.id));
@@ -33,9 +34,11 @@ export async function expireHolds(em: EntityManager, holdIds: string[], options:
       [JSON.stringify(open.map((hold) => hold.id))],
       'run',
     );
-    const sourceOf = (hold: AwardHold) => (hold.sourceType === 'tenant_pool' ? pools.get(hold.tenantId) : budgets.get(hold.leadBudgetId as string));
+    const sourceOf = (hold: AwardHold) =>
+      hold.sourceType === 'tenant_pool' ? pools.get(hold.tenantId) : hold.sourceType === 'department_pool' ? departments.get(hold.departmentId as string) : budgets.get(hold.leadBudgetId as string);
     for (const hold of open) (sourceOf(hold) as LockedSource).held -= toCents(hold.amount);
     await releaseHeld(tx, 'tenants', 'points_held', pools);
+    await releaseHeld(tx, 'departments', 'held', departments);
     await releaseHeld(tx, 'lead_budgets', 'held', budgets);
 
     const events = open.map((hold): LedgerEvent => {
@@ -52,7 +55,7 @@ interface LockedSource {
   held: bigint;
 }
 
-async function lockSources(tx: EntityManager, table: 'tenants' | 'lead_budgets', balance: string, held: string, ids: string[]): Promise<Map<string, LockedSource>> {
+async function lockSources(tx: EntityManager, table: 'tenants' | 'departments' | 'lead_budgets', balance: string, held: string, ids: string[]): Promise<Map<string, LockedSource>> {
   if (ids.length === 0) return new Map();
   const rows = await tx.execute<{ id: string; balance: string; held: string }[]>(
     `SELECT id, ${balance}::text AS balance, ${held}::text AS held FROM ${table} WHERE id IN (${IDS}) ORDER BY id FOR NO KEY UPDATE`,
@@ -61,7 +64,7 @@ async function lockSources(tx: EntityManager, table: 'tenants' | 'lead_budgets',
   return new Map(rows.map((row) => [row.id, { balance: toCents(row.balance), held: toCents(row.held) }]));
 }
 
-async function releaseHeld(tx: EntityManager, table: 'tenants' | 'lead_budgets', held: string, sources: Map<string, LockedSource>): Promise<void> {
+async function releaseHeld(tx: EntityManager, table: 'tenants' | 'departments' | 'lead_budgets', held: string, sources: Map<string, LockedSource>): Promise<void> {
   if (sources.size === 0) return;
   await tx.execute(
     `UPDATE ${table} t SET ${held} = v.held::numeric FROM jsonb_to_recordset(?::jsonb) AS v(id uuid, held text) WHERE t.id = v.id`,

@@ -38,6 +38,11 @@ function pointsMoved(type: CommandType, result: CommandResult): { source: string
     case 'create_user':
     case 'update_settings':
     case 'decline_award':
+    case 'create_department':
+    case 'update_department':
+    case 'fund_department':
+    case 'return_department_funds':
+    case 'set_user_department':
       return null;
     case 'approve_award': {
       const { award } = result as z.infer<typeof ApprovalDecisionResult>;

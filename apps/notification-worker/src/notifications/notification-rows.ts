@@ -95,7 +95,7 @@ export function notificationRows(event: LedgerEvent, lowPoolThreshold: (tenantId
           { source: event.source.previousBalance, leadBudget: event.leadBudget.previousBalance },
           { source: event.source.newBalance, leadBudget: event.leadBudget.newBalance, amount: event.amount },
         ),
-        pool: event.source,
+        pool: fromPool(event.source),
       };
       break;
     case 'points.awarded':
@@ -167,6 +167,28 @@ export function notificationRows(event: LedgerEvent, lowPoolThreshold: (tenantId
       break;
     case 'settings.updated':
       rows = { feed: null, audit: audit('tenant_settings', event.tenantId, event.before, { ...event.after, version: event.version }), pool: null };
+      break;
+    case 'department.created':
+      rows = { feed: null, audit: audit('department', event.department.departmentId, null, event.department), pool: null };
+      break;
+    case 'department.updated':
+      rows = { feed: null, audit: audit('department', event.after.departmentId, event.before, event.after), pool: null };
+      break;
+    case 'department.transferred':
+      // Budget moves between pools are management's business, not the social feed's (as delegations are).
+      rows = {
+        feed: null,
+        audit: audit(
+          'department',
+          event.departmentId,
+          { pool: event.pool.previousBalance, department: event.department.previousBalance },
+          { direction: event.direction, amount: event.amount, description: event.description, pool: event.pool.newBalance, department: event.department.newBalance },
+        ),
+        pool: event.pool,
+      };
+      break;
+    case 'user.department_changed':
+      rows = { feed: null, audit: audit('user', event.userId, { departmentId: event.previousDepartmentId }, { departmentId: event.departmentId }), pool: null };
       break;
     case 'command.rejected':
       rows = { feed: null, audit: audit('command', event.commandId, null, { commandType: event.commandType, error: event.error }), pool: null };

@@ -3,17 +3,34 @@ import { AppError, ErrorCode } from '../errors';
 import { toCents } from '../money';
 import { CommandQueueKey } from '../queue-names';
 import { Actor, MANAGER_ROLES, Role, TENANT_ROLES } from '../roles';
-import { ApprovalDecisionResult, AwardResult, BulkAwardResult, CreateUserResult, DelegationResult, PendingAwardResult, PoolChangeResult, RecognitionResult, SettingsResult } from './results';
+import {
+  ApprovalDecisionResult,
+  AwardResult,
+  BulkAwardResult,
+  CreateUserResult,
+  DelegationResult,
+  DepartmentResult,
+  DepartmentTransferResult,
+  PendingAwardResult,
+  PoolChangeResult,
+  RecognitionResult,
+  SettingsResult,
+  UserDepartmentResult,
+} from './results';
 import {
   AllocatePayload,
   ApproveAwardPayload,
   AwardPayload,
   BulkAwardPayload,
   ClawbackPayload,
+  CreateDepartmentPayload,
   CreateUserPayload,
   DeclineAwardPayload,
+  DepartmentTransferPayload,
   DelegatePayload,
   RecognitionPayload,
+  SetUserDepartmentPayload,
+  UpdateDepartmentPayload,
   UpdateSettingsPayload,
 } from './payloads';
 
@@ -40,8 +57,8 @@ export interface CommandSpec<P extends z.ZodType> {
   /** Codes the ledger may reject it with (the outcome's `error.code`). */
   rejects: readonly ErrorCode[];
   route: {
-    /** POST unless said (PUT replaces a resource, such as the tenant's settings). */
-    method?: 'post' | 'put';
+    /** POST unless said (PUT replaces a resource, such as the tenant's settings; PATCH changes some of its fields). */
+    method?: 'post' | 'put' | 'patch';
     /** Express path; a `:field` segment carries that payload field (the body carries the rest). */
     path: string;
     operationId: string;
@@ -82,11 +99,24 @@ export const COMMAND_CATALOG = {
   }),
   delegate: command({
     payload: DelegatePayload,
-    roles: MANAGER_ROLES,
+    roles: AWARD_ROLES,
+    check: (issuer, payload) => {
+      if (issuer.role === 'lead' && payload.departmentId === undefined) {
+        throw new AppError('FORBIDDEN', 'a lead may delegate only from a department pool they head', [{ field: 'departmentId', message: 'required for a lead' }]);
+      }
+    },
     result: DelegationResult,
     rejects: ['FORBIDDEN', 'NOT_FOUND', 'VALIDATION_FAILED', 'INSUFFICIENT_BALANCE'],
-    route: { path: '/api/allocations/distribute-to-lead', operationId: 'delegateToLead', summary: "Move points from the tenant pool to a lead's budget", tag: 'allocations' },
-    cli: { name: 'delegate', flags: { leadId: 'lead', amount: 'amount', description: 'description' } },
+    route: {
+      path: '/api/allocations/distribute-to-lead',
+      operationId: 'delegateToLead',
+      summary: "Move points from the tenant pool (or a department pool) to a lead's budget",
+      tag: 'allocations',
+      notes:
+        'Managers and HR admins delegate from the tenant pool. With departmentId, from that department pool to a lead who belongs to the department: ' +
+        'a manager, HR admin or the department’s head may.',
+    },
+    cli: { name: 'delegate', flags: { leadId: 'lead', amount: 'amount', description: 'description', departmentId: 'department' } },
   }),
   award: command({
     payload: AwardPayload,
@@ -100,9 +130,10 @@ export const COMMAND_CATALOG = {
       tag: 'allocations',
       notes:
         'Managers and HR admins award from the tenant pool; a lead awards from their own budget. Nobody may award themselves. ' +
-        "Above the tenant's approval threshold the award succeeds as pending_approval: its points are held on the source until an approver decides.",
+        "Above the tenant's approval threshold the award succeeds as pending_approval: its points are held on the source until an approver decides. " +
+        "With departmentId, a department's head awards from the department pool instead.",
     },
-    cli: { name: 'award', flags: { userId: 'user', amount: 'amount', description: 'description' } },
+    cli: { name: 'award', flags: { userId: 'user', amount: 'amount', description: 'description', departmentId: 'department' } },
   }),
   recognition: command({
     payload: RecognitionPayload,
@@ -208,6 +239,72 @@ export const COMMAND_CATALOG = {
         'one accepted before a change keeps the earlier version.',
     },
     cli: { name: 'set-settings', flags: {} },
+  }),
+  create_department: command({
+    payload: CreateDepartmentPayload,
+    roles: ['tenant_manager'],
+    result: DepartmentResult,
+    rejects: ['FORBIDDEN', 'NOT_FOUND', 'VALIDATION_FAILED'],
+    route: {
+      path: '/api/departments',
+      operationId: 'createDepartment',
+      summary: 'Create a department (a name unique in the tenant, an optional parent and head) with an empty pool of its own',
+      tag: 'departments',
+      notes: 'The head — a tenant manager, HR admin or lead of the tenant — awards from the department pool and may delegate from it to the department’s leads.',
+    },
+    cli: { name: 'create-department', flags: { name: 'name', parentId: 'parent', headId: 'head' } },
+  }),
+  update_department: command({
+    payload: UpdateDepartmentPayload,
+    roles: ['tenant_manager'],
+    result: DepartmentResult,
+    rejects: ['FORBIDDEN', 'NOT_FOUND', 'VALIDATION_FAILED'],
+    route: {
+      method: 'patch',
+      path: '/api/departments/:departmentId',
+      operationId: 'updateDepartment',
+      summary: 'Rename a department, or change its parent or head (null removes them)',
+      tag: 'departments',
+      notes: 'A department cannot become its own ancestor.',
+    },
+    cli: { name: 'update-department', flags: { departmentId: 'department', name: 'name', parentId: 'parent', headId: 'head' } },
+  }),
+  fund_department: command({
+    payload: DepartmentTransferPayload,
+    roles: MANAGER_ROLES,
+    result: DepartmentTransferResult,
+    rejects: ['FORBIDDEN', 'NOT_FOUND', 'VALIDATION_FAILED', 'INSUFFICIENT_BALANCE'],
+    route: { path: '/api/departments/:departmentId/fund', operationId: 'fundDepartment', summary: 'Move points from the tenant pool to a department pool', tag: 'departments' },
+    cli: { name: 'fund-department', flags: { departmentId: 'department', amount: 'amount', description: 'description' } },
+  }),
+  return_department_funds: command({
+    payload: DepartmentTransferPayload,
+    roles: MANAGER_ROLES,
+    result: DepartmentTransferResult,
+    rejects: ['FORBIDDEN', 'NOT_FOUND', 'VALIDATION_FAILED', 'INSUFFICIENT_BALANCE'],
+    route: {
+      path: '/api/departments/:departmentId/return',
+      operationId: 'returnDepartmentFunds',
+      summary: 'Return points from a department pool to the tenant pool',
+      tag: 'departments',
+      notes: 'Only what the department has available: points held for its awards pending approval stay.',
+    },
+    cli: { name: 'return-department-funds', flags: { departmentId: 'department', amount: 'amount', description: 'description' } },
+  }),
+  set_user_department: command({
+    payload: SetUserDepartmentPayload,
+    roles: ['tenant_manager'],
+    result: UserDepartmentResult,
+    rejects: ['FORBIDDEN', 'NOT_FOUND', 'VALIDATION_FAILED'],
+    route: {
+      method: 'put',
+      path: '/api/users/:userId/department',
+      operationId: 'setUserDepartment',
+      summary: 'Put a manager, HR admin or lead in a department, or take them out of theirs (departmentId null)',
+      tag: 'departments',
+      notes: 'A lead’s budget can be delegated from the pool of the department they belong to.',
+    },
+    cli: { name: 'set-department', flags: { userId: 'user', departmentId: 'department' } },
   }),
 };
 

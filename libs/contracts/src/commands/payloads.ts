@@ -9,6 +9,8 @@ import { SettingsUpdate } from '../settings';
 // `tenantId`, `role` or balance the route does not take.
 
 const Id = z.uuid();
+/** An id the ledger looks up in memory: lower-case, as PostgreSQL prints it. */
+const LowerId = Id.transform((id) => id.toLowerCase());
 const Note = (max: number) => z.string().trim().min(1).max(max);
 
 export const AllocatePayload = z
@@ -23,9 +25,12 @@ export const AllocatePayload = z
 
 export const ClawbackPayload = z.object({ tenantId: Id, amount: Amount, referenceNote: Note(500) }).strict();
 
-export const DelegatePayload = z.object({ leadId: Id, amount: Amount, description: Note(500).optional() }).strict();
+/** A department pool to spend instead of the giver's usual source. */
+const FromDepartment = LowerId.optional().describe('spend this department pool instead: its head awards from it; a manager or its head delegates from it to a lead of the department');
 
-export const AwardPayload = z.object({ userId: Id, amount: Amount, description: Note(500).optional() }).strict();
+export const DelegatePayload = z.object({ leadId: Id, amount: Amount, description: Note(500).optional(), departmentId: FromDepartment }).strict();
+
+export const AwardPayload = z.object({ userId: Id, amount: Amount, description: Note(500).optional(), departmentId: FromDepartment }).strict();
 
 export const RecognitionPayload = z.object({ recipientId: Id, points: AmountOrZero, message: Note(1000) }).strict();
 
@@ -48,6 +53,23 @@ export const BulkAwardPayload = z.object({ description: z.string().nullable(), r
 export const UpdateSettingsPayload = SettingsUpdate;
 
 /** An approver's decision on a pending award (its id is the award command's, in the route's path). */
-const ApprovalId = Id.transform((id) => id.toLowerCase());
+const ApprovalId = LowerId;
 export const ApproveAwardPayload = z.object({ approvalId: ApprovalId, reason: Note(500).optional() }).strict();
 export const DeclineAwardPayload = z.object({ approvalId: ApprovalId, reason: Note(500) }).strict();
+
+/** A new department of the tenant; its pool starts empty. */
+export const CreateDepartmentPayload = z
+  .object({ name: Note(200), parentId: LowerId.optional(), headId: LowerId.optional().describe('a tenant manager, HR admin or lead of the tenant: awards from the department pool') })
+  .strict();
+
+/** A change of a department's name, parent or head: a field left out is unchanged, null removes the parent or head. */
+export const UpdateDepartmentPayload = z
+  .object({ departmentId: LowerId, name: Note(200).optional(), parentId: LowerId.nullable().optional(), headId: LowerId.nullable().optional() })
+  .strict()
+  .refine((change) => change.name !== undefined || change.parentId !== undefined || change.headId !== undefined, { message: 'give at least one of name, parentId, headId', path: ['name'] });
+
+/** Points moved from the tenant pool to a department pool, or back. */
+export const DepartmentTransferPayload = z.object({ departmentId: LowerId, amount: Amount, description: Note(500).optional() }).strict();
+
+/** Which department a manager or lead belongs to (null: none). */
+export const SetUserDepartmentPayload = z.object({ userId: LowerId, departmentId: LowerId.nullable() }).strict();

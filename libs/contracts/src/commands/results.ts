@@ -9,11 +9,11 @@ const Id = z.uuid();
 export const BalanceChange = z.object({ previousBalance: Decimal, newBalance: Decimal }).meta({ id: 'BalanceChange' });
 export type BalanceChange = z.infer<typeof BalanceChange>;
 
-export const SOURCE_TYPES = ['tenant_pool', 'lead_budget'] as const;
+export const SOURCE_TYPES = ['tenant_pool', 'lead_budget', 'department_pool'] as const;
 export const SourceType = z.enum(SOURCE_TYPES);
 export type SourceType = z.infer<typeof SourceType>;
 
-/** The account points were taken from: the tenant pool (managers) or the giver's lead budget (leads). */
+/** The account points were taken from: the tenant pool (managers), a department pool (its head, or a delegation from it) or the giver's lead budget (leads). */
 export const SourceChange = BalanceChange.extend({ type: SourceType }).meta({ id: 'SourceChange' });
 export type SourceChange = z.infer<typeof SourceChange>;
 
@@ -56,7 +56,30 @@ export const BulkAwardResult = z.object({
 }).meta({ id: 'BulkAwardResult' });
 /** The settings now in force and their version (each change is a new version). */
 export const SettingsResult = z.object({ version: z.number().int().positive(), settings: TenantSettings }).meta({ id: 'SettingsResult' });
-export const CommandResult = z.union([PoolChangeResult, DelegationResult, RecognitionResult, AwardResult, PendingAwardResult, ApprovalDecisionResult, CreateUserResult, BulkAwardResult, SettingsResult]);
+/** A department as a command left it (its pool is moved by transfers, not by these). */
+export const DepartmentResult = z
+  .object({ departmentId: Id, name: z.string(), parentId: Id.nullable(), headId: Id.nullable() })
+  .meta({ id: 'DepartmentResult' });
+/** Points moved between the tenant pool and a department pool: both balances before and after. */
+export const DepartmentTransferResult = z
+  .object({ departmentId: Id, amount: Decimal, direction: z.enum(['fund', 'return']), pool: BalanceChange, department: BalanceChange })
+  .meta({ id: 'DepartmentTransferResult' });
+/** The department a user now belongs to (null: none). */
+export const UserDepartmentResult = z.object({ userId: Id, departmentId: Id.nullable(), previousDepartmentId: Id.nullable() }).meta({ id: 'UserDepartmentResult' });
+export const CommandResult = z.union([
+  PoolChangeResult,
+  DelegationResult,
+  RecognitionResult,
+  AwardResult,
+  PendingAwardResult,
+  ApprovalDecisionResult,
+  CreateUserResult,
+  BulkAwardResult,
+  SettingsResult,
+  DepartmentResult,
+  DepartmentTransferResult,
+  UserDepartmentResult,
+]);
 
 export type AwardResult = z.infer<typeof AwardResult>;
 export type PendingAwardResult = z.infer<typeof PendingAwardResult>;
@@ -64,3 +87,4 @@ export type HeldBalance = z.infer<typeof HeldBalance>;
 export type RecognitionResult = z.infer<typeof RecognitionResult>;
 export type BulkAwardResult = z.infer<typeof BulkAwardResult>;
 export type CommandResult = z.infer<typeof CommandResult>;
+export type DepartmentTransferResult = z.infer<typeof DepartmentTransferResult>;

@@ -1,5 +1,6 @@
 import { InferEntity } from '@mikro-orm/core';
 import { LeadBudgetSchema, WalletSchema } from './accounts';
+import { DepartmentSchema } from './department';
 import { balanceChange, balanceChangeChecks } from './balance-change';
 import { RelationTarget, compositeKey, money, references, text, uuid } from './columns';
 import { AcceptedCommandSchema } from './accepted-command';
@@ -7,7 +8,7 @@ import { table } from './table';
 import { TenantSchema } from './tenant';
 
 /**
- * The three account journals: one row per balance change of one account, with a
+ * The account journals (tenant pool, department pool, lead budget, wallet): one row per balance change of one account, with a
  * signed amount, chained by version (UNIQUE (account, version)), at most one per
  * account per command (UNIQUE (command_id, account)). A balance always equals the
  * sum of its journal. The tables are append-only (a trigger refuses
@@ -86,6 +87,14 @@ export const WalletLedgerEntrySchema = tenantAccountJournal('WalletLedgerEntry',
   keyName: 'wallet_ledger_wallet_of_tenant',
 });
 
+export const DepartmentLedgerEntrySchema = tenantAccountJournal('DepartmentLedgerEntry', 'department_ledger', {
+  schema: DepartmentSchema,
+  id: 'departmentId',
+  key: 'departmentOfTenant',
+  keyName: 'department_ledger_department_of_tenant',
+});
+
 export type PoolLedgerEntry = InferEntity<typeof PoolLedgerEntrySchema>;
 export type LeadBudgetLedgerEntry = InferEntity<typeof LeadBudgetLedgerEntrySchema>;
 export type WalletLedgerEntry = InferEntity<typeof WalletLedgerEntrySchema>;
+export type DepartmentLedgerEntry = InferEntity<typeof DepartmentLedgerEntrySchema>;

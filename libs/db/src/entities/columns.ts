@@ -55,16 +55,19 @@ export const references = <T extends RelationTarget>(target: T, column: string, 
  * key. It is there so the metadata holds the constraint, not to be read (readers
  * use the scalar ids; MikroORM keeps only the target's id in it, and nothing when a
  * column is NULL): typed `unknown`, hidden from serialization, optional in em.create,
- * and on insert set from the scalars, so it can never disagree with them.
+ * and on insert set from the scalars, so it can never disagree with them. `nullable`
+ * when one of its columns may be NULL (PostgreSQL then checks nothing for that row).
  */
 export const compositeKey = (
   target: RelationTarget,
   foreignKeyName: string,
   properties: string[],
   referencedColumnNames: string[],
+  options: { nullable?: boolean } = {},
 ): Typed<unknown, { hidden: true; onCreate: (row: Record<string, unknown>) => unknown }> =>
   p
     .manyToOne(target)
+    .nullable(options.nullable ?? false)
     .mapToPk()
     .hidden()
     .foreignKeyName(foreignKeyName)

@@ -5,7 +5,7 @@ import { newestFirstIndexes, table } from './table';
 import { UserSchema } from './user';
 
 /**
- * Points given from a source (the tenant pool or a lead budget, `sourceType`) to a
+ * Points given from a source (the tenant pool, a department pool or a lead budget, `sourceType`) to a
  * user. Its ids are plain columns: the database checks them only through the two
  * composite keys, which tie giver, recipient and command to the row's tenant.
  */
@@ -21,7 +21,7 @@ export const DistributionLogSchema = table(
     referenceType: nullable(text()),
     referenceId: nullable(uuid()),
     description: nullable(text()),
-    sourceType: oneOf(['tenant_pool', 'lead_budget']),
+    sourceType: oneOf(['tenant_pool', 'lead_budget', 'department_pool']),
     previousPoolBalance: money(),
     newPoolBalance: money(),
     sourceVersion: bigint(),

@@ -1,4 +1,5 @@
-import { LeadBudgetLedgerEntrySchema, PoolLedgerEntrySchema, WalletLedgerEntrySchema } from './account-journals';
+import { DepartmentLedgerEntrySchema, LeadBudgetLedgerEntrySchema, PoolLedgerEntrySchema, WalletLedgerEntrySchema } from './account-journals';
+import { DepartmentSchema } from './department';
 import { LeadBudgetSchema, WalletSchema } from './accounts';
 import { AllocationLogSchema, PlatformBillingLogSchema } from './allocation-logs';
 import { AuditLogEntrySchema } from './audit-log-entry';
@@ -22,6 +23,7 @@ export * from './iso-timestamp.type';
 export * from './tenant';
 export * from './user';
 export * from './accounts';
+export * from './department';
 export * from './accepted-command';
 export * from './recognition';
 export * from './allocation-logs';
@@ -36,6 +38,7 @@ export * from './tenant-settings';
 export const ENTITIES = [
   TenantSchema,
   UserSchema,
+  DepartmentSchema,
   WalletSchema,
   LeadBudgetSchema,
   AcceptedCommandSchema,
@@ -48,6 +51,7 @@ export const ENTITIES = [
   PoolLedgerEntrySchema,
   LeadBudgetLedgerEntrySchema,
   WalletLedgerEntrySchema,
+  DepartmentLedgerEntrySchema,
   OutboxEventSchema,
   OutboxOutcomeSchema,
   OutboxRelaySchema,

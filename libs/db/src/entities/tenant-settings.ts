@@ -1,6 +1,7 @@
 import { InferEntity, defineEntity } from '@mikro-orm/core';
 import { createdAt, integer, jsonb, money, nullable, oneOf, references, text, timestamp, uuid } from './columns';
 import { LeadBudgetSchema } from './accounts';
+import { DepartmentSchema } from './department';
 import { btreeIndex } from './table';
 import { AcceptedCommandSchema } from './accepted-command';
 import { TenantSchema } from './tenant';
@@ -58,8 +59,9 @@ export const AwardHoldSchema = defineEntity({
     tenantId: references(TenantSchema, 'tenant_id', 'award_holds_tenant_id_fkey'),
     giverId: references(UserSchema, 'giver_id', 'award_holds_giver_id_fkey'),
     recipientId: references(UserSchema, 'recipient_id', 'award_holds_recipient_id_fkey'),
-    sourceType: oneOf(['tenant_pool', 'lead_budget']),
+    sourceType: oneOf(['tenant_pool', 'lead_budget', 'department_pool']),
     leadBudgetId: nullable(references(LeadBudgetSchema, 'lead_budget_id', 'award_holds_lead_budget_id_fkey')),
+    departmentId: nullable(references(DepartmentSchema, 'department_id', 'award_holds_department_id_fkey')),
     amount: money(),
     description: nullable(text()),
     expiresAt: timestamp(),
@@ -67,7 +69,10 @@ export const AwardHoldSchema = defineEntity({
   },
   checks: [
     { name: 'award_holds_amount_check', expression: 'amount > (0)::numeric' },
-    { name: 'award_holds_source_check', expression: `(source_type = 'lead_budget'::text) = (lead_budget_id IS NOT NULL)` },
+    {
+      name: 'award_holds_source_check',
+      expression: `((source_type = 'lead_budget'::text) = (lead_budget_id IS NOT NULL)) AND ((source_type = 'department_pool'::text) = (department_id IS NOT NULL))`,
+    },
   ],
   indexes: [btreeIndex('award_holds', 'award_holds_tenant', 'tenant_id, created_at DESC'), btreeIndex('award_holds', 'award_holds_expiry', 'expires_at')],
 });

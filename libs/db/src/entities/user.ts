@@ -1,5 +1,5 @@
 import { InferEntity } from '@mikro-orm/core';
-import { boolean, nullable, oneOf, references, text } from './columns';
+import { boolean, compositeKey, nullable, oneOf, references, text, uuid } from './columns';
 import { btreeIndex, table } from './table';
 import { TenantSchema } from './tenant';
 
@@ -13,10 +13,14 @@ export const UserSchema = table(
     displayName: text(),
     role: oneOf(['platform_admin', 'tenant_manager', 'hr_admin', 'lead', 'employee']),
     active: boolean().defaultRaw('true'),
+    /** The department a manager or lead belongs to, if any. */
+    departmentId: nullable(uuid()),
+    /** Holds the key (departmentId, tenantId) → departments: the department is of the user's tenant. */
+    departmentOfTenant: compositeKey('Department' as never, 'users_department_of_tenant', ['departmentId', 'tenantId'], ['id', 'tenant_id'], { nullable: true }),
   },
   {
     checks: [{ name: 'users_tenant_matches_role', expression: `(role = 'platform_admin') = (tenant_id IS NULL)` }],
-    indexes: [{ name: 'users_tenant', properties: ['tenantId', 'id'] }],
+    indexes: [{ name: 'users_tenant', properties: ['tenantId', 'id'] }, btreeIndex('users', 'users_department', 'department_id', { where: 'department_id IS NOT NULL' })],
     uniques: [
       // An e-mail address is one user whatever its case.
       btreeIndex('users', 'users_email_unique', 'lower(email)', { unique: true }),

@@ -6,14 +6,17 @@ import { dateOf } from '../entities/iso-timestamp.type';
 // approved, declined or expired. The ledger writes both; the gateway lists them.
 
 export type HoldDecision = 'approved' | 'declined' | 'expired';
+/** What a hold's points are held on. */
+export type HoldSource = 'tenant_pool' | 'lead_budget' | 'department_pool';
 
 export interface AwardHold {
   id: string;
   tenantId: string;
   giverId: string;
   recipientId: string;
-  sourceType: 'tenant_pool' | 'lead_budget';
+  sourceType: HoldSource;
   leadBudgetId: string | null;
+  departmentId: string | null;
   /** A decimal string. */
   amount: string;
   description: string | null;
@@ -26,8 +29,9 @@ export interface NewHoldRow {
   tenant_id: string;
   giver_id: string;
   recipient_id: string;
-  source_type: 'tenant_pool' | 'lead_budget';
+  source_type: HoldSource;
   lead_budget_id: string | null;
+  department_id: string | null;
   amount: string;
   description: string | null;
   expires_at: string;
@@ -47,8 +51,8 @@ const IDS = `SELECT jsonb_array_elements_text(?::jsonb)::uuid`;
 /** Holds by id. A hold is never changed, so it is read without a lock; its decision is read once its source is locked. */
 export async function readHolds(tx: EntityManager, ids: string[]): Promise<AwardHold[]> {
   if (ids.length === 0) return [];
-  const rows = await tx.execute<{ id: string; tenant_id: string; giver_id: string; recipient_id: string; source_type: 'tenant_pool' | 'lead_budget'; lead_budget_id: string | null; amount: string; description: string | null; expires_at: string }[]>(
-    `SELECT id, tenant_id, giver_id, recipient_id, source_type, lead_budget_id, amount::text AS amount, description, expires_at FROM award_holds WHERE id IN (${IDS})`,
+  const rows = await tx.execute<{ id: string; tenant_id: string; giver_id: string; recipient_id: string; source_type: HoldSource; lead_budget_id: string | null; department_id: string | null; amount: string; description: string | null; expires_at: string }[]>(
+    `SELECT id, tenant_id, giver_id, recipient_id, source_type, lead_budget_id, department_id, amount::text AS amount, description, expires_at FROM award_holds WHERE id IN (${IDS})`,
     [JSON.stringify([...new Set(ids)])],
   );
   return rows.map((row) => ({
@@ -58,6 +62,7 @@ export async function readHolds(tx: EntityManager, ids: string[]): Promise<Award
     recipientId: row.recipient_id,
     sourceType: row.source_type,
     leadBudgetId: row.lead_budget_id,
+    departmentId: row.department_id,
     amount: row.amount,
     description: row.description,
     expiresAt: dateOf(row.expires_at),

@@ -9,6 +9,7 @@ import { Migration20261124070000_command_outcomes } from './Migration20261124070
 import { Migration20261124080000_outbox_outcomes } from './Migration20261124080000_outbox_outcomes';
 import { Migration20261125000000_tenant_settings } from './Migration20261125000000_tenant_settings';
 import { Migration20261125010000_award_holds } from './Migration20261125010000_award_holds';
+import { Migration20261125020000_departments } from './Migration20261125020000_departments';
 
 /** Explicit list, so migrations run the same from TypeScript sources and bundles. */
 export const MIGRATIONS = [
@@ -23,4 +24,5 @@ export const MIGRATIONS = [
   { name: 'Migration20261124080000_outbox_outcomes', class: Migration20261124080000_outbox_outcomes },
   { name: 'Migration20261125000000_tenant_settings', class: Migration20261125000000_tenant_settings },
   { name: 'Migration20261125010000_award_holds', class: Migration20261125010000_award_holds },
+  { name: 'Migration20261125020000_departments', class: Migration20261125020000_departments },
 ];

@@ -1,7 +1,7 @@
 import { AppError, BalanceChange, Cents, Command, CommandResult, HeldBalance, LedgerEvent, SourceChange, SourceType, fromCents, isManager } from '@points/contracts';
 import { SettingsVersion, defaultSettingsOf, tallyKeyString } from '@points/db';
 import { Gift, ensureWithinLimits, giftTallyKeys } from '../limits/spend-limits';
-import { BulkAwardFacts, LeadBudgetAccount, LedgerState, PoolAccount, UserRow, WalletAccount, settingsKey } from '../state/ledger-state';
+import { BulkAwardFacts, DepartmentAccount, LeadBudgetAccount, LedgerState, PoolAccount, UserRow, WalletAccount, settingsKey } from '../state/ledger-state';
 import { JournalRow, LedgerWrites, TransactionType, emptyLedgerWrites } from '../write/ledger-writes';
 
 /** One balance change of one command, as its journal rows describe it. */
@@ -25,11 +25,15 @@ export function entryFor<K extends TransactionType>(command: Command, transactio
 /** The reference of an entry that points at its command. */
 export const commandReference = (command: Command) => ({ type: 'command', id: command.id });
 
-/** Where a giver's points come from: managers spend the tenant pool, a lead their own budget. */
-export type Source = { type: 'tenant_pool'; account: PoolAccount } | { type: 'lead_budget'; account: LeadBudgetAccount };
+/** Where a giver's points come from: managers spend the tenant pool, a lead their own budget, a department's head its pool. */
+export type Source =
+  | { type: 'tenant_pool'; account: PoolAccount }
+  | { type: 'lead_budget'; account: LeadBudgetAccount }
+  | { type: 'department_pool'; account: DepartmentAccount };
 
 /** A source as a rejection names it to its giver. */
-export const sourceName = (source: Source) => (source.type === 'tenant_pool' ? 'the tenant pool' : 'your lead budget');
+export const sourceName = (source: Source) =>
+  source.type === 'tenant_pool' ? 'the tenant pool' : source.type === 'lead_budget' ? 'your lead budget' : `the pool of department ${source.account.name}`;
 
 export interface SourceDebit {
   change: SourceChange;
@@ -76,6 +80,24 @@ export class LedgerBook {
     const budget = this.state.leadBudgets.get(issuer.id);
     if (issuer.role === 'lead' && budget) return { type: 'lead_budget', account: budget };
     throw new AppError('FORBIDDEN', 'you have no points to give');
+  }
+
+  /** A department of the command's tenant, its pool locked; another tenant's is reported exactly like a missing one. */
+  department(departmentId: string, command: Command, field = 'departmentId'): DepartmentAccount {
+    const department = this.state.departments.get(departmentId);
+    if (!department || department.tenantId !== command.tenantId) {
+      throw new AppError('NOT_FOUND', 'department not found', [{ field, message: 'no such department in this tenant' }]);
+    }
+    return department;
+  }
+
+  /** The pool of a department the issuer heads, as the source of their award. */
+  headedDepartment(issuer: UserRow, departmentId: string, command: Command): Source {
+    const department = this.department(departmentId, command);
+    if (department.headId !== issuer.id) {
+      throw new AppError('FORBIDDEN', "only the department's head may award from its pool", [{ field: 'departmentId', message: 'you do not head this department' }]);
+    }
+    return { type: 'department_pool', account: department };
   }
 
   bulkAward(bulkId: string): BulkAwardFacts {
@@ -145,13 +167,16 @@ export class LedgerBook {
     return change(previous, pool.balance);
   }
 
-  /** Moves a lead budget or a wallet, and records its one journal row for this change. */
-  moveAccount(account: LeadBudgetAccount | WalletAccount, amount: Cents, entry: JournalEntry): BalanceChange {
+  /** Moves a department pool, a lead budget or a wallet, and records its one journal row for this change. */
+  moveAccount(account: DepartmentAccount | LeadBudgetAccount | WalletAccount, amount: Cents, entry: JournalEntry): BalanceChange {
     const previous = account.balance;
     account.balance += amount;
     account.version += 1n;
     const row = this.journalRow(entry, { tenantId: account.tenantId, amount, previous, next: account.balance, version: account.version });
-    if ('lifetimeEarned' in account) {
+    if ('headId' in account) {
+      this.writes.touchedDepartments.add(account);
+      this.writes.departmentLedger.push({ ...row, department_id: account.id });
+    } else if ('lifetimeEarned' in account) {
       this.writes.touchedWallets.add(account);
       this.writes.walletLedger.push({ ...row, wallet_id: account.id });
     } else {
@@ -169,6 +194,7 @@ export class LedgerBook {
   changeHeld(source: Source, amount: Cents): HeldBalance {
     source.account.held += amount;
     if (source.type === 'tenant_pool') this.writes.touchedPools.add(source.account);
+    else if (source.type === 'department_pool') this.writes.touchedDepartments.add(source.account);
     else this.writes.touchedLeadBudgets.add(source.account);
     return heldBalance(source);
   }

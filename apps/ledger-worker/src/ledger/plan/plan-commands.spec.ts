@@ -10,7 +10,7 @@ function world() {
   const tenant = id();
   const other = id();
   const user = (role: UserRow['role'], tenantId: string | null = tenant, active = true): UserRow => {
-    const u: UserRow = { id: id(), tenantId, role, active, email: `${role}${seq}@x.test`, displayName: role };
+    const u: UserRow = { id: id(), tenantId, role, active, email: `${role}${seq}@x.test`, displayName: role, departmentId: null };
     state.users.set(u.id, u);
     if (tenantId) state.wallets.set(u.id, { id: id(), userId: u.id, tenantId, balance: 0n, lifetimeEarned: 0n, version: 0n });
     if (role === 'lead' && tenantId) state.leadBudgets.set(u.id, { id: id(), userId: u.id, tenantId, balance: 0n, held: 0n, version: 0n });

@@ -9,6 +9,12 @@ export interface AccountKeys {
   userIds: string[];
   /** Tenant pools to lock. */
   tenantIds: string[];
+  /** Department pools to lock, each of the tenant whose command names it (another tenant's is not locked: the rule answers NOT_FOUND). */
+  departments: { id: string; tenantId: string }[];
+  /** Users whose current department to lock too (a change of membership locks the department left). */
+  departmentMemberIds: string[];
+  /** Tenants whose whole department tree to read, for a change of names or parents (with the tenant's pool locked, which serialises such changes). */
+  departmentTrees: string[];
   /** Lead budgets to lock, by their owner. */
   leadBudgetUserIds: string[];
   /**
@@ -36,5 +42,5 @@ export interface AccountKeys {
 }
 
 export function emptyAccountKeys(): AccountKeys {
-  return { userIds: [], tenantIds: [], leadBudgetUserIds: [], sourceOwnerIds: [], walletUserIds: [], emails: [], bulkAwards: [], settings: [], gifts: [], holds: [] };
+  return { userIds: [], tenantIds: [], departments: [], departmentMemberIds: [], departmentTrees: [], leadBudgetUserIds: [], sourceOwnerIds: [], walletUserIds: [], emails: [], bulkAwards: [], settings: [], gifts: [], holds: [] };
 }

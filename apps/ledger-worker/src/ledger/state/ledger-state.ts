@@ -10,6 +10,8 @@ export interface UserRow {
   active: boolean;
   email: string;
   displayName: string;
+  /** The department a manager or lead belongs to (read again once the batch's departments are locked). */
+  departmentId: string | null;
 }
 
 export interface PoolAccount {
@@ -27,6 +29,24 @@ export interface LeadBudgetAccount {
   balance: Cents;
   held: Cents;
   version: bigint;
+}
+
+/** A department and its pool; the pool's rows are locked, the name, parent and head read with them. */
+export interface DepartmentAccount {
+  id: string;
+  tenantId: string;
+  name: string;
+  parentId: string | null;
+  headId: string | null;
+  balance: Cents;
+  held: Cents;
+  version: bigint;
+}
+
+/** A department as its tenant's tree knows it: what structure changes (names, parents) are checked against. */
+export interface DepartmentNode {
+  name: string;
+  parentId: string | null;
 }
 
 export interface WalletAccount {
@@ -59,6 +79,10 @@ export interface LedgerState {
   pools: Map<string, PoolAccount>;
   /** Keyed by the lead's user id. */
   leadBudgets: Map<string, LeadBudgetAccount>;
+  /** Locked department pools, keyed by department id. */
+  departments: Map<string, DepartmentAccount>;
+  /** Every department of a tenant whose structure a command changes, keyed by tenant id, then department id (read with its pool locked). */
+  departmentTrees: Map<string, Map<string, DepartmentNode>>;
   /** Keyed by the owner's user id. */
   wallets: Map<string, WalletAccount>;
   /** Lower-cased emails already in use. */
@@ -78,5 +102,5 @@ export interface LedgerState {
 export const settingsKey = (tenantId: string, version: number) => `${tenantId}:${version}`;
 
 export function emptyLedgerState(): LedgerState {
-  return { users: new Map(), pools: new Map(), leadBudgets: new Map(), wallets: new Map(), takenEmails: new Set(), bulkAwards: new Map(), settings: new Map(), latestSettings: new Map(), tallies: new Map(), holds: new Map() };
+  return { users: new Map(), pools: new Map(), leadBudgets: new Map(), departments: new Map(), departmentTrees: new Map(), wallets: new Map(), takenEmails: new Set(), bulkAwards: new Map(), settings: new Map(), latestSettings: new Map(), tallies: new Map(), holds: new Map() };
 }

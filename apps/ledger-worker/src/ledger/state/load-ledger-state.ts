@@ -4,11 +4,11 @@ import { defaultSettingsOf, pendingHolds, readHoldDecisions, readHolds, readSett
 import { recipientTallies, tallyKeysFor } from '../limits/spend-limits';
 import { AccountKeys } from './account-keys';
 import { lockBulkAwardWallets, readBulkAwardFacts } from './bulk-award-facts';
-import { LedgerState, emptyLedgerState, settingsKey } from './ledger-state';
+import { LedgerState, UserRow, emptyLedgerState, settingsKey } from './ledger-state';
 
 /**
  * Reads the users and locks every account a batch may touch, always in the
- * same order — tenants, then lead budgets, then wallets, each sorted by id — so
+ * same order — tenants, then departments, then lead budgets, then wallets, each sorted by id — so
  * two ledger transactions never wait on each other in a cycle. The locks are
  * FOR NO KEY UPDATE: they keep other balance changes out but let through the
  * foreign-key checks of rows that merely reference an account (a new command
@@ -24,12 +24,20 @@ import { LedgerState, emptyLedgerState, settingsKey } from './ledger-state';
 export async function loadLedgerState(tx: EntityManager, keys: AccountKeys, at: Date): Promise<LedgerState> {
   const state = emptyLedgerState();
   await readHoldsToDecide(tx, keys, state);
-  const users = await tx.execute<{ id: string; tenant_id: string | null; role: Role; active: boolean; email: string; display_name: string }[]>(
-    `SELECT id, tenant_id, role, active, email, display_name FROM users WHERE id IN (SELECT jsonb_array_elements_text(?::jsonb)::uuid)`,
+  const users = await tx.execute<{ id: string; tenant_id: string | null; role: Role; active: boolean; email: string; display_name: string; department_id: string | null }[]>(
+    `SELECT id, tenant_id, role, active, email, display_name, department_id FROM users WHERE id IN (SELECT jsonb_array_elements_text(?::jsonb)::uuid)`,
     [idList(keys.userIds)],
   );
   for (const user of users) {
-    state.users.set(user.id, { id: user.id, tenantId: user.tenant_id, role: user.role, active: user.active, email: user.email, displayName: user.display_name });
+    state.users.set(user.id, {
+      id: user.id,
+      tenantId: user.tenant_id,
+      role: user.role,
+      active: user.active,
+      email: user.email,
+      displayName: user.display_name,
+      departmentId: user.department_id,
+    });
   }
   const { tenantIds, leadBudgetUserIds } = withSources(keys, state);
 
@@ -40,6 +48,8 @@ export async function loadLedgerState(tx: EntityManager, keys: AccountKeys, at: 
     [idList(tenantIds)],
   );
   for (const t of tenants) state.pools.set(t.id, { tenantId: t.id, balance: toCents(t.balance), held: toCents(t.held), version: BigInt(t.version) });
+
+  await loadDepartments(tx, keys, state);
 
   const budgets = await tx.execute<{ id: string; user_id: string; tenant_id: string; balance: string; held: string; version: string }[]>(
     `SELECT id, user_id, tenant_id, balance, held, version FROM lead_budgets
@@ -93,6 +103,52 @@ export async function loadLedgerState(tx: EntityManager, keys: AccountKeys, at: 
   return state;
 }
 
+/**
+ * The department pools the batch spends or changes, locked after the tenant
+ * pools; then the memberships of the batch's users read again (a change of
+ * membership locks the departments it leaves and joins, so what is read now
+ * holds until commit); then the trees of tenants whose structure changes.
+ */
+async function loadDepartments(tx: EntityManager, keys: AccountKeys, state: LedgerState): Promise<void> {
+  const wanted = [...keys.departments];
+  for (const user of keys.departmentMemberIds.map((id) => state.users.get(id))) {
+    if (user?.departmentId && user.tenantId) wanted.push({ id: user.departmentId, tenantId: user.tenantId });
+  }
+  if (wanted.length > 0) {
+    const unique = [...new Map(wanted.map((entry) => [entry.id, entry])).values()].sort((a, b) => (a.id < b.id ? -1 : 1));
+    const rows = await tx.execute<{ id: string; tenant_id: string; name: string; parent_id: string | null; head_id: string | null; balance: string; held: string; version: string }[]>(
+      `SELECT id, tenant_id, name, parent_id, head_id, balance, held, version FROM departments
+        WHERE (id, tenant_id) IN (SELECT (e->>'id')::uuid, (e->>'tenantId')::uuid FROM jsonb_array_elements(?::jsonb) AS e)
+        ORDER BY id FOR NO KEY UPDATE`,
+      [JSON.stringify(unique)],
+    );
+    for (const d of rows) {
+      state.departments.set(d.id, {
+        id: d.id,
+        tenantId: d.tenant_id,
+        name: d.name,
+        parentId: d.parent_id,
+        headId: d.head_id,
+        balance: toCents(d.balance),
+        held: toCents(d.held),
+        version: BigInt(d.version),
+      });
+    }
+    const members = await tx.execute<{ id: string; department_id: string | null }[]>(`SELECT id, department_id FROM users WHERE id IN (SELECT jsonb_array_elements_text(?::jsonb)::uuid)`, [
+      idList([...state.users.keys()]),
+    ]);
+    for (const member of members) (state.users.get(member.id) as UserRow).departmentId = member.department_id;
+  }
+  if (keys.departmentTrees.length > 0) {
+    const nodes = await tx.execute<{ id: string; tenant_id: string; name: string; parent_id: string | null }[]>(
+      `SELECT id, tenant_id, name, parent_id FROM departments WHERE tenant_id IN (SELECT jsonb_array_elements_text(?::jsonb)::uuid)`,
+      [idList(keys.departmentTrees)],
+    );
+    for (const tenantId of keys.departmentTrees) state.departmentTrees.set(tenantId, new Map());
+    for (const node of nodes) state.departmentTrees.get(node.tenant_id)?.set(node.id, { name: node.name, parentId: node.parent_id });
+  }
+}
+
 /** The holds the batch decides, and what deciding them locks: the source they hold on; for an approval, the recipient's wallet and the gift's tallies too. */
 async function readHoldsToDecide(tx: EntityManager, keys: AccountKeys, state: LedgerState): Promise<void> {
   const holds = new Map((await readHolds(tx, keys.holds.map((entry) => entry.id))).map((hold) => [hold.id, hold]));
@@ -103,6 +159,7 @@ async function readHoldsToDecide(tx: EntityManager, keys: AccountKeys, state: Le
     if (!state.holds.has(hold.id)) state.holds.set(hold.id, { ...hold, decision: null });
     keys.userIds.push(hold.giverId, hold.recipientId);
     if (hold.sourceType === 'tenant_pool') keys.tenantIds.push(hold.tenantId);
+    else if (hold.departmentId) keys.departments.push({ id: hold.departmentId, tenantId: hold.tenantId });
     else keys.leadBudgetUserIds.push(hold.giverId);
     if (!entry.approving) continue;
     keys.walletUserIds.push(hold.recipientId);

@@ -1,6 +1,6 @@
 import { Cents, CommandOutcome, LedgerEvent, Role, SourceType } from '@points/contracts';
 import { BulkAwardEnd, NewHoldDecisionRow, NewHoldRow, NewSettingsRow, RecipientTallies, TallyKey } from '@points/db';
-import { LeadBudgetAccount, PoolAccount, WalletAccount } from '../state/ledger-state';
+import { DepartmentAccount, LeadBudgetAccount, PoolAccount, WalletAccount } from '../state/ledger-state';
 
 // Everything one batch of commands writes, as rows named by their columns. The
 // planner fills it; the writer writes each list with one set-based statement.
@@ -26,8 +26,12 @@ export interface LeadBudgetLedgerRow extends JournalRow {
 export interface WalletLedgerRow extends JournalRow {
   wallet_id: string;
 }
+export interface DepartmentLedgerRow extends JournalRow {
+  department_id: string;
+}
 
-export type TransactionType = 'allocation' | 'clawback' | 'delegation' | 'award' | 'recognition' | 'bulk_award';
+/** A journal row's kind; a department's funding and return are moves between the tenant pool and a department pool. */
+export type TransactionType = 'allocation' | 'clawback' | 'delegation' | 'award' | 'recognition' | 'bulk_award' | 'department_funding' | 'department_return';
 
 export interface AllocationLogRow {
   id: string;
@@ -100,6 +104,15 @@ export interface NewAccountRow {
   tenant_id: string;
 }
 
+/** A new department: its pool starts at zero, version 0. */
+export interface NewDepartmentRow {
+  id: string;
+  tenant_id: string;
+  name: string;
+  parent_id: string | null;
+  head_id: string | null;
+}
+
 /**
  * A bulk award's credits: one per row of `bulk_award_items`, written set-based
  * in chunks (see bulk-credits.ts) after its single debit of the source.
@@ -121,6 +134,7 @@ export interface LedgerTables {
   users: NewUserRow;
   wallets: NewAccountRow;
   lead_budgets: NewAccountRow;
+  departments: NewDepartmentRow;
   recognitions: RecognitionRow;
   allocation_logs: AllocationLogRow;
   platform_billing_logs: BillingLogRow;
@@ -128,6 +142,7 @@ export interface LedgerTables {
   pool_ledger: PoolLedgerRow;
   lead_budget_ledger: LeadBudgetLedgerRow;
   wallet_ledger: WalletLedgerRow;
+  department_ledger: DepartmentLedgerRow;
   tenant_settings: NewSettingsRow;
   award_holds: NewHoldRow;
   award_hold_decisions: NewHoldDecisionRow;
@@ -145,6 +160,11 @@ export interface LedgerWrites {
   newUsers: NewUserRow[];
   newWallets: NewAccountRow[];
   newLeadBudgets: NewAccountRow[];
+  newDepartments: NewDepartmentRow[];
+  /** Departments whose name, parent or head changed: their final ones are written once. */
+  changedDepartments: Set<DepartmentAccount>;
+  /** Users whose department changed, with the department they end the batch in. */
+  userDepartments: Map<string, string | null>;
   recognitions: RecognitionRow[];
   allocationLogs: AllocationLogRow[];
   billingLogs: BillingLogRow[];
@@ -152,6 +172,7 @@ export interface LedgerWrites {
   poolLedger: PoolLedgerRow[];
   leadBudgetLedger: LeadBudgetLedgerRow[];
   walletLedger: WalletLedgerRow[];
+  departmentLedger: DepartmentLedgerRow[];
   bulkCredits: BulkCredit[];
   bulkAwardEnds: BulkAwardEnd[];
   events: LedgerEvent[];
@@ -166,6 +187,7 @@ export interface LedgerWrites {
   touchedPools: Set<PoolAccount>;
   touchedLeadBudgets: Set<LeadBudgetAccount>;
   touchedWallets: Set<WalletAccount>;
+  touchedDepartments: Set<DepartmentAccount>;
 }
 
 export function emptyLedgerWrites(): LedgerWrites {
@@ -174,6 +196,9 @@ export function emptyLedgerWrites(): LedgerWrites {
     newUsers: [],
     newWallets: [],
     newLeadBudgets: [],
+    newDepartments: [],
+    changedDepartments: new Set(),
+    userDepartments: new Map(),
     recognitions: [],
     allocationLogs: [],
     billingLogs: [],
@@ -181,6 +206,7 @@ export function emptyLedgerWrites(): LedgerWrites {
     poolLedger: [],
     leadBudgetLedger: [],
     walletLedger: [],
+    departmentLedger: [],
     bulkCredits: [],
     bulkAwardEnds: [],
     events: [],
@@ -192,5 +218,6 @@ export function emptyLedgerWrites(): LedgerWrites {
     touchedPools: new Set(),
     touchedLeadBudgets: new Set(),
     touchedWallets: new Set(),
+    touchedDepartments: new Set(),
   };
 }

@@ -17,12 +17,31 @@ export async function writeLedger(tx: EntityManager, writes: LedgerWrites, bulk:
   await insertRows(tx, 'users', writes.newUsers);
   await insertRows(tx, 'wallets', writes.newWallets);
   await insertRows(tx, 'lead_budgets', writes.newLeadBudgets);
+  await insertRows(tx, 'departments', writes.newDepartments);
+  await updateRows(
+    tx,
+    'departments',
+    { name: 'text', parent_id: 'uuid', head_id: 'uuid' },
+    [...writes.changedDepartments].map((department) => ({ id: department.id, name: department.name, parent_id: department.parentId, head_id: department.headId })),
+  );
+  await updateRows(
+    tx,
+    'users',
+    { department_id: 'uuid' },
+    [...writes.userDepartments].map(([id, departmentId]) => ({ id, department_id: departmentId })),
+  );
 
   await updateRows(
     tx,
     'tenants',
     { points_allocation_balance: 'numeric', points_held: 'numeric', pool_version: 'bigint' },
     [...writes.touchedPools].map((pool) => ({ id: pool.tenantId, points_allocation_balance: fromCents(pool.balance), points_held: fromCents(pool.held), pool_version: pool.version.toString() })),
+  );
+  await updateRows(
+    tx,
+    'departments',
+    { balance: 'numeric', held: 'numeric', version: 'bigint' },
+    [...writes.touchedDepartments].map((department) => ({ id: department.id, balance: fromCents(department.balance), held: fromCents(department.held), version: department.version.toString() })),
   );
   await updateRows(
     tx,
@@ -44,6 +63,7 @@ export async function writeLedger(tx: EntityManager, writes: LedgerWrites, bulk:
   await insertRows(tx, 'pool_ledger', writes.poolLedger);
   await insertRows(tx, 'lead_budget_ledger', writes.leadBudgetLedger);
   await insertRows(tx, 'wallet_ledger', writes.walletLedger);
+  await insertRows(tx, 'department_ledger', writes.departmentLedger);
   for (const credit of writes.bulkCredits) await writeBulkCredits(tx, credit, bulk);
   await insertRows(tx, 'tenant_settings', writes.settingsVersions);
   await insertRows(tx, 'award_holds', writes.newHolds);
@@ -69,7 +89,7 @@ async function insertRows<T extends keyof LedgerTables>(tx: EntityManager, table
 }
 
 /** One UPDATE for a whole list of rows keyed by id, setting the named columns. */
-async function updateRows(tx: EntityManager, table: string, columns: Record<string, 'numeric' | 'bigint'>, rows: ({ id: string } & Record<string, string>)[]): Promise<void> {
+async function updateRows(tx: EntityManager, table: string, columns: Record<string, 'numeric' | 'bigint' | 'text' | 'uuid'>, rows: ({ id: string } & Record<string, string | null>)[]): Promise<void> {
   if (rows.length === 0) return;
   const names = Object.keys(columns);
   await tx.execute(

@@ -6,9 +6,9 @@ import { LedgerBook, Source, entryFor, sourceName } from '../ledger-book';
 import { available, ensureCovers, ensureFits, selfAward } from '../checks';
 import { CommandRule } from './command-rule';
 
-/** A manager awards from the pool, a lead from their own budget, into a colleague's wallet. */
+/** A manager awards from the pool, a lead from their own budget, a department's head from its pool, into a colleague's wallet. */
 export const award: CommandRule<'award'> = {
-  accounts: (command, keys) => transferAccounts(command, command.payload.userId, keys),
+  accounts: (command, keys) => transferAccounts(command, command.payload.userId, keys, true, command.payload.departmentId),
   plan: (book, command, issuer) => {
     const { payload } = command;
     const description = payload.description ?? null;
@@ -21,6 +21,7 @@ export const award: CommandRule<'award'> = {
       description,
       transactionType: 'award',
       reference: { type: 'award', id: command.id },
+      ...(payload.departmentId ? { source: book.headedDepartment(issuer, payload.departmentId, command) } : {}),
     };
     const approvals = book.settingsOf(command).settings.approvals;
     if (approvals && toCents(payload.amount) > toCents(approvals.threshold)) return holdForApproval(book, transfer, approvals);
@@ -49,6 +50,7 @@ function holdForApproval(book: LedgerBook, transfer: Transfer, approvals: NonNul
     recipient_id: recipient.id,
     source_type: source.type,
     lead_budget_id: source.type === 'lead_budget' ? source.account.id : null,
+    department_id: source.type === 'department_pool' ? source.account.id : null,
     amount: transfer.amount,
     description: transfer.description,
     expires_at: expiresAt,
@@ -60,12 +62,13 @@ function holdForApproval(book: LedgerBook, transfer: Transfer, approvals: NonNul
 
 /**
  * What an award from the issuer's source to a colleague reads and locks: the
- * colleague, the issuer's source, the colleague's wallet, and the spend tallies
- * the tenant's limits count the gift in.
+ * colleague, the issuer's source (or the department pool named), the
+ * colleague's wallet, and the spend tallies the tenant's limits count the gift in.
  */
-export function transferAccounts(command: Command, recipientId: string, keys: AccountKeys, movesPoints = true): void {
+export function transferAccounts(command: Command, recipientId: string, keys: AccountKeys, movesPoints = true, departmentId?: string): void {
   keys.userIds.push(recipientId);
-  keys.sourceOwnerIds.push(command.issuerId);
+  if (departmentId && command.tenantId) keys.departments.push({ id: departmentId, tenantId: command.tenantId });
+  else keys.sourceOwnerIds.push(command.issuerId);
   keys.walletUserIds.push(recipientId);
   if (command.tenantId && movesPoints) keys.gifts.push({ tenantId: command.tenantId, version: command.settingsVersion ?? 0, giverId: command.issuerId, recipientId });
 }
@@ -85,7 +88,7 @@ export interface Transfer {
   transactionType: 'award' | 'recognition';
   /** What the journal rows point at: the award (its command), or the recognition. */
   reference: { type: string; id: string };
-  /** The source spent; by default the giver's (pool or own budget). An approved award's is the one its hold is on. */
+  /** The source spent; by default the giver's (pool or own budget). A department head's award names the department pool; an approved award's is the one its hold is on. */
   source?: Source;
   /** Points of the source held for this very transfer (an approved award's hold), released as it is posted: available to it. */
   releasing?: Cents;

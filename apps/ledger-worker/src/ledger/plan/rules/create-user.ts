@@ -20,7 +20,7 @@ export const createUser: CommandRule<'create_user'> = {
     }
     const userId = book.newId();
     book.state.takenEmails.add(payload.email);
-    book.state.users.set(userId, { id: userId, tenantId, role: payload.role, active: true, email: payload.email, displayName: payload.displayName });
+    book.state.users.set(userId, { id: userId, tenantId, role: payload.role, active: true, email: payload.email, displayName: payload.displayName, departmentId: null });
     book.writes.newUsers.push({ id: userId, tenant_id: tenantId, email: payload.email, display_name: payload.displayName, role: payload.role, active: true });
     book.writes.newWallets.push({ id: book.newId(), user_id: userId, tenant_id: tenantId });
     if (payload.role === 'lead') book.writes.newLeadBudgets.push({ id: book.newId(), user_id: userId, tenant_id: tenantId });

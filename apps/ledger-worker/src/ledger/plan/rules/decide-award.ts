@@ -30,6 +30,9 @@ export const approveAward: CommandRule<'approve_award'> = {
     if (!giver?.active || giver.tenantId !== hold.tenantId || !commandSpec('award').roles.includes(giver.role)) {
       throw new AppError('FORBIDDEN', 'the giver of this award may no longer give points; decline it instead', [{ field: 'approvalId', message: 'giver no longer active in this role' }]);
     }
+    if (source.type === 'department_pool' && source.account.headId !== giver.id) {
+      throw new AppError('FORBIDDEN', 'the giver of this award no longer heads the department it comes from; decline it instead', [{ field: 'approvalId', message: 'giver no longer heads the department' }]);
+    }
     if (!recipient?.active || recipient.tenantId !== hold.tenantId) {
       throw new AppError('NOT_FOUND', 'the recipient of this award is no longer an active user of this tenant; decline it instead', [{ field: 'approvalId', message: 'recipient no longer active' }]);
     }
@@ -85,6 +88,11 @@ const notTheirs = () => new AppError('FORBIDDEN', 'you cannot approve an award y
 
 function holdSource(book: LedgerBook, hold: AwardHold): Source {
   if (hold.sourceType === 'tenant_pool') return { type: 'tenant_pool', account: book.pool(hold.tenantId) };
+  if (hold.sourceType === 'department_pool') {
+    const department = book.state.departments.get(hold.departmentId as string);
+    if (!department) throw new Error(`department ${hold.departmentId} of hold ${hold.id} was not loaded`);
+    return { type: 'department_pool', account: department };
+  }
   const budget = book.state.leadBudgets.get(hold.giverId);
   if (!budget || budget.id !== hold.leadBudgetId) throw new Error(`lead budget ${hold.leadBudgetId} of hold ${hold.id} was not loaded`);
   return { type: 'lead_budget', account: budget };

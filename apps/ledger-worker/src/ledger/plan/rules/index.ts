@@ -9,6 +9,8 @@ import { delegate } from './delegate';
 import { recognition } from './recognition';
 import { updateSettings } from './update-settings';
 import { approveAward, declineAward } from './decide-award';
+import { createDepartment, setUserDepartment, updateDepartment } from './departments';
+import { fundDepartment, returnDepartmentFunds } from './department-transfers';
 
 /** One rule per command type of the catalog: a type without a rule does not compile. */
 const RULES: { [T in CommandType]: CommandRule<T> } = {
@@ -22,6 +24,11 @@ const RULES: { [T in CommandType]: CommandRule<T> } = {
   update_settings: updateSettings,
   approve_award: approveAward,
   decline_award: declineAward,
+  create_department: createDepartment,
+  update_department: updateDepartment,
+  fund_department: fundDepartment,
+  return_department_funds: returnDepartmentFunds,
+  set_user_department: setUserDepartment,
 };
 
 export function ruleFor<T extends CommandType>(command: CommandOf<T>): CommandRule<T> {
