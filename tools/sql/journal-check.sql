@@ -1,13 +1,15 @@
 -- SPEC invariant 3: every account's journal is an unbroken chain.
--- For every pool, lead budget and wallet: versions run 1, 2, 3, … with no gap;
+-- For every pool, department pool, lead budget and wallet: versions run 1, 2, 3, … with no gap;
 -- each row's previous_balance is the prior row's new_balance (0 before the first);
 -- the last row's new_balance and version are the account's current ones.
--- And what a pool or lead budget holds for awards pending approval is the sum of
+-- And what a pool, department pool or lead budget holds for awards pending approval is the sum of
 -- its holds nobody has decided yet (award_holds without an award_hold_decisions row).
 -- Returns one row per problem; no rows means every journal is intact.
 -- Run: psql "$DATABASE_URL" -f tools/sql/journal-check.sql
 WITH entries AS (
   SELECT 'pool' AS account_type, tenant_id AS account_id, version, previous_balance, new_balance FROM pool_ledger
+  UNION ALL
+  SELECT 'department', department_id, version, previous_balance, new_balance FROM department_ledger
   UNION ALL
   SELECT 'lead_budget', lead_budget_id, version, previous_balance, new_balance FROM lead_budget_ledger
   UNION ALL
@@ -24,17 +26,21 @@ WITH entries AS (
     FROM entries
    GROUP BY account_type, account_id
 ), pending_holds AS (
-  SELECT CASE h.source_type WHEN 'tenant_pool' THEN 'pool' ELSE 'lead_budget' END AS account_type,
-         COALESCE(h.lead_budget_id, h.tenant_id) AS account_id, SUM(h.amount) AS held
+  SELECT CASE h.source_type WHEN 'tenant_pool' THEN 'pool' WHEN 'department_pool' THEN 'department' ELSE 'lead_budget' END AS account_type,
+         COALESCE(h.lead_budget_id, h.department_id, h.tenant_id) AS account_id, SUM(h.amount) AS held
     FROM award_holds h
    WHERE NOT EXISTS (SELECT 1 FROM award_hold_decisions d WHERE d.hold_id = h.id)
    GROUP BY 1, 2
 ), holders AS (
   SELECT 'pool' AS account_type, id AS account_id, points_held AS held, pool_version AS version FROM tenants
   UNION ALL
+  SELECT 'department', id, held, version FROM departments
+  UNION ALL
   SELECT 'lead_budget', id, held, version FROM lead_budgets
 ), accounts AS (
   SELECT 'pool' AS account_type, id AS account_id, points_allocation_balance AS balance, pool_version AS version FROM tenants
+  UNION ALL
+  SELECT 'department', id, balance, version FROM departments
   UNION ALL
   SELECT 'lead_budget', id, balance, version FROM lead_budgets
   UNION ALL

@@ -27,6 +27,7 @@ import { socialRoutes } from './routes/social.routes';
 import { tenantRoutes } from './routes/tenant.routes';
 import { settingsRoutes } from './routes/settings.routes';
 import { approvalsRoutes } from './routes/approvals.routes';
+import { departmentsRoutes } from './routes/departments.routes';
 
 export interface GatewayDeps {
   orm: Orm;
@@ -99,6 +100,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
   tenantRoutes(api, deps.orm, commands);
   settingsRoutes(api, deps.orm, commands);
   approvalsRoutes(api, deps.orm, commands);
+  departmentsRoutes(api, deps.orm, commands);
   socialRoutes(api, deps.orm);
   bulkRoutes(api, { orm: deps.orm, commands, maxPendingPerTenant: deps.bulkMaxPendingPerTenant ?? 5 });
   auditRoutes(api, deps.orm);

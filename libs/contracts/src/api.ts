@@ -81,15 +81,16 @@ export const AllocationStats = z.object({
   totalClawedBack: Decimal,
   netAllocated: Decimal,
   poolBalance: Decimal,
+  departmentPoolsTotal: Decimal,
   leadBudgetsTotal: Decimal,
   walletsTotal: Decimal,
   totalDistributed: Decimal,
   accountingCheck: z.object({
-    balanced: z.boolean().describe('net allocated equals what the journals say the pool, lead budgets and wallets hold, and balances match their journals'),
+    balanced: z.boolean().describe('net allocated equals what the journals say the pool, department pools, lead budgets and wallets hold, and balances match their journals'),
     netAllocated: Decimal,
     heldPerJournals: Decimal,
     heldPerBalances: Decimal,
-    journals: z.object({ pool: Decimal, leadBudgets: Decimal, wallets: Decimal }),
+    journals: z.object({ pool: Decimal, departmentPools: Decimal, leadBudgets: Decimal, wallets: Decimal }),
   }),
 }).meta({ id: 'AllocationStats' });
 
@@ -215,6 +216,23 @@ export const WalletLedgerView = z.object({
   version: z.string(),
   createdAt: Timestamp,
 }).meta({ id: 'WalletLedgerView' });
+
+/** A department, its pool (balance, held for awards pending approval, available) and how many belong to it. */
+export const DepartmentView = z.object({
+  id: Id,
+  name: z.string(),
+  parentId: Id.nullable(),
+  headId: Id.nullable(),
+  balance: Decimal,
+  held: Decimal,
+  available: Decimal,
+  members: z.number().int().describe('managers and leads who belong to it'),
+  version: z.string().describe('how many rows its journal has'),
+  createdAt: Timestamp,
+}).meta({ id: 'DepartmentView' });
+
+/** One row of a department pool's journal. */
+export const DepartmentLedgerView = WalletLedgerView.meta({ id: 'DepartmentLedgerView' });
 
 export const HealthView = z.object({ status: z.literal('ok') });
 /** `/readyz` is anonymous: it names the failing check, never its error text (that is in the server's log). */

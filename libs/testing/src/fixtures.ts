@@ -78,7 +78,7 @@ export async function balances(em: EntityManager, tenantId: string) {
 
 /** Row counts of every journal: proof that a rejection wrote nothing. */
 export async function journalCounts(em: EntityManager): Promise<Record<string, number>> {
-  const tables = ['allocation_logs', 'platform_billing_logs', 'distribution_logs', 'pool_ledger', 'lead_budget_ledger', 'wallet_ledger', 'recognitions'];
+  const tables = ['allocation_logs', 'platform_billing_logs', 'distribution_logs', 'pool_ledger', 'department_ledger', 'lead_budget_ledger', 'wallet_ledger', 'recognitions'];
   const counts: Record<string, number> = {};
   for (const table of tables) {
     const [row] = await em.fork().execute<{ n: string }[]>(`SELECT count(*)::text AS n FROM ${table}`);

@@ -14,22 +14,25 @@ export async function allocationStats(em: EntityManager, tenantId: string): Prom
               t.points_allocation_balance AS pool,
               COALESCE((SELECT sum(amount) FROM allocation_logs WHERE tenant_id = t.id AND transaction_type = 'allocation'), 0) AS allocated,
               COALESCE((SELECT sum(amount) FROM allocation_logs WHERE tenant_id = t.id AND transaction_type = 'clawback'), 0) AS clawed_back,
+              COALESCE((SELECT sum(balance) FROM departments WHERE tenant_id = t.id), 0) AS departments,
               COALESCE((SELECT sum(balance) FROM lead_budgets WHERE tenant_id = t.id), 0) AS lead_budgets,
               COALESCE((SELECT sum(balance) FROM wallets WHERE tenant_id = t.id), 0) AS wallets,
               COALESCE((SELECT sum(amount) FROM distribution_logs WHERE tenant_id = t.id AND transaction_type <> 'delegation'), 0) AS distributed,
               COALESCE((SELECT sum(amount) FROM pool_ledger WHERE tenant_id = t.id), 0) AS j_pool,
+              COALESCE((SELECT sum(amount) FROM department_ledger WHERE tenant_id = t.id), 0) AS j_departments,
               COALESCE((SELECT sum(amount) FROM lead_budget_ledger WHERE tenant_id = t.id), 0) AS j_budgets,
               COALESCE((SELECT sum(amount) FROM wallet_ledger WHERE tenant_id = t.id), 0) AS j_wallets
          FROM tenants t WHERE t.id = ?)
      SELECT id AS "tenantId", ${money('allocated')} AS "totalAllocated", ${money('clawed_back')} AS "totalClawedBack",
             ${money('allocated - clawed_back')} AS "netAllocated", ${money('pool')} AS "poolBalance",
-            ${money('lead_budgets')} AS "leadBudgetsTotal", ${money('wallets')} AS "walletsTotal", ${money('distributed')} AS "totalDistributed",
+            ${money('departments')} AS "departmentPoolsTotal", ${money('lead_budgets')} AS "leadBudgetsTotal", ${money('wallets')} AS "walletsTotal", ${money('distributed')} AS "totalDistributed",
             json_build_object(
-              'balanced', allocated - clawed_back = j_pool + j_budgets + j_wallets AND j_pool = pool AND j_budgets = lead_budgets AND j_wallets = wallets,
+              'balanced', allocated - clawed_back = j_pool + j_departments + j_budgets + j_wallets
+                          AND j_pool = pool AND j_departments = departments AND j_budgets = lead_budgets AND j_wallets = wallets,
               'netAllocated', ${money('allocated - clawed_back')},
-              'heldPerJournals', ${money('j_pool + j_budgets + j_wallets')},
-              'heldPerBalances', ${money('pool + lead_budgets + wallets')},
-              'journals', json_build_object('pool', ${money('j_pool')}, 'leadBudgets', ${money('j_budgets')}, 'wallets', ${money('j_wallets')})
+              'heldPerJournals', ${money('j_pool + j_departments + j_budgets + j_wallets')},
+              'heldPerBalances', ${money('pool + departments + lead_budgets + wallets')},
+              'journals', json_build_object('pool', ${money('j_pool')}, 'departmentPools', ${money('j_departments')}, 'leadBudgets', ${money('j_budgets')}, 'wallets', ${money('j_wallets')})
             ) AS "accountingCheck"
        FROM s`,
     [tenantId],
