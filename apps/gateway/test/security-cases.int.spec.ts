@@ -25,7 +25,7 @@ let a: Staff;
 let b: Staff;
 let admin: TestUser;
 /** Ids of tenant B's own resources: a command and a bulk award. */
-const foreign = { commandId: '', bulkId: '' };
+const foreign = { commandId: '', bulkId: '', departmentId: '' };
 interface DocumentedOperation {
   description?: string;
   parameters?: { name: string; in: string }[];
@@ -55,6 +55,7 @@ beforeAll(async () => {
   expect((await call(stack.base, 'PUT', '/api/settings', { token: await tokenFor(a.manager), headers: { prefer: 'wait=20' }, body: { timeZone: 'UTC', limits: {}, approvals: { threshold: '5', windowHours: 24 } } })).status).toBe(200);
   foreign.commandId = (await waitFor('/api/allocations/award-points', b.manager, { userId: b.employee.id, amount: '1' })).body.commandId;
   foreign.bulkId = (await post('/api/allocations/bulk-awards', b.manager, { items: [{ userId: b.employee2.id, amount: '1' }] })).body.bulkId;
+  foreign.departmentId = (await waitFor('/api/departments', b.manager, { name: 'B only', headId: b.lead.id })).body.result.departmentId;
   await waitForQuiet(em());
   document = (await call(stack.base, 'GET', '/openapi.json')).body as typeof document;
 }, 120_000);
@@ -196,7 +197,7 @@ describe("another tenant's ids", () => {
   });
 
   it("every path id of every route, as each of A's roles: B's resource is 404 (or the route's 403), never B's data", async () => {
-    const ids: Record<string, string> = { commandId: foreign.commandId, bulkId: foreign.bulkId, tenantId: b.tenantId };
+    const ids: Record<string, string> = { commandId: foreign.commandId, bulkId: foreign.bulkId, tenantId: b.tenantId, departmentId: foreign.departmentId };
     const seen: string[] = [];
     for (const { method, path, op } of operations()) {
       const params = (op.parameters ?? []).filter((p) => p.in === 'path');
@@ -239,7 +240,16 @@ describe('client-sent fields that must not bind', () => {
    * fails the first test.
    */
   const pendingAward = async () => (await waitFor('/api/allocations/award-points', a.manager, { userId: a.employee.id, amount: '6' })).body.commandId as string;
+  /** A department of A with 5 points in its pool. */
+  const fundedDepartment = async () => {
+    const departmentId = (await waitFor('/api/departments', a.manager, { name: `bind-${randomUUID().slice(0, 8)}` })).body.result.departmentId as string;
+    expect((await waitFor(`/api/departments/${departmentId}/fund`, a.manager, { amount: '5' })).status).toBe(200);
+    return departmentId;
+  };
   const VALID: Record<string, () => Promise<[TestUser, Record<string, unknown>, string?]> | [TestUser, Record<string, unknown>]> = {
+    '/api/departments': () => [a.manager, { name: `bind-${randomUUID().slice(0, 8)}` }],
+    '/api/departments/{departmentId}/fund': async () => [a.manager, { amount: '1' }, `/api/departments/${await fundedDepartment()}/fund`],
+    '/api/departments/{departmentId}/return': async () => [a.hr, { amount: '1' }, `/api/departments/${await fundedDepartment()}/return`],
     '/api/approvals/{approvalId}/approve': async () => [a.hr, {}, `/api/approvals/${await pendingAward()}/approve`],
     '/api/approvals/{approvalId}/decline': async () => [a.hr, { reason: 'bind' }, `/api/approvals/${await pendingAward()}/decline`],
     '/api/platform/tenants': () => [admin, { name: 'Bind test', slug: `bind-${randomUUID().slice(0, 8)}` }],

@@ -8,7 +8,8 @@ import { accountingCheck, fundedTenant, journalProblems, run, settingsWith } fro
 // A seeded random mix of 1,000 commands over two tenants with budget governance
 // switched on and off as it goes — settings changes, spend limits, awards above
 // and below the approval threshold, approvals, declines, expiries, delegations,
-// recognitions, clawbacks — applied in batches of every size, some at once.
+// recognitions, clawbacks, and department pools funded, returned, spent by
+// their heads and delegated from, with heads and members changing — applied in batches of every size, some at once.
 // Afterwards every invariant holds: the accounting check (invariant 2), every
 // journal chain and every source's held amount (invariant 3 and the holds),
 // every command decided, and each current tally equal to what its journal says.
@@ -24,7 +25,7 @@ beforeAll(async () => {
 });
 afterAll(() => db.drop());
 
-type Tenant = Awaited<ReturnType<typeof fundedTenant>> & { people: TestUser[]; leads: TestUser[] };
+type Tenant = Awaited<ReturnType<typeof fundedTenant>> & { people: TestUser[]; leads: TestUser[]; departments: { id: string; head: TestUser }[] };
 
 it(`keeps every invariant after ${COMMANDS} random governed commands (seed ${SEED})`, async () => {
   const random = seededRandom(SEED);
@@ -37,7 +38,13 @@ it(`keeps every invariant after ${COMMANDS} random governed commands (seed ${SEE
     const leads = [t.lead, await insertUser(em, 'lead', t.tenantId)];
     const people = [t.employee, t.employee2, ...leads, await insertUser(em, 'employee', t.tenantId), await insertUser(em, 'employee', t.tenantId)];
     for (const lead of leads) await run(em, 'delegate', t.manager, { leadId: lead.id, amount: '2000' });
-    tenants.push({ ...t, people, leads });
+    const departments = [];
+    for (const [name, head] of [['Sales', leads[0]], ['People', t.hr]] as const) {
+      const created = await run(em, 'create_department', t.manager, { name, headId: head.id });
+      departments.push({ id: (created as { result: { departmentId: string } }).result.departmentId, head });
+    }
+    await run(em, 'set_user_department', t.manager, { userId: leads[1].id, departmentId: departments[0].id });
+    tenants.push({ ...t, people, leads, departments });
   }
   const pending: { id: string; tenant: Tenant }[] = [];
 
@@ -70,6 +77,20 @@ it(`keeps every invariant after ${COMMANDS} random governed commands (seed ${SEE
         : store('decline_award', approver, { approvalId: hold.id, reason: 'mix' });
     }
     if (roll < 0.12) return store('delegate', t.manager, { leadId: pick(t.leads).id, amount: amount(200) });
+    const department = pick(t.departments);
+    if (roll < 0.15) return store('fund_department', pick([t.manager, t.hr]), { departmentId: department.id, amount: amount(400) });
+    if (roll < 0.16) return store('return_department_funds', t.manager, { departmentId: department.id, amount: amount(200) });
+    if (roll < 0.17) return store('delegate', pick([t.manager, department.head]), { leadId: t.leads[1].id, amount: amount(100), departmentId: department.id });
+    if (roll < 0.175) return store('set_user_department', t.manager, { userId: t.leads[1].id, departmentId: random() < 0.2 ? null : department.id });
+    if (roll < 0.18) {
+      // A new head (the ledger may refuse a giver who no longer heads it: that is part of the mix).
+      department.head = pick([t.manager, t.hr, ...t.leads]);
+      return store('update_department', t.manager, { departmentId: department.id, headId: department.head.id });
+    }
+    if (roll < 0.22) {
+      const recipient = pick(t.people.filter((p) => p.id !== department.head.id));
+      return store('award', department.head, { userId: recipient.id, amount: amount(250), departmentId: department.id });
+    }
     if (roll < 0.13) return store('clawback', t.admin, { tenantId: t.tenantId, amount: amount(50), referenceNote: 'mix' });
     const giver = pick([t.manager, t.hr, ...t.leads]);
     const recipient = pick(t.people.filter((p) => p.id !== giver.id));
@@ -121,6 +142,14 @@ it(`keeps every invariant after ${COMMANDS} random governed commands (seed ${SEE
   const count = (type: string, status: string) => outcomes.find((o) => o.type === type && o.status === status)?.n ?? 0;
   expect(count('approve_award', 'succeeded')).toBeGreaterThan(0);
   expect(count('decline_award', 'succeeded')).toBeGreaterThan(0);
+  expect(count('fund_department', 'succeeded')).toBeGreaterThan(0);
+  expect(count('return_department_funds', 'succeeded')).toBeGreaterThan(0);
+  const [fromDepartments] = await em.fork().execute<{ awards: number; delegations: number }[]>(
+    `SELECT count(*) FILTER (WHERE transaction_type = 'award')::int AS awards, count(*) FILTER (WHERE transaction_type = 'delegation')::int AS delegations
+       FROM distribution_logs WHERE source_type = 'department_pool'`,
+  );
+  expect(fromDepartments.awards).toBeGreaterThan(0);
+  expect(fromDepartments.delegations).toBeGreaterThan(0);
   const refusals = await em.fork().execute<{ code: string }[]>(`SELECT DISTINCT error->>'code' AS code FROM commands WHERE status = 'rejected'`);
   expect(refusals.map((r) => r.code)).toEqual(expect.arrayContaining(['LIMIT_EXCEEDED']));
 }, 240_000);

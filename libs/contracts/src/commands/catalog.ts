@@ -257,6 +257,11 @@ export const COMMAND_CATALOG = {
   update_department: command({
     payload: UpdateDepartmentPayload,
     roles: ['tenant_manager'],
+    check: (_issuer, change) => {
+      if (change.name === undefined && change.parentId === undefined && change.headId === undefined) {
+        throw new AppError('VALIDATION_FAILED', 'the request body is invalid', [{ field: 'name', message: 'give at least one of name, parentId, headId' }]);
+      }
+    },
     result: DepartmentResult,
     rejects: ['FORBIDDEN', 'NOT_FOUND', 'VALIDATION_FAILED'],
     route: {

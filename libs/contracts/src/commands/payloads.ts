@@ -65,8 +65,7 @@ export const CreateDepartmentPayload = z
 /** A change of a department's name, parent or head: a field left out is unchanged, null removes the parent or head. */
 export const UpdateDepartmentPayload = z
   .object({ departmentId: LowerId, name: Note(200).optional(), parentId: LowerId.nullable().optional(), headId: LowerId.nullable().optional() })
-  .strict()
-  .refine((change) => change.name !== undefined || change.parentId !== undefined || change.headId !== undefined, { message: 'give at least one of name, parentId, headId', path: ['name'] });
+  .strict();
 
 /** Points moved from the tenant pool to a department pool, or back. */
 export const DepartmentTransferPayload = z.object({ departmentId: LowerId, amount: Amount, description: Note(500).optional() }).strict();
