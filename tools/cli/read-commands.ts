@@ -1,6 +1,6 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { z } from 'zod';
-import { ApprovalView, BulkAwardView, CommandResource, DistributionView, FeedEntryView, MeView, PoolView, SettingsView, UserView, WalletLedgerView } from '@points/contracts';
+import { ApprovalView, BulkAwardView, CommandResource, DepartmentView, DistributionView, FeedEntryView, MeView, PoolView, SettingsView, UserView, WalletLedgerView } from '@points/contracts';
 import { printBulkAward } from './bulk-award-command';
 import { printCommand } from './catalog-commands';
 import { printJson, printTable, shortTime } from './output';
@@ -51,6 +51,11 @@ export function addReadCommands(program: Command): void {
     query: (options): Record<string, string> => (options.all ? { status: 'all' } : {}),
     row: (a) => ({ id: a.id, when: shortTime(a.createdAt), status: a.status, from: a.giverId, to: a.recipientId, amount: a.amount, expires: shortTime(a.expiresAt), by: a.decidedBy, reason: a.reason }),
     options: [new Option('--all', 'decided ones too')],
+  });
+
+  list<z.infer<typeof DepartmentView>>(program, 'departments', 'departments and their pools (managers, HR admins: all; others: those you head or belong to)', {
+    path: () => '/api/departments',
+    row: (d) => ({ id: d.id, name: d.name, parent: d.parentId, head: d.headId, balance: d.balance, held: d.held, available: d.available, members: d.members }),
   });
 
   list<z.infer<typeof UserView>>(program, 'users', "the tenant's users (managers, HR admins)", {

@@ -28,7 +28,16 @@ const tenant: Resolver = {
   },
 };
 
-const RESOLVERS: Record<string, Resolver> = { userId: user, leadId: user, recipientId: user, tenantId: tenant };
+const department: Resolver = {
+  hint: 'a department id, or its name',
+  async resolve(client, ref, flag) {
+    const found = await findInPages<{ id: string; name: string }>(client, '/api/departments', (d) => d.name.toLowerCase() === ref.toLowerCase(), flag, 'a token that may see the department');
+    if (!found) throw new CliError(`${flag}: no department ${ref} that you can see`);
+    return found.id;
+  },
+};
+
+const RESOLVERS: Record<string, Resolver> = { userId: user, leadId: user, recipientId: user, headId: user, tenantId: tenant, departmentId: department, parentId: department };
 
 /** What the option accepts, for its help line; undefined for a field taken as typed. */
 export const referenceHint = (field: string): string | undefined => RESOLVERS[field]?.hint;

@@ -167,6 +167,22 @@ it('set-settings from a JSON file, then approvals, approve and decline by id: he
   expect(await poolBalance(t.managerToken)).toBe('350.00');
 }, 60_000);
 
+it('create-department, set-department, fund-department and a head’s award from it, naming people by email and the department by name; departments lists them', async () => {
+  const t = await fundedTenant('500.00');
+  const created = await cli('points-cli.ts', ['create-department', '--name', 'Field Sales', '--head', t.lead.email, '--token', t.managerToken]);
+  expect(created.stdout).toContain('✓ create-department succeeded');
+  expect((await cli('points-cli.ts', ['set-department', '--user', t.lead.email, '--department', 'field sales', '--token', t.managerToken])).code).toBe(0);
+  const funded = await cli('points-cli.ts', ['fund-department', '--department', 'Field Sales', '--amount', '200', '--token', t.managerToken, '--json']);
+  expect(JSON.parse(funded.stdout)).toMatchObject({ status: 'succeeded', result: { department: { newBalance: '200.00' }, pool: { newBalance: '300.00' } } });
+  const leadToken = await tokenFor(t.lead);
+  const award = await cli('points-cli.ts', ['award', '--user', t.employee.id, '--amount', '25', '--department', 'Field Sales', '--token', leadToken, '--json']);
+  expect(JSON.parse(award.stdout)).toMatchObject({ status: 'succeeded', result: { source: { type: 'department_pool', newBalance: '175.00' } } });
+  const listed = await cli('points-cli.ts', ['departments', '--token', leadToken]);
+  expect(listed.stdout).toMatch(/Field Sales.*175\.00/);
+  const unknown = await cli('points-cli.ts', ['fund-department', '--department', 'Nowhere', '--amount', '1', '--token', t.managerToken]);
+  expect([unknown.code, unknown.stderr]).toEqual([1, expect.stringContaining('--department: no department Nowhere that you can see')]);
+}, 60_000);
+
 describe('with the notification worker (it writes the feed)', () => {
   let notifier: AppProcess;
   beforeAll(async () => {

@@ -37,6 +37,35 @@ describe('notificationRows', () => {
     expect(rows.audit).toEqual([expect.objectContaining({ action: 'settings.updated', entity_type: 'tenant_settings', entity_id: base.tenantId, before, after: { ...after, version: 3 } })]);
   });
 
+  it('department changes and transfers are audited, not social; funding a department can take the pool below its threshold', () => {
+    const departmentId = '88888888-8888-4888-8888-888888888888';
+    const department = { departmentId, name: 'Sales', parentId: null, headId: recipientId };
+    const created = notificationRows({ ...base, type: 'department.created', department }, threshold);
+    expect([created.feed, created.audit]).toEqual([null, [expect.objectContaining({ action: 'department.created', entity_type: 'department', entity_id: departmentId, before: null, after: department })]]);
+    const renamed = notificationRows({ ...base, type: 'department.updated', before: department, after: { ...department, name: 'Revenue' } }, threshold);
+    expect(renamed.audit).toEqual([expect.objectContaining({ before: department, after: { ...department, name: 'Revenue' } })]);
+
+    const pool = { previousBalance: '150.00', newBalance: '50.00' };
+    const funded = notificationRows(
+      { ...base, type: 'department.transferred', departmentId, amount: '100.00', direction: 'fund', pool, department: { previousBalance: '0.00', newBalance: '100.00' }, description: 'Q1' },
+      threshold,
+    );
+    expect(funded.feed).toBeNull();
+    expect(funded.audit[0]).toMatchObject({ action: 'department.transferred', entity_id: departmentId, before: { pool: '150.00', department: '0.00' }, after: { direction: 'fund', pool: '50.00', department: '100.00' } });
+    expect(funded.lowPool).toEqual({ tenantId: base.tenantId, balance: '50.00', threshold: '100.00' });
+
+    const moved = notificationRows({ ...base, type: 'user.department_changed', userId: recipientId, departmentId, previousDepartmentId: null }, threshold);
+    expect(moved.audit).toEqual([expect.objectContaining({ entity_type: 'user', entity_id: recipientId, before: { departmentId: null }, after: { departmentId } })]);
+  });
+
+  it('a delegation from a department pool raises no low-pool alert (the alert watches the tenant pool)', () => {
+    const rows = notificationRows(
+      { ...base, type: 'points.delegated', leadId: recipientId, amount: '100.00', description: null, source: { type: 'department_pool', previousBalance: '150.00', newBalance: '50.00' }, leadBudget: { previousBalance: '0.00', newBalance: '100.00' } },
+      threshold,
+    );
+    expect(rows.lowPool).toBeNull();
+  });
+
   it('an award pending approval is audited, not social; approved, it is the giver’s feed entry; an expired hold is nobody’s doing', () => {
     const giverId = '66666666-6666-4666-8666-666666666666';
     const approvalId = '77777777-7777-4777-8777-777777777777';
