@@ -35,7 +35,7 @@ async function main(): Promise<void> {
   const bulkRedis = createRedis(config.REDIS_URL, 'worker');
   // A bulk award retries later: each attempt redoes the whole job.
   const bulkRetry = { baseDelayMs: 1_000, maxDelayMs: config.LEDGER_RETRY_MAX_DELAY_MS, maxAttempts: Math.min(config.LEDGER_MAX_ATTEMPTS, 5) };
-  const bulkWorker = startBulkAwardWorker({ connection: bulkRedis, prefix: config.QUEUE_PREFIX, em: orm.em, logger, metrics, retry: bulkRetry });
+  const bulkWorker = startBulkAwardWorker({ connection: bulkRedis, prefix: config.QUEUE_PREFIX, em: orm.em, logger, metrics, retry: bulkRetry, holdExpiry });
   const stopSweeper = startCommandSweeper({ em: orm.em, queues, logger, metrics }, {
     intervalMs: config.COMMAND_SWEEP_INTERVAL_MS,
     stuckAfterMs: config.COMMAND_STUCK_AFTER_MS,

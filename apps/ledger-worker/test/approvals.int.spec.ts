@@ -187,23 +187,6 @@ describe('deciding', () => {
     expect(await pool(t)).toEqual({ balance: '700.00', held: '0.00' });
   });
 
-  it('a bulk award is posted at once, so no row may carry more than the approval threshold', async () => {
-    const t = await tenantWithApprovals();
-    const { id } = await insertBulkAward(em, {
-      tenantId: t.tenantId,
-      issuerId: t.manager.id,
-      description: null,
-      rows: [
-        { userRef: t.employee.id, amountText: '100', description: null },
-        { userRef: t.employee2.id, amountText: '100.01', description: null },
-      ],
-    });
-    expect(await processBulkAward(em, id)).toMatchObject({ status: 'rejected', error: { code: 'LIMIT_EXCEEDED' } });
-    const [bulk] = await em.fork().execute('SELECT errors FROM bulk_awards WHERE id = ?', [id]);
-    expect(bulk.errors).toEqual([{ row: 2, field: 'amount', code: 'LIMIT_EXCEEDED', message: 'exceeds the approval threshold of 100.00: award it on its own, to wait for an approver' }]);
-    expect(await pool(t)).toEqual({ balance: '1000.00', held: '0.00' });
-  });
-
   it('the giver may not decide their own award; another tenant’s approver finds nothing', async () => {
     const t = await tenantWithApprovals();
     const other = await fundedTenantIn(em);
@@ -265,5 +248,79 @@ describe('the books', () => {
   it('accounting and journal checks hold after all of the above (held = the undecided holds)', async () => {
     expect((await accountingCheck(em)).filter((row) => !row.balanced)).toEqual([]);
     expect(await journalProblems(em)).toEqual([]);
+  });
+});
+
+describe('a bulk award with a row above the threshold', () => {
+  /** A bulk award from the manager: rows of [recipient, amount]. */
+  async function bulkOf(t: Tenant, rows: [TestUser, string][]) {
+    const { id } = await insertBulkAward(em, {
+      tenantId: t.tenantId,
+      issuerId: t.manager.id,
+      description: 'launch team',
+      rows: rows.map(([user, amountText]) => ({ userRef: user.id, amountText, description: null })),
+    });
+    return { id, outcome: await processBulkAward(em, id) };
+  }
+  const bulkRow = async (id: string) => (await em.fork().execute('SELECT status, processed, succeeded, total_amount, completed_at IS NOT NULL AS complete FROM bulk_awards WHERE id = ?', [id]))[0];
+  const wallets = async (t: Tenant) => (await balances(em, t.tenantId)).wallets;
+
+  it('is held whole: its total on the source, no row posted, the bulk award pending approval', async () => {
+    const t = await tenantWithApprovals();
+    const { id, outcome } = await bulkOf(t, [[t.employee, '100'], [t.employee2, '100.01']]);
+    expect(outcome).toMatchObject({
+      status: 'succeeded',
+      result: { status: 'pending_approval', approvalId: id, bulkId: id, recipients: 2, totalAmount: '200.01', source: { type: 'tenant_pool', balance: '1000.00', held: '200.01', available: '799.99' } },
+    });
+    expect(await bulkRow(id)).toEqual({ status: 'pending_approval', processed: 2, succeeded: 0, total_amount: '200.01', complete: false });
+    expect(await pool(t)).toEqual({ balance: '1000.00', held: '200.01' });
+    expect(await wallets(t)).toMatchObject({ [t.employee.id]: '0.00', [t.employee2.id]: '0.00' });
+    const [hold] = await em.fork().execute('SELECT kind, recipient_id, amount FROM award_holds WHERE id = ?', [id]);
+    expect(hold).toEqual({ kind: 'bulk_award', recipient_id: null, amount: '200.01' });
+    // Redelivered, its job only reads back the stored outcome: the bulk award stays held.
+    expect(await processBulkAward(em, id)).toMatchObject({ result: { status: 'pending_approval' } });
+    expect(await bulkRow(id)).toMatchObject({ status: 'pending_approval' });
+    // Rows at or below the threshold go through at once, as before.
+    expect((await bulkOf(t, [[t.employee, '100']])).outcome).toMatchObject({ status: 'succeeded', result: { recipients: 1, source: { type: 'tenant_pool' } } });
+  });
+
+  it('approved, every row is posted in the giver’s name under the bulk award’s id', async () => {
+    const t = await tenantWithApprovals();
+    const { id } = await bulkOf(t, [[t.employee, '150'], [t.employee2, '50']]);
+    const approval = await run(em, 'approve_award', t.hr, { approvalId: id, reason: 'launch' });
+    expect(approval).toMatchObject({
+      status: 'succeeded',
+      result: { decision: 'approved', award: null, bulkAward: { bulkId: id, recipients: 2, totalAmount: '200.00', source: { newBalance: '800.00' } }, source: { balance: '800.00', held: '0.00' } },
+    });
+    expect(await wallets(t)).toMatchObject({ [t.employee.id]: '150.00', [t.employee2.id]: '50.00' });
+    expect(await bulkRow(id)).toMatchObject({ status: 'succeeded', succeeded: 2, complete: true });
+    const rows = await em.fork().execute('SELECT from_user_id, count(*)::int AS n FROM distribution_logs WHERE command_id = ? GROUP BY 1', [id]);
+    expect(rows).toEqual([{ from_user_id: t.manager.id, n: 2 }]);
+    const [event] = await em.fork().execute('SELECT event_type FROM outbox_events WHERE command_id = ?', [approval.id]);
+    expect(event).toEqual({ event_type: 'bulk_award.approved' });
+    expect(await run(em, 'decline_award', t.hr, { approvalId: id, reason: 'late' })).toMatchObject({ status: 'rejected', error: { code: 'ALREADY_DECIDED' } });
+  });
+
+  it('is not approved when a row no longer passes (a recipient left); declined, it releases the hold and ends declined', async () => {
+    const t = await tenantWithApprovals();
+    const { id } = await bulkOf(t, [[t.employee, '150'], [t.employee2, '50']]);
+    await em.fork().execute('UPDATE users SET active = false WHERE id = ?', [t.employee2.id]);
+    const before = await journalRowsOf(id);
+    expect(await run(em, 'approve_award', t.hr, { approvalId: id })).toMatchObject({ status: 'rejected', error: { code: 'VALIDATION_FAILED' } });
+    expect(await journalRowsOf(id)).toEqual(before);
+    expect(await pool(t)).toEqual({ balance: '1000.00', held: '200.00' });
+
+    expect(await run(em, 'decline_award', t.manager, { approvalId: id, reason: 'team changed' })).toMatchObject({ status: 'succeeded', result: { decision: 'declined', source: { held: '0.00' } } });
+    expect(await bulkRow(id)).toMatchObject({ status: 'declined', succeeded: 0, complete: true });
+    expect(await pool(t)).toEqual({ balance: '1000.00', held: '0.00' });
+  });
+
+  it('expires like an award: the hold released, the bulk award ended expired', async () => {
+    const t = await tenantWithApprovals('1000.00', { threshold: '100', windowHours: 1 });
+    const { id } = await bulkOf(t, [[t.employee, '150']]);
+    expect(await expireHolds(em, [id], { now: new Date(Date.now() + 2 * 3_600_000) })).toEqual([id]);
+    expect(await bulkRow(id)).toMatchObject({ status: 'expired', complete: true });
+    expect(await pool(t)).toEqual({ balance: '1000.00', held: '0.00' });
+    expect(await run(em, 'approve_award', t.hr, { approvalId: id })).toMatchObject({ status: 'rejected', error: { code: 'ALREADY_DECIDED' } });
   });
 });

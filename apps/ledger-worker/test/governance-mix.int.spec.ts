@@ -77,6 +77,7 @@ it(`keeps every invariant after ${COMMANDS} random governed commands (seed ${SEE
         : store('decline_award', approver, { approvalId: hold.id, reason: 'mix' });
     }
     if (roll < 0.12) return store('delegate', t.manager, { leadId: pick(t.leads).id, amount: amount(200) });
+    if (roll < 0.13) return store('clawback', t.admin, { tenantId: t.tenantId, amount: amount(50), referenceNote: 'mix' });
     const department = pick(t.departments);
     if (roll < 0.15) return store('fund_department', pick([t.manager, t.hr]), { departmentId: department.id, amount: amount(400) });
     if (roll < 0.16) return store('return_department_funds', t.manager, { departmentId: department.id, amount: amount(200) });
@@ -91,7 +92,6 @@ it(`keeps every invariant after ${COMMANDS} random governed commands (seed ${SEE
       const recipient = pick(t.people.filter((p) => p.id !== department.head.id));
       return store('award', department.head, { userId: recipient.id, amount: amount(250), departmentId: department.id });
     }
-    if (roll < 0.13) return store('clawback', t.admin, { tenantId: t.tenantId, amount: amount(50), referenceNote: 'mix' });
     const giver = pick([t.manager, t.hr, ...t.leads]);
     const recipient = pick(t.people.filter((p) => p.id !== giver.id));
     if (roll < 0.3) return store('recognition', giver, { recipientId: recipient.id, points: random() < 0.2 ? '0' : amount(80), message: 'mix' });

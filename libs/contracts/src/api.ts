@@ -160,9 +160,10 @@ export const PoolView = z.object({
 
 /** An award above the tenant's approval threshold, and what became of it. */
 export const ApprovalView = z.object({
-  id: Id.describe('the award command id'),
+  id: Id.describe('the award (or bulk award) command id'),
+  kind: z.enum(['award', 'bulk_award']).describe('a bulk award is held whole: its rows are its recipients (GET /api/allocations/bulk-awards/{id})'),
   giverId: Id,
-  recipientId: Id,
+  recipientId: Id.nullable().describe('null for a bulk award'),
   amount: Decimal,
   description: z.string().nullable(),
   sourceType: SourceType,
@@ -226,7 +227,7 @@ export const DepartmentView = z.object({
   balance: Decimal,
   held: Decimal,
   available: Decimal,
-  members: z.number().int().describe('managers and leads who belong to it'),
+  members: z.number().int().describe('active managers, HR admins and leads who belong to it'),
   version: z.string().describe('how many rows its journal has'),
   createdAt: Timestamp,
 }).meta({ id: 'DepartmentView' });
@@ -258,7 +259,10 @@ export const PlatformAuditQuery = ListQuery.extend({ tenantId: z.uuid().optional
 export const BulkAwardRowError = z
   .object({ row: z.number().int(), field: z.string(), message: z.string(), code: z.enum(ERROR_CODES) })
   .meta({ id: 'BulkAwardRowError' });
-export const BULK_STATUSES = ['queued', 'validating', 'applying', 'succeeded', 'rejected', 'failed'] as const;
+/** pending_approval: held whole until an approver decides (a row above the approval threshold); declined or expired: released, nothing awarded. */
+export const BULK_STATUSES = ['queued', 'validating', 'applying', 'pending_approval', 'succeeded', 'rejected', 'failed', 'declined', 'expired'] as const;
+/** A bulk award in one of these is done: nothing will move for it any more. */
+export const BULK_FINAL_STATUSES = ['succeeded', 'rejected', 'failed', 'declined', 'expired'] as const;
 export const BulkAwardView = z.object({
   bulkId: Id,
   status: z.enum(BULK_STATUSES),

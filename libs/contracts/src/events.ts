@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { Decimal } from './money';
-import { BalanceChange, BulkAwardResult, CommandTypeSchema, DelegationResult, DepartmentResult, DepartmentTransferResult, AwardResult, HeldBalance, SourceChange } from './commands';
+import { BalanceChange, BulkAwardResult, CommandTypeSchema, PendingBulkAwardResult, DelegationResult, DepartmentResult, DepartmentTransferResult, AwardResult, HeldBalance, SourceChange } from './commands';
 import { ERROR_CODES } from './errors';
 import { Role } from './roles';
 import { TenantSettings } from './settings';
@@ -77,11 +77,17 @@ export const AwardPendingApproval = tenantEvent('award.pending_approval', {
 /** A pending award approved: the award is posted (a feed entry in the giver's name). */
 export const AwardApproved = tenantEvent('award.approved', { ...AwardResult.shape, approvalId: Id, giverId: Id, description: z.string().nullable(), reason: z.string().nullable() });
 
-/** A pending award that will not be posted: declined by an approver, or its hold expired; the held points are released. */
+/** A bulk award with a row above the threshold, held whole (no feed entry until approved). */
+export const BulkAwardPendingApproval = tenantEvent('bulk_award.pending_approval', { ...PendingBulkAwardResult.omit({ status: true }).shape, giverId: Id, description: z.string().nullable() });
+
+/** A held bulk award approved: every row posted (a feed entry in the giver's name). */
+export const BulkAwardApproved = tenantEvent('bulk_award.approved', { ...BulkAwardResult.shape, approvalId: Id, giverId: Id, description: z.string().nullable(), reason: z.string().nullable() });
+
+/** A pending award (or bulk award: no recipient) that will not be posted: declined by an approver, or its hold expired; the held points are released. */
 export const AwardHoldReleased = tenantEvent('award.hold_released', {
   approvalId: Id,
   giverId: Id,
-  recipientId: Id,
+  recipientId: Id.nullable(),
   amount: Decimal,
   decision: z.enum(['declined', 'expired']),
   reason: z.string().nullable(),
@@ -99,6 +105,8 @@ export const DepartmentTransferred = tenantEvent('department.transferred', { ...
 export const UserDepartmentChanged = tenantEvent('user.department_changed', { userId: Id, departmentId: Id.nullable(), previousDepartmentId: Id.nullable() });
 
 export const LedgerEvent = z.discriminatedUnion('type', [
+  BulkAwardPendingApproval,
+  BulkAwardApproved,
   DepartmentCreated,
   DepartmentUpdated,
   DepartmentTransferred,

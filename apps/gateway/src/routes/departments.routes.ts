@@ -88,7 +88,7 @@ export function departmentsRoutes(api: ApiRouter, orm: Orm, commands: CommandSer
   commandRoute(api, commands, 'set_user_department');
 }
 
-/** Departments as the API shows them, with their member counts (one grouped query for the page). */
+/** Departments as the API shows them, with their active members counted (one grouped query for the page). */
 async function views(orm: Orm, departments: Department[]): Promise<z.output<typeof DepartmentView>[]> {
   const ids = departments.map((department) => department.id);
   const counts =
@@ -97,7 +97,7 @@ async function views(orm: Orm, departments: Department[]): Promise<z.output<type
       : await orm.em
           .fork()
           .execute<{ department_id: string; members: number }[]>(
-            'SELECT department_id, count(*)::int AS members FROM users WHERE department_id IN (SELECT jsonb_array_elements_text(?::jsonb)::uuid) GROUP BY department_id',
+            'SELECT department_id, count(*)::int AS members FROM users WHERE active AND department_id IN (SELECT jsonb_array_elements_text(?::jsonb)::uuid) GROUP BY department_id',
             [JSON.stringify(ids)],
           );
   const members = new Map(counts.map((row) => [row.department_id, row.members]));

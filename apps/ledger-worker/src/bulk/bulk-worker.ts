@@ -1,11 +1,12 @@
 import { EntityManager } from '@mikro-orm/postgresql';
-import { Job, Worker } from 'bullmq';
-import { CommandJob, QUEUES } from '@points/contracts';
+import { Job, Queue, Worker } from 'bullmq';
+import { CommandJob, HoldExpiryJob, QUEUES } from '@points/contracts';
 import { Logger } from '@points/config';
 import { WorkerSettings, workerOptions } from '@points/queue';
 import { LedgerMetrics } from '@points/ops';
 import { failCommand } from '../worker/fail-command';
 import { recordOutcome } from '../worker/ledger-metrics';
+import { scheduleExpiryOfPending } from '../holds/schedule-expiry';
 import { BulkOptions, processBulkAward } from './process-bulk-award';
 
 export interface BulkAwardWorkerOptions extends Omit<WorkerSettings, 'concurrency'> {
@@ -13,6 +14,8 @@ export interface BulkAwardWorkerOptions extends Omit<WorkerSettings, 'concurrenc
   logger: Logger;
   bulk?: BulkOptions;
   metrics?: LedgerMetrics;
+  /** Where a bulk award held for approval gets the delayed job that releases its hold when its window ends. */
+  holdExpiry?: Queue<HoldExpiryJob>;
 }
 
 /**
@@ -41,6 +44,7 @@ export function startBulkAwardWorker(options: BulkAwardWorkerOptions): Worker<Co
           ]).catch((err: Error) => logger.warn({ bulkId, err: err.message }, 'could not record bulk progress on the job'));
         },
       });
+      await scheduleExpiryOfPending(options.holdExpiry, outcome);
       const finished = Date.now();
       const { status } = outcome;
       logger.info({ bulkId, status, ms: finished - started, validateMs: (validatedAt ?? finished) - started, applyMs: validatedAt ? finished - validatedAt : 0 }, 'bulk award finished');

@@ -1,6 +1,6 @@
 import { EntityManager } from '@mikro-orm/postgresql';
-import { CommandOutcome, isFinal } from '@points/contracts';
-import { findBulkAward, markProcessing } from '@points/db';
+import { CommandOutcome } from '@points/contracts';
+import { findBulkAward, isSettledBulkStatus, markProcessing } from '@points/db';
 import { applyCommands } from '../ledger/apply-commands';
 import { BulkWriteOptions } from '../ledger/write/bulk-credits';
 import { reportBulkProgress } from '../ledger/write/bulk-progress';
@@ -23,8 +23,8 @@ export interface BulkOptions extends Omit<BulkWriteOptions, 'progressDb'> {
 export async function processBulkAward(em: EntityManager, bulkId: string, options: BulkOptions = {}): Promise<CommandOutcome> {
   const bulk = await findBulkAward(em, bulkId);
   if (!bulk) throw new Error(`bulk award ${bulkId} does not exist`);
-  // Finished already (a redelivered job): the ledger only reads back its stored outcome.
-  if (!isFinal(bulk.status)) {
+  // Finished or held for an approver already (a redelivered job): the ledger only reads back its stored outcome.
+  if (!isSettledBulkStatus(bulk.status)) {
     await reportBulkProgress(em, { bulkId, total: bulk.total }, { status: 'validating', processed: 0 }, options.onProgress);
     await resolveBulkRows(em, bulkId);
     await options.afterValidation?.();

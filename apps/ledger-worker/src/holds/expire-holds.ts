@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { LedgerEvent, fromCents, toCents } from '@points/contracts';
-import { AwardHold, appendEvents, dateOf, readHoldDecisions, readHolds } from '@points/db';
+import { AwardHold, appendEvents, dateOf, finishBulkAwards, readHoldDecisions, readHolds } from '@points/db';
 import { heldBalance } from '../ledger/plan/ledger-book';
 import { holdReleased } from './hold-released';
 
@@ -37,6 +37,8 @@ export async function expireHolds(em: EntityManager, holdIds: string[], options:
     const sourceOf = (hold: AwardHold) =>
       hold.sourceType === 'tenant_pool' ? pools.get(hold.tenantId) : hold.sourceType === 'department_pool' ? departments.get(hold.departmentId as string) : budgets.get(hold.leadBudgetId as string);
     for (const hold of open) (sourceOf(hold) as LockedSource).held -= toCents(hold.amount);
+    // A bulk award held whole ends with its hold: nothing of it is awarded.
+    await finishBulkAwards(tx, open.filter((hold) => hold.kind === 'bulk_award').map((hold) => ({ bulkId: hold.id, status: 'expired' as const })));
     await releaseHeld(tx, 'tenants', 'points_held', pools);
     await releaseHeld(tx, 'departments', 'held', departments);
     await releaseHeld(tx, 'lead_budgets', 'held', budgets);

@@ -3,12 +3,13 @@ import { EntityManager } from '@mikro-orm/postgresql';
 import { CommandJob, CommandOutcome, HoldExpiryJob, QUEUES } from '@points/contracts';
 import { Logger } from '@points/config';
 import { markProcessing } from '@points/db';
-import { WorkerSettings, scheduleHoldExpiry, workerOptions } from '@points/queue';
+import { WorkerSettings, workerOptions } from '@points/queue';
 import { LedgerMetrics } from '@points/ops';
 import { ApplyOptions, applyCommands } from '../ledger/apply-commands';
 import { BatcherOptions, CommandBatcher } from './command-batcher';
 import { failCommand } from './fail-command';
 import { recordOutcome } from './ledger-metrics';
+import { scheduleExpiryOfPending } from '../holds/schedule-expiry';
 
 /**
  * How long a transaction for several tenants waits on a lock before its tenants
@@ -49,10 +50,7 @@ export function startCommandWorker(options: CommandWorkerOptions): Worker<Comman
       // A first try writes the command once, with its outcome; a retry shows it is being worked on again (and counts the try that failed).
       if (job.attemptsMade > 0) await markProcessing(em, [commandId]);
       const outcome = await batcher.submit(commandId, tenantId);
-      // After the commit, never inside the ledger transaction; if this fails the job is retried (the outcome stands) and the sweep is the net.
-      if (options.holdExpiry && outcome.status === 'succeeded' && 'status' in outcome.result && outcome.result.status === 'pending_approval') {
-        await scheduleHoldExpiry(options.holdExpiry, [{ holdId: outcome.result.approvalId, expiresAt: new Date(outcome.result.expiresAt) }]);
-      }
+      await scheduleExpiryOfPending(options.holdExpiry, outcome);
       logger.info({ commandId, type, status: outcome.status, attempt: job.attemptsMade + 1 }, 'command applied');
       recordOutcome(options.metrics, { type, acceptedAt: job.timestamp }, outcome);
       return outcome;

@@ -29,6 +29,7 @@ function pointsMoved(type: CommandType, result: CommandResult): { source: string
       return source ? { source: source.type, awards: 1, points: amount } : null; // a 0-point kudos moves nothing
     }
     case 'bulk_award': {
+      if ('status' in result && result.status === 'pending_approval') return null; // held, not moved: counted when approved
       const { source, recipients, totalAmount } = result as BulkAwardResult;
       return { source: source.type, awards: recipients, points: totalAmount };
     }
@@ -45,7 +46,8 @@ function pointsMoved(type: CommandType, result: CommandResult): { source: string
     case 'set_user_department':
       return null;
     case 'approve_award': {
-      const { award } = result as z.infer<typeof ApprovalDecisionResult>;
+      const { award, bulkAward } = result as z.infer<typeof ApprovalDecisionResult>;
+      if (bulkAward) return { source: bulkAward.source.type, awards: bulkAward.recipients, points: bulkAward.totalAmount };
       return award ? { source: award.source.type, awards: 1, points: award.amount } : null;
     }
     default:

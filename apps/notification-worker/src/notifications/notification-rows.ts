@@ -154,6 +154,34 @@ export function notificationRows(event: LedgerEvent, lowPoolThreshold: (tenantId
         pool: fromPool(event.source),
       };
       break;
+    case 'bulk_award.pending_approval':
+      rows = {
+        feed: null,
+        audit: audit('award_hold', event.approvalId, null, {
+          kind: 'bulk_award',
+          giverId: event.giverId,
+          recipients: event.recipients,
+          totalAmount: event.totalAmount,
+          description: event.description,
+          source: event.source,
+          expiresAt: event.expiresAt,
+        }),
+        pool: null,
+      };
+      break;
+    case 'bulk_award.approved':
+      rows = {
+        // As for a bulk award posted at once, in its giver's name; the audit row is the approver's.
+        feed: { ...feed('bulk_award', '', event.totalAmount, event.description ?? `${event.recipients} colleagues were awarded`, event.bulkId), target_user_id: null, actor_id: event.giverId },
+        audit: audit(
+          'award_hold',
+          event.approvalId,
+          { source: side(event.source, 'previousBalance') },
+          { decision: 'approved', kind: 'bulk_award', reason: event.reason, giverId: event.giverId, recipients: event.recipients, totalAmount: event.totalAmount, source: side(event.source, 'newBalance') },
+        ),
+        pool: fromPool(event.source),
+      };
+      break;
     case 'award.hold_released':
       rows = {
         feed: null,

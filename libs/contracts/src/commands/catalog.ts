@@ -12,6 +12,7 @@ import {
   DepartmentResult,
   DepartmentTransferResult,
   PendingAwardResult,
+  PendingBulkAwardResult,
   PoolChangeResult,
   RecognitionResult,
   SettingsResult,
@@ -179,7 +180,7 @@ export const COMMAND_CATALOG = {
   bulk_award: command({
     payload: BulkAwardPayload,
     roles: AWARD_ROLES,
-    result: BulkAwardResult,
+    result: z.union([BulkAwardResult, PendingBulkAwardResult]),
     rejects: ['FORBIDDEN', 'VALIDATION_FAILED', 'INSUFFICIENT_BALANCE', 'LIMIT_EXCEEDED'],
     route: {
       path: '/api/allocations/bulk-awards',
@@ -188,7 +189,8 @@ export const COMMAND_CATALOG = {
       tag: 'allocations',
       notes:
         'Managers and HR admins award from the tenant pool; a lead from their own budget. Every row is checked before anything moves. ' +
-        'The body is JSON (BulkAwardBody) or text/csv; the stored command carries only the description and the row count.',
+        'The body is JSON (BulkAwardBody) or text/csv; the stored command carries only the description and the row count. ' +
+        "With a row above the tenant's approval threshold the whole bulk award succeeds as pending_approval: its total is held on the source until an approver decides.",
     },
     cli: { name: 'bulk-award', flags: { description: 'description' } },
     queue: 'bulkAwards',
@@ -201,7 +203,7 @@ export const COMMAND_CATALOG = {
     route: {
       path: '/api/approvals/:approvalId/approve',
       operationId: 'approveAward',
-      summary: 'Approve a pending award: its held points move to the recipient’s wallet',
+      summary: 'Approve a pending award (or bulk award): its held points move to the recipients’ wallets',
       tag: 'approvals',
       notes:
         'Tenant managers and HR admins, never the award’s giver or recipient. Exactly one decision stands: a second one, or one after the hold was released, is ALREADY_DECIDED. ' +

@@ -37,10 +37,6 @@ export const PendingAwardResult = z
   })
   .meta({ id: 'PendingAwardResult' });
 
-/** What an approver decided; an approval also reports the award it posted. */
-export const ApprovalDecisionResult = z
-  .object({ approvalId: Id, decision: z.enum(['approved', 'declined']), award: AwardResult.nullable(), source: HeldBalance })
-  .meta({ id: 'ApprovalDecisionResult' });
 /** A 0-point kudos moves nothing, so its source and wallet are null. */
 export const RecognitionResult = AwardResult.extend({
   recognitionId: Id,
@@ -54,6 +50,28 @@ export const BulkAwardResult = z.object({
   totalAmount: Decimal,
   source: SourceChange,
 }).meta({ id: 'BulkAwardResult' });
+/** What an approver decided; an approval also reports the award (or bulk award) it posted. */
+export const ApprovalDecisionResult = z
+  .object({
+    approvalId: Id,
+    decision: z.enum(['approved', 'declined']),
+    award: AwardResult.nullable(),
+    bulkAward: BulkAwardResult.nullable().optional().describe('an approved bulk award: what it posted'),
+    source: HeldBalance,
+  })
+  .meta({ id: 'ApprovalDecisionResult' });
+/** A bulk award with a row above the approval threshold: held whole, nothing moved yet, until an approver decides. */
+export const PendingBulkAwardResult = z
+  .object({
+    status: z.literal('pending_approval'),
+    approvalId: Id.describe('the bulk award command id: GET /api/approvals lists it, POST /api/approvals/{approvalId}/approve or /decline decides it'),
+    bulkId: Id,
+    recipients: z.number().int().positive(),
+    totalAmount: Decimal,
+    source: HeldBalance,
+    expiresAt: z.string().describe('when the hold is released if nobody has decided'),
+  })
+  .meta({ id: 'PendingBulkAwardResult' });
 /** The settings now in force and their version (each change is a new version). */
 export const SettingsResult = z.object({ version: z.number().int().positive(), settings: TenantSettings }).meta({ id: 'SettingsResult' });
 /** A department as a command left it (its pool is moved by transfers, not by these). */
@@ -72,6 +90,7 @@ export const CommandResult = z.union([
   RecognitionResult,
   AwardResult,
   PendingAwardResult,
+  PendingBulkAwardResult,
   ApprovalDecisionResult,
   CreateUserResult,
   BulkAwardResult,
@@ -83,6 +102,7 @@ export const CommandResult = z.union([
 
 export type AwardResult = z.infer<typeof AwardResult>;
 export type PendingAwardResult = z.infer<typeof PendingAwardResult>;
+export type PendingBulkAwardResult = z.infer<typeof PendingBulkAwardResult>;
 export type HeldBalance = z.infer<typeof HeldBalance>;
 export type RecognitionResult = z.infer<typeof RecognitionResult>;
 export type BulkAwardResult = z.infer<typeof BulkAwardResult>;

@@ -1,5 +1,5 @@
 import { EntityManager } from '@mikro-orm/postgresql';
-import { BulkAwardView, ErrorCode, FINAL_STATUSES } from '@points/contracts';
+import { BULK_FINAL_STATUSES, BulkAwardView, ErrorCode } from '@points/contracts';
 import { queryBound } from '../bound-query';
 import { BulkAwardSchema } from '../entities/bulk-awards';
 import { CommandOutcomeSchema } from '../entities/accepted-command';
@@ -17,7 +17,14 @@ export interface NewBulkAwardRow {
 }
 
 const INSERT_CHUNK = 20_000;
-const FINAL = `(${FINAL_STATUSES.map((status) => `'${status}'`).join(', ')})`;
+const sqlList = (statuses: readonly string[]) => `(${statuses.map((status) => `'${status}'`).join(', ')})`;
+/** Done: nothing will move for it any more. */
+const FINAL = sqlList(BULK_FINAL_STATUSES);
+/** Done processing: final, or held whole for an approver (its rows are checked again when approved). */
+const SETTLED = sqlList([...BULK_FINAL_STATUSES, 'pending_approval']);
+
+/** Whether a bulk award needs no more processing by the bulk worker. */
+export const isSettledBulkStatus = (status: string): boolean => status === 'pending_approval' || (BULK_FINAL_STATUSES as readonly string[]).includes(status);
 
 /** The bulk award's progress row and every uploaded row, in the transaction that stores its command. */
 export async function insertBulkAwardRows(
@@ -44,9 +51,9 @@ export async function insertBulkAwardRows(
   }
 }
 
-/** Progress of record, visible to readers while the apply transaction is still open. Never moves a finished award. */
+/** Progress of record, visible to readers while the apply transaction is still open. Never moves a finished award, nor one held for approval. */
 export async function recordBulkProgress(em: EntityManager, bulkId: string, status: 'validating' | 'applying', processed: number): Promise<void> {
-  await em.fork().execute(`UPDATE bulk_awards SET status = ?, processed = ?, updated_at = now() WHERE id = ? AND status NOT IN ${FINAL}`, [status, processed, bulkId], 'run');
+  await em.fork().execute(`UPDATE bulk_awards SET status = ?, processed = ?, updated_at = now() WHERE id = ? AND status NOT IN ${SETTLED}`, [status, processed, bulkId], 'run');
 }
 
 export interface BulkAwardRowError {
@@ -59,20 +66,33 @@ export interface BulkAwardRowError {
 /** How a bulk award ended, written in the ledger transaction that decided it. */
 export type BulkAwardEnd =
   | { bulkId: string; status: 'succeeded'; recipients: number; totalAmount: string }
-  | { bulkId: string; status: 'rejected'; failedRows: number; errors: BulkAwardRowError[] };
+  | { bulkId: string; status: 'rejected'; failedRows: number; errors: BulkAwardRowError[] }
+  /** Held whole for an approver: checked, nothing moved; not complete. */
+  | { bulkId: string; status: 'pending_approval'; recipients: number; totalAmount: string }
+  /** Released without posting: declined by an approver, or its window ended. */
+  | { bulkId: string; status: 'declined' | 'expired' };
 
+/** Writes how bulk awards ended (or that they are held), in the ledger transaction that decided it. */
 export async function finishBulkAwards(tx: EntityManager, ends: BulkAwardEnd[]): Promise<void> {
   if (ends.length === 0) return;
-  const rows = ends.map((end) =>
-    end.status === 'succeeded'
-      ? { id: end.bulkId, status: end.status, processed: end.recipients, succeeded: end.recipients, failed: 0, total_amount: end.totalAmount, errors: [] }
-      : { id: end.bulkId, status: end.status, processed: null, succeeded: 0, failed: end.failedRows, total_amount: null, errors: end.errors },
-  );
+  const rows = ends.map((end) => {
+    switch (end.status) {
+      case 'succeeded':
+        return { id: end.bulkId, status: end.status, processed: end.recipients, succeeded: end.recipients, failed: 0, total_amount: end.totalAmount, errors: [], complete: true };
+      case 'pending_approval':
+        return { id: end.bulkId, status: end.status, processed: end.recipients, succeeded: 0, failed: 0, total_amount: end.totalAmount, errors: [], complete: false };
+      case 'declined':
+      case 'expired':
+        return { id: end.bulkId, status: end.status, processed: null, succeeded: 0, failed: 0, total_amount: null, errors: [], complete: true };
+      default:
+        return { id: end.bulkId, status: end.status, processed: null, succeeded: 0, failed: end.failedRows, total_amount: null, errors: end.errors, complete: true };
+    }
+  });
   await tx.execute(
     `UPDATE bulk_awards b
         SET status = v.status, processed = COALESCE(v.processed, b.processed), succeeded = v.succeeded, failed = v.failed,
-            total_amount = v.total_amount, errors = v.errors, updated_at = now(), completed_at = now()
-       FROM jsonb_to_recordset(?::jsonb) AS v(id uuid, status text, processed int, succeeded int, failed int, total_amount numeric, errors jsonb)
+            total_amount = v.total_amount, errors = v.errors, updated_at = now(), completed_at = CASE WHEN v.complete THEN now() END
+       FROM jsonb_to_recordset(?::jsonb) AS v(id uuid, status text, processed int, succeeded int, failed int, total_amount numeric, errors jsonb, complete boolean)
       WHERE b.id = v.id`,
     [JSON.stringify(rows)],
     'run',
@@ -102,13 +122,13 @@ export async function findBulkAward(em: EntityManager, bulkId: string): Promise<
 }
 
 /**
- * How many of the tenant's bulk awards are still to finish, counted under a
+ * How many of the tenant's bulk awards are still being processed (one held for an approver is not), counted under a
  * per-tenant lock held until the caller's transaction ends: two uploads at once
  * cannot both take the last place under the cap.
  */
 export async function lockPendingBulkAwards(tx: EntityManager, tenantId: string): Promise<number> {
   await tx.execute(`SELECT pg_advisory_xact_lock(hashtextextended('bulk_awards:' || ?, 0))`, [tenantId]);
-  const [row] = await tx.execute<{ n: number }[]>(`SELECT count(*)::int AS n FROM bulk_awards WHERE tenant_id = ? AND status NOT IN ${FINAL}`, [tenantId]);
+  const [row] = await tx.execute<{ n: number }[]>(`SELECT count(*)::int AS n FROM bulk_awards WHERE tenant_id = ? AND status NOT IN ${SETTLED}`, [tenantId]);
   return row.n;
 }
 

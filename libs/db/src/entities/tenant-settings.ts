@@ -58,7 +58,7 @@ export const AwardHoldSchema = defineEntity({
     id: references(AcceptedCommandSchema, 'id', 'award_holds_id_fkey').primary(),
     tenantId: references(TenantSchema, 'tenant_id', 'award_holds_tenant_id_fkey'),
     giverId: references(UserSchema, 'giver_id', 'award_holds_giver_id_fkey'),
-    recipientId: references(UserSchema, 'recipient_id', 'award_holds_recipient_id_fkey'),
+    recipientId: nullable(references(UserSchema, 'recipient_id', 'award_holds_recipient_id_fkey')),
     sourceType: oneOf(['tenant_pool', 'lead_budget', 'department_pool']),
     leadBudgetId: nullable(references(LeadBudgetSchema, 'lead_budget_id', 'award_holds_lead_budget_id_fkey')),
     departmentId: nullable(references(DepartmentSchema, 'department_id', 'award_holds_department_id_fkey')),
@@ -66,9 +66,12 @@ export const AwardHoldSchema = defineEntity({
     description: nullable(text()),
     expiresAt: timestamp(),
     createdAt: createdAt(),
+    /** An award (one recipient) or a bulk award held whole (its rows are its recipients). */
+    kind: oneOf(['award', 'bulk_award']).defaultRaw(`'award'`),
   },
   checks: [
     { name: 'award_holds_amount_check', expression: 'amount > (0)::numeric' },
+    { name: 'award_holds_recipient_check', expression: `(kind = 'award'::text) = (recipient_id IS NOT NULL)` },
     {
       name: 'award_holds_source_check',
       expression: `((source_type = 'lead_budget'::text) = (lead_budget_id IS NOT NULL)) AND ((source_type = 'department_pool'::text) = (department_id IS NOT NULL))`,

@@ -12,8 +12,10 @@ export type HoldSource = 'tenant_pool' | 'lead_budget' | 'department_pool';
 export interface AwardHold {
   id: string;
   tenantId: string;
+  /** An award, or a bulk award held whole (no recipient: its rows are its recipients). */
+  kind: 'award' | 'bulk_award';
   giverId: string;
-  recipientId: string;
+  recipientId: string | null;
   sourceType: HoldSource;
   leadBudgetId: string | null;
   departmentId: string | null;
@@ -27,8 +29,9 @@ export interface AwardHold {
 export interface NewHoldRow {
   id: string;
   tenant_id: string;
+  kind: 'award' | 'bulk_award';
   giver_id: string;
-  recipient_id: string;
+  recipient_id: string | null;
   source_type: HoldSource;
   lead_budget_id: string | null;
   department_id: string | null;
@@ -51,13 +54,14 @@ const IDS = `SELECT jsonb_array_elements_text(?::jsonb)::uuid`;
 /** Holds by id. A hold is never changed, so it is read without a lock; its decision is read once its source is locked. */
 export async function readHolds(tx: EntityManager, ids: string[]): Promise<AwardHold[]> {
   if (ids.length === 0) return [];
-  const rows = await tx.execute<{ id: string; tenant_id: string; giver_id: string; recipient_id: string; source_type: HoldSource; lead_budget_id: string | null; department_id: string | null; amount: string; description: string | null; expires_at: string }[]>(
-    `SELECT id, tenant_id, giver_id, recipient_id, source_type, lead_budget_id, department_id, amount::text AS amount, description, expires_at FROM award_holds WHERE id IN (${IDS})`,
+  const rows = await tx.execute<{ id: string; tenant_id: string; kind: 'award' | 'bulk_award'; giver_id: string; recipient_id: string | null; source_type: HoldSource; lead_budget_id: string | null; department_id: string | null; amount: string; description: string | null; expires_at: string }[]>(
+    `SELECT id, tenant_id, kind, giver_id, recipient_id, source_type, lead_budget_id, department_id, amount::text AS amount, description, expires_at FROM award_holds WHERE id IN (${IDS})`,
     [JSON.stringify([...new Set(ids)])],
   );
   return rows.map((row) => ({
     id: row.id,
     tenantId: row.tenant_id,
+    kind: row.kind,
     giverId: row.giver_id,
     recipientId: row.recipient_id,
     sourceType: row.source_type,

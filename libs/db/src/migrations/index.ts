@@ -10,6 +10,7 @@ import { Migration20261124080000_outbox_outcomes } from './Migration202611240800
 import { Migration20261125000000_tenant_settings } from './Migration20261125000000_tenant_settings';
 import { Migration20261125010000_award_holds } from './Migration20261125010000_award_holds';
 import { Migration20261125020000_departments } from './Migration20261125020000_departments';
+import { Migration20261125030000_bulk_award_holds } from './Migration20261125030000_bulk_award_holds';
 
 /** Explicit list, so migrations run the same from TypeScript sources and bundles. */
 export const MIGRATIONS = [
@@ -25,4 +26,5 @@ export const MIGRATIONS = [
   { name: 'Migration20261125000000_tenant_settings', class: Migration20261125000000_tenant_settings },
   { name: 'Migration20261125010000_award_holds', class: Migration20261125010000_award_holds },
   { name: 'Migration20261125020000_departments', class: Migration20261125020000_departments },
+  { name: 'Migration20261125030000_bulk_award_holds', class: Migration20261125030000_bulk_award_holds },
 ];

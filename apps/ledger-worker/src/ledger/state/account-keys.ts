@@ -11,8 +11,10 @@ export interface AccountKeys {
   tenantIds: string[];
   /** Department pools to lock, each of the tenant whose command names it (another tenant's is not locked: the rule answers NOT_FOUND). */
   departments: { id: string; tenantId: string }[];
-  /** Users whose current department to lock too (a change of membership locks the department left). */
-  departmentMemberIds: string[];
+  /** Users whose department changes, with the command's tenant: their rows are locked, and the department they leave. */
+  departmentMembers: { userId: string; tenantId: string }[];
+  /** Department names to fold as the database does (lower()), to compare with the tree's. */
+  departmentNames: string[];
   /** Tenants whose whole department tree to read, for a change of names or parents (with the tenant's pool locked, which serialises such changes). */
   departmentTrees: string[];
   /** Lead budgets to lock, by their owner. */
@@ -42,5 +44,5 @@ export interface AccountKeys {
 }
 
 export function emptyAccountKeys(): AccountKeys {
-  return { userIds: [], tenantIds: [], departments: [], departmentMemberIds: [], departmentTrees: [], leadBudgetUserIds: [], sourceOwnerIds: [], walletUserIds: [], emails: [], bulkAwards: [], settings: [], gifts: [], holds: [] };
+  return { userIds: [], tenantIds: [], departments: [], departmentMembers: [], departmentNames: [], departmentTrees: [], leadBudgetUserIds: [], sourceOwnerIds: [], walletUserIds: [], emails: [], bulkAwards: [], settings: [], gifts: [], holds: [] };
 }

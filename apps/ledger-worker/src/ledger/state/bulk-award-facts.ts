@@ -23,7 +23,7 @@ export async function lockBulkAwardWallets(tx: EntityManager, bulkId: string): P
 /** The tenant's limits a bulk award's rows are checked against (each row is an award). */
 export interface BulkRowLimits {
   perAward: string | null;
-  /** A bulk award is posted at once, so no row may carry more than an award may without an approver. */
+  /** Rows above it are counted: a bulk award with any is held whole for an approver (not a row error). */
   approvalThreshold: string | null;
   /** With the recipients' tallies, seeded by the caller. */
   perRecipient: { amount: string; period: LimitPeriod; tallies: RecipientTallies } | null;
@@ -68,13 +68,16 @@ ${limitErrors.sql}
     [bulkId, ...limitErrors.params],
   );
   // In cents, as a whole number: 100,000 rows can sum past what NUMERIC(15,2) and a bigint hold.
-  const [sum] = await tx.execute<{ rows: number; total_cents: string }[]>(
-    `SELECT count(*)::int AS rows, (COALESCE(sum(amount), 0) * 100)::numeric(30, 0)::text AS total_cents FROM bulk_award_items WHERE bulk_award_id = ?`,
-    [bulkId],
+  const [sum] = await tx.execute<{ rows: number; total_cents: string; above_threshold: number }[]>(
+    `SELECT count(*)::int AS rows, (COALESCE(sum(amount), 0) * 100)::numeric(30, 0)::text AS total_cents,
+            count(*) FILTER (WHERE amount > ?::numeric)::int AS above_threshold
+       FROM bulk_award_items WHERE bulk_award_id = ?`,
+    [limits.approvalThreshold, bulkId],
   );
   return {
     rows: sum.rows,
     total: BigInt(sum.total_cents),
+    rowsAboveThreshold: sum.above_threshold,
     failedRows: errors[0]?.failed_rows ?? 0,
     onlyLimitErrors: errors[0]?.only_limits ?? false,
     rowErrors: errors.map(({ row, field, message, code }) => ({ row, field, message, code })),
@@ -88,12 +91,6 @@ function limitRowErrors(limits: BulkRowLimits): { sql: string; params: unknown[]
   if (limits.perAward) {
     branches.push(`SELECT row_number, 'amount', 'exceeds the per-award limit of ' || ?::numeric, 'LIMIT_EXCEEDED' FROM items WHERE amount > ?::numeric`);
     params.push(limits.perAward, limits.perAward);
-  }
-  if (limits.approvalThreshold) {
-    branches.push(
-      `SELECT row_number, 'amount', 'exceeds the approval threshold of ' || ?::numeric || ': award it on its own, to wait for an approver', 'LIMIT_EXCEEDED' FROM items WHERE amount > ?::numeric`,
-    );
-    params.push(limits.approvalThreshold, limits.approvalThreshold);
   }
   const cap = limits.perRecipient;
   if (cap) {

@@ -46,6 +46,8 @@ export interface DepartmentAccount {
 /** A department as its tenant's tree knows it: what structure changes (names, parents) are checked against. */
 export interface DepartmentNode {
   name: string;
+  /** lower(name), as PostgreSQL folds it: what the unique index compares. */
+  folded: string;
   parentId: string | null;
 }
 
@@ -66,6 +68,8 @@ export interface WalletAccount {
 export interface BulkAwardFacts {
   rows: number;
   total: Cents;
+  /** Rows above the approval threshold of the settings checked against (0 without one): any, and the bulk award is held for an approver. */
+  rowsAboveThreshold: number;
   /** Rows with at least one error (every row error is listed up to a cap). */
   failedRows: number;
   /** Every failed row failed only a spend limit (LIMIT_EXCEEDED), counted over all rows, not only those reported. */
@@ -83,6 +87,8 @@ export interface LedgerState {
   departments: Map<string, DepartmentAccount>;
   /** Every department of a tenant whose structure a command changes, keyed by tenant id, then department id (read with its pool locked). */
   departmentTrees: Map<string, Map<string, DepartmentNode>>;
+  /** Names commands give departments, folded by PostgreSQL's lower(). */
+  foldedNames: Map<string, string>;
   /** Keyed by the owner's user id. */
   wallets: Map<string, WalletAccount>;
   /** Lower-cased emails already in use. */
@@ -102,5 +108,5 @@ export interface LedgerState {
 export const settingsKey = (tenantId: string, version: number) => `${tenantId}:${version}`;
 
 export function emptyLedgerState(): LedgerState {
-  return { users: new Map(), pools: new Map(), leadBudgets: new Map(), departments: new Map(), departmentTrees: new Map(), wallets: new Map(), takenEmails: new Set(), bulkAwards: new Map(), settings: new Map(), latestSettings: new Map(), tallies: new Map(), holds: new Map() };
+  return { users: new Map(), pools: new Map(), leadBudgets: new Map(), departments: new Map(), departmentTrees: new Map(), foldedNames: new Map(), wallets: new Map(), takenEmails: new Set(), bulkAwards: new Map(), settings: new Map(), latestSettings: new Map(), tallies: new Map(), holds: new Map() };
 }

@@ -105,17 +105,30 @@ export async function loadLedgerState(tx: EntityManager, keys: AccountKeys, at: 
 
 /**
  * The department pools the batch spends or changes, locked after the tenant
- * pools; then the memberships of the batch's users read again (a change of
- * membership locks the departments it leaves and joins, so what is read now
- * holds until commit); then the trees of tenants whose structure changes.
+ * pools. A change of membership first locks the user's row (nothing else locks
+ * users) and reads where the user is from it, so the department left is locked
+ * with the one joined; then the memberships of the batch's other users are read
+ * again, now that their departments are locked. Last, the trees of tenants whose
+ * structure changes, and names folded as the database folds them (the unique
+ * index is on lower(name)).
  */
 async function loadDepartments(tx: EntityManager, keys: AccountKeys, state: LedgerState): Promise<void> {
   const wanted = [...keys.departments];
-  for (const user of keys.departmentMemberIds.map((id) => state.users.get(id))) {
-    if (user?.departmentId && user.tenantId) wanted.push({ id: user.departmentId, tenantId: user.tenantId });
+  if (keys.departmentMembers.length > 0) {
+    const members = await tx.execute<{ id: string; tenant_id: string | null; department_id: string | null }[]>(
+      `SELECT id, tenant_id, department_id FROM users WHERE id IN (SELECT jsonb_array_elements_text(?::jsonb)::uuid) ORDER BY id FOR NO KEY UPDATE`,
+      [idList(keys.departmentMembers.map((member) => member.userId))],
+    );
+    for (const member of members) {
+      const user = state.users.get(member.id);
+      if (user) user.departmentId = member.department_id;
+      // Only a user of the command's tenant: another tenant's user is NOT_FOUND to the rule, and its department is not locked.
+      const ofCommandTenant = keys.departmentMembers.some((entry) => entry.userId === member.id && entry.tenantId === member.tenant_id);
+      if (member.department_id && member.tenant_id && ofCommandTenant) wanted.push({ id: member.department_id, tenantId: member.tenant_id });
+    }
   }
   if (wanted.length > 0) {
-    const unique = [...new Map(wanted.map((entry) => [entry.id, entry])).values()].sort((a, b) => (a.id < b.id ? -1 : 1));
+    const unique = [...new Map(wanted.map((entry) => [`${entry.id}:${entry.tenantId}`, entry])).values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     const rows = await tx.execute<{ id: string; tenant_id: string; name: string; parent_id: string | null; head_id: string | null; balance: string; held: string; version: string }[]>(
       `SELECT id, tenant_id, name, parent_id, head_id, balance, held, version FROM departments
         WHERE (id, tenant_id) IN (SELECT (e->>'id')::uuid, (e->>'tenantId')::uuid FROM jsonb_array_elements(?::jsonb) AS e)
@@ -134,22 +147,28 @@ async function loadDepartments(tx: EntityManager, keys: AccountKeys, state: Ledg
         version: BigInt(d.version),
       });
     }
+    const locked = new Set(keys.departmentMembers.map((member) => member.userId));
+    const others = [...state.users.keys()].filter((id) => !locked.has(id));
     const members = await tx.execute<{ id: string; department_id: string | null }[]>(`SELECT id, department_id FROM users WHERE id IN (SELECT jsonb_array_elements_text(?::jsonb)::uuid)`, [
-      idList([...state.users.keys()]),
+      idList(others),
     ]);
     for (const member of members) (state.users.get(member.id) as UserRow).departmentId = member.department_id;
   }
   if (keys.departmentTrees.length > 0) {
-    const nodes = await tx.execute<{ id: string; tenant_id: string; name: string; parent_id: string | null }[]>(
-      `SELECT id, tenant_id, name, parent_id FROM departments WHERE tenant_id IN (SELECT jsonb_array_elements_text(?::jsonb)::uuid)`,
+    const nodes = await tx.execute<{ id: string; tenant_id: string; name: string; folded: string; parent_id: string | null }[]>(
+      `SELECT id, tenant_id, name, lower(name) AS folded, parent_id FROM departments WHERE tenant_id IN (SELECT jsonb_array_elements_text(?::jsonb)::uuid)`,
       [idList(keys.departmentTrees)],
     );
     for (const tenantId of keys.departmentTrees) state.departmentTrees.set(tenantId, new Map());
-    for (const node of nodes) state.departmentTrees.get(node.tenant_id)?.set(node.id, { name: node.name, parentId: node.parent_id });
+    for (const node of nodes) state.departmentTrees.get(node.tenant_id)?.set(node.id, { name: node.name, folded: node.folded, parentId: node.parent_id });
+  }
+  if (keys.departmentNames.length > 0) {
+    const names = await tx.execute<{ name: string; folded: string }[]>(`SELECT name, lower(name) AS folded FROM jsonb_array_elements_text(?::jsonb) AS name`, [JSON.stringify([...new Set(keys.departmentNames)])]);
+    for (const { name, folded } of names) state.foldedNames.set(name, folded);
   }
 }
 
-/** The holds the batch decides, and what deciding them locks: the source they hold on; for an approval, the recipient's wallet and the gift's tallies too. */
+/** The holds the batch decides, and what deciding them locks: the source they hold on; for an approval, the recipient's wallet (a bulk award's: every row's) and the gift's tallies too. */
 async function readHoldsToDecide(tx: EntityManager, keys: AccountKeys, state: LedgerState): Promise<void> {
   const holds = new Map((await readHolds(tx, keys.holds.map((entry) => entry.id))).map((hold) => [hold.id, hold]));
   for (const entry of keys.holds) {
@@ -157,13 +176,15 @@ async function readHoldsToDecide(tx: EntityManager, keys: AccountKeys, state: Le
     // Another tenant's hold is locked nothing for (the rule answers NOT_FOUND to that tenant's command).
     if (!hold || hold.tenantId !== entry.tenantId) continue;
     if (!state.holds.has(hold.id)) state.holds.set(hold.id, { ...hold, decision: null });
-    keys.userIds.push(hold.giverId, hold.recipientId);
+    keys.userIds.push(hold.giverId, ...(hold.recipientId ? [hold.recipientId] : []));
     if (hold.sourceType === 'tenant_pool') keys.tenantIds.push(hold.tenantId);
     else if (hold.departmentId) keys.departments.push({ id: hold.departmentId, tenantId: hold.tenantId });
     else keys.leadBudgetUserIds.push(hold.giverId);
     if (!entry.approving) continue;
-    keys.walletUserIds.push(hold.recipientId);
     keys.gifts.push({ tenantId: hold.tenantId, version: entry.version, giverId: hold.giverId, recipientId: hold.recipientId });
+    // A bulk award's rows are checked again and its recipients' wallets locked, as when it was posted at once.
+    if (hold.kind === 'bulk_award') keys.bulkAwards.push({ id: hold.id, tenantId: hold.tenantId, version: entry.version });
+    else if (hold.recipientId) keys.walletUserIds.push(hold.recipientId);
   }
 }
 

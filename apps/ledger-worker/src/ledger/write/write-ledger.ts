@@ -17,13 +17,12 @@ export async function writeLedger(tx: EntityManager, writes: LedgerWrites, bulk:
   await insertRows(tx, 'users', writes.newUsers);
   await insertRows(tx, 'wallets', writes.newWallets);
   await insertRows(tx, 'lead_budgets', writes.newLeadBudgets);
+  // Renames first, so a name given up in this batch is free for a department created in it; then new departments; then
+  // parents and heads, which may name a department created in this batch.
+  const changed = [...writes.changedDepartments];
+  await updateRows(tx, 'departments', { name: 'text' }, changed.map((department) => ({ id: department.id, name: department.name })));
   await insertRows(tx, 'departments', writes.newDepartments);
-  await updateRows(
-    tx,
-    'departments',
-    { name: 'text', parent_id: 'uuid', head_id: 'uuid' },
-    [...writes.changedDepartments].map((department) => ({ id: department.id, name: department.name, parent_id: department.parentId, head_id: department.headId })),
-  );
+  await updateRows(tx, 'departments', { parent_id: 'uuid', head_id: 'uuid' }, changed.map((department) => ({ id: department.id, parent_id: department.parentId, head_id: department.headId })));
   await updateRows(
     tx,
     'users',

@@ -46,6 +46,7 @@ function holdForApproval(book: LedgerBook, transfer: Transfer, approvals: NonNul
   book.writes.newHolds.push({
     id: command.id,
     tenant_id: issuer.tenantId as string,
+    kind: 'award',
     giver_id: issuer.id,
     recipient_id: recipient.id,
     source_type: source.type,

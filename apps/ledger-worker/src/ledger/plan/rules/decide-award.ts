@@ -5,6 +5,7 @@ import { UserRow } from '../../state/ledger-state';
 import { LedgerBook, Source, heldBalance } from '../ledger-book';
 import { holdReleased } from '../../../holds/hold-released';
 import { checkTransfer, postTransfer } from './award';
+import { checkBulkAward, postBulkAward } from './bulk-award';
 import { CommandRule } from './command-rule';
 
 // An approver's decision on an award pending approval. Exactly one decision
@@ -25,7 +26,6 @@ export const approveAward: CommandRule<'approve_award'> = {
     const { hold, source } = pendingHold(book, command, approver);
     if (hold.giverId === approver.id) throw notTheirs();
     const giver = book.state.users.get(hold.giverId);
-    const recipient = book.state.users.get(hold.recipientId);
     // The award is posted in the giver's name: they must still be one who may give it, and the recipient one who may get it.
     if (!giver?.active || giver.tenantId !== hold.tenantId || !commandSpec('award').roles.includes(giver.role)) {
       throw new AppError('FORBIDDEN', 'the giver of this award may no longer give points; decline it instead', [{ field: 'approvalId', message: 'giver no longer active in this role' }]);
@@ -33,6 +33,8 @@ export const approveAward: CommandRule<'approve_award'> = {
     if (source.type === 'department_pool' && source.account.headId !== giver.id) {
       throw new AppError('FORBIDDEN', 'the giver of this award no longer heads the department it comes from; decline it instead', [{ field: 'approvalId', message: 'giver no longer heads the department' }]);
     }
+    if (hold.kind === 'bulk_award') return approveBulkAward(book, command, approver, hold, source, giver);
+    const recipient = book.state.users.get(hold.recipientId as string);
     if (!recipient?.active || recipient.tenantId !== hold.tenantId) {
       throw new AppError('NOT_FOUND', 'the recipient of this award is no longer an active user of this tenant; decline it instead', [{ field: 'approvalId', message: 'recipient no longer active' }]);
     }
@@ -40,7 +42,7 @@ export const approveAward: CommandRule<'approve_award'> = {
     const transfer = {
       command: awardCommandOf(hold),
       issuer: giver,
-      recipientId: hold.recipientId,
+      recipientId: recipient.id,
       field: 'approvalId',
       amount: hold.amount,
       description: hold.description,
@@ -68,13 +70,36 @@ export const declineAward: CommandRule<'decline_award'> = {
     if (!isManager(approver.role) && hold.giverId !== approver.id) throw new AppError('FORBIDDEN', 'only an approver, or the giver withdrawing it, may decline an award');
     book.changeHeld(source, -toCents(hold.amount));
     const after = decide(book, command, approver, hold, 'declined', source);
+    if (hold.kind === 'bulk_award') book.writes.bulkAwardEnds.push({ bulkId: hold.id, status: 'declined' });
     book.succeed(command, { approvalId: hold.id, decision: 'declined', award: null, source: after });
     book.emit(command, holdReleased(hold, 'declined', command.payload.reason, after));
   },
 };
 
+/**
+ * Approving a bulk award held whole: its rows are checked again (against the
+ * approval's settings, with every recipient's wallet locked), the hold released
+ * and every row posted in the giver's name under the bulk award's command id.
+ * A row that no longer passes refuses the approval (decline it instead).
+ */
+function approveBulkAward(book: LedgerBook, command: CommandOf<'approve_award'>, approver: UserRow, hold: PendingHold, source: Source, giver: UserRow): void {
+  const facts = book.bulkAward(hold.id);
+  const amount = toCents(hold.amount);
+  // The rows are the ones held: their total cannot have changed (bulk_award_items is written once, with the command).
+  if (facts.total !== amount) throw new Error(`bulk award ${hold.id} totals ${facts.total} cents, its hold ${amount}`);
+  checkBulkAward(book, command, giver, source, facts, amount);
+  book.changeHeld(source, -amount);
+  const bulkCommand: CommandOf<'bulk_award'> = { id: hold.id, type: 'bulk_award', tenantId: hold.tenantId, issuerId: hold.giverId, payload: { description: hold.description, rows: facts.rows }, requestId: null };
+  const bulkAward = postBulkAward(book, bulkCommand, giver, source, facts, command);
+  const after = decide(book, command, approver, hold, 'approved', source);
+  book.succeed(command, { approvalId: hold.id, decision: 'approved', award: null, bulkAward, source: after });
+  book.emit(command, { type: 'bulk_award.approved', tenantId: hold.tenantId, approvalId: hold.id, giverId: hold.giverId, description: hold.description, reason: command.payload.reason ?? null, ...bulkAward });
+}
+
+type PendingHold = AwardHold & { decision: HoldDecision | null };
+
 /** The hold the command decides, still pending, with the source it holds on; every refusal changes nothing. */
-function pendingHold(book: LedgerBook, command: Decide, approver: UserRow): { hold: AwardHold & { decision: HoldDecision | null }; source: Source } {
+function pendingHold(book: LedgerBook, command: Decide, approver: UserRow): { hold: PendingHold; source: Source } {
   const hold = book.state.holds.get(command.payload.approvalId);
   // Another tenant's hold (loaded for that tenant's own command in the batch, or not at all) is reported exactly like a missing one.
   if (!hold || hold.tenantId !== command.tenantId) throw new AppError('NOT_FOUND', 'no such pending award', [{ field: 'approvalId', message: 'no such pending award in this tenant' }]);
@@ -98,7 +123,7 @@ function holdSource(book: LedgerBook, hold: AwardHold): Source {
   return { type: 'lead_budget', account: budget };
 }
 
-function decide(book: LedgerBook, command: Decide, approver: UserRow, hold: AwardHold & { decision: HoldDecision | null }, decision: 'approved' | 'declined', source: Source): HeldBalance {
+function decide(book: LedgerBook, command: Decide, approver: UserRow, hold: PendingHold, decision: 'approved' | 'declined', source: Source): HeldBalance {
   hold.decision = decision;
   book.writes.holdDecisions.push({ hold_id: hold.id, decision, decided_by: approver.id, command_id: command.id, reason: command.payload.reason ?? null });
   return heldBalance(source);
@@ -110,6 +135,6 @@ const awardCommandOf = (hold: AwardHold): Command => ({
   type: 'award',
   tenantId: hold.tenantId,
   issuerId: hold.giverId,
-  payload: { userId: hold.recipientId, amount: hold.amount, ...(hold.description ? { description: hold.description } : {}) },
+  payload: { userId: hold.recipientId as string, amount: hold.amount, ...(hold.description ? { description: hold.description } : {}) },
   requestId: null,
 });

@@ -10,24 +10,26 @@ import { CommandRule } from './command-rule';
 // (a unique name, no cycle) that only one of them could.
 
 /** What a change of the tenant's structure locks and reads: the pool (the lock that serialises such changes) and the tree. */
-function structureAccounts(command: Command, keys: AccountKeys, headId: string | null | undefined): void {
+function structureAccounts(command: Command, keys: AccountKeys, change: { name?: string; headId?: string | null }): void {
   const tenantId = command.tenantId as string;
   keys.tenantIds.push(tenantId);
   keys.departmentTrees.push(tenantId);
-  if (headId) keys.userIds.push(headId);
+  if (change.name !== undefined) keys.departmentNames.push(change.name);
+  if (change.headId) keys.userIds.push(change.headId);
 }
 
 export const createDepartment: CommandRule<'create_department'> = {
-  accounts: (command, keys) => structureAccounts(command, keys, command.payload.headId),
+  accounts: (command, keys) => structureAccounts(command, keys, command.payload),
   plan: (book, command) => {
     const { name, parentId = null, headId = null } = command.payload;
     const tenantId = book.pool(command.tenantId as string).tenantId;
     const tree = treeOf(book, tenantId);
-    ensureNameFree(tree, name, null);
+    const folded = foldedName(book, name);
+    ensureNameFree(tree, folded, null);
     if (parentId !== null && !tree.has(parentId)) throw noParent();
     if (headId !== null) ensureMayHead(book, command, headId);
     const department: DepartmentAccount = { id: book.newId(), tenantId, name, parentId, headId, balance: 0n, held: 0n, version: 0n };
-    tree.set(department.id, { name, parentId });
+    tree.set(department.id, { name, folded, parentId });
     book.state.departments.set(department.id, department);
     book.writes.newDepartments.push({ id: department.id, tenant_id: tenantId, name, parent_id: parentId, head_id: headId });
     const view = viewOf(department);
@@ -38,7 +40,7 @@ export const createDepartment: CommandRule<'create_department'> = {
 
 export const updateDepartment: CommandRule<'update_department'> = {
   accounts: (command, keys) => {
-    structureAccounts(command, keys, command.payload.headId);
+    structureAccounts(command, keys, command.payload);
     keys.departments.push({ id: command.payload.departmentId, tenantId: command.tenantId as string });
   },
   plan: (book, command) => {
@@ -46,9 +48,10 @@ export const updateDepartment: CommandRule<'update_department'> = {
     const department = book.department(payload.departmentId, command);
     const tree = treeOf(book, department.tenantId);
     const name = payload.name ?? department.name;
+    const folded = payload.name === undefined ? (tree.get(department.id) as DepartmentNode).folded : foldedName(book, payload.name);
     const parentId = payload.parentId === undefined ? department.parentId : payload.parentId;
     const headId = payload.headId === undefined ? department.headId : payload.headId;
-    if (name.toLowerCase() !== department.name.toLowerCase()) ensureNameFree(tree, name, department.id);
+    ensureNameFree(tree, folded, department.id);
     if (parentId !== department.parentId && parentId !== null) {
       if (!tree.has(parentId)) throw noParent();
       if (ancestry(tree, parentId).includes(department.id)) {
@@ -58,7 +61,7 @@ export const updateDepartment: CommandRule<'update_department'> = {
     if (headId !== department.headId && headId !== null) ensureMayHead(book, command, headId);
     const before = viewOf(department);
     Object.assign(department, { name, parentId, headId });
-    tree.set(department.id, { name, parentId });
+    tree.set(department.id, { name, folded, parentId });
     book.writes.changedDepartments.add(department);
     const after = viewOf(department);
     book.succeed(command, after);
@@ -71,7 +74,7 @@ export const setUserDepartment: CommandRule<'set_user_department'> = {
   accounts: (command, keys) => {
     const { userId, departmentId } = command.payload;
     keys.userIds.push(userId);
-    keys.departmentMemberIds.push(userId);
+    keys.departmentMembers.push({ userId, tenantId: command.tenantId as string });
     if (departmentId) keys.departments.push({ id: departmentId, tenantId: command.tenantId as string });
   },
   plan: (book, command) => {
@@ -83,8 +86,8 @@ export const setUserDepartment: CommandRule<'set_user_department'> = {
     const target = departmentId === null ? null : book.department(departmentId, command).id;
     const previous = user.departmentId;
     book.succeed(command, { userId: user.id, departmentId: target, previousDepartmentId: previous });
-    if (previous === target) return;
     user.departmentId = target;
+    // Written and audited even when unchanged: every succeeded command has its event (notification-check.sql).
     book.writes.userDepartments.set(user.id, target);
     book.emit(command, { type: 'user.department_changed', tenantId: user.tenantId as string, userId: user.id, departmentId: target, previousDepartmentId: previous });
   },
@@ -98,9 +101,16 @@ function treeOf(book: LedgerBook, tenantId: string): Map<string, DepartmentNode>
   return tree;
 }
 
-function ensureNameFree(tree: Map<string, DepartmentNode>, name: string, self: string | null): void {
+/** A name as PostgreSQL's lower() folds it (read by the loader): JavaScript's toLowerCase() folds some letters differently. */
+function foldedName(book: LedgerBook, name: string): string {
+  const folded = book.state.foldedNames.get(name);
+  if (folded === undefined) throw new Error(`department name ${JSON.stringify(name)} was not folded`);
+  return folded;
+}
+
+function ensureNameFree(tree: Map<string, DepartmentNode>, folded: string, self: string | null): void {
   for (const [id, node] of tree) {
-    if (id !== self && node.name.toLowerCase() === name.toLowerCase()) {
+    if (id !== self && node.folded === folded) {
       throw new AppError('VALIDATION_FAILED', `a department named ${node.name} exists already`, [{ field: 'name', message: 'already taken in this tenant' }]);
     }
   }
