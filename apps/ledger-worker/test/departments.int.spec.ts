@@ -91,6 +91,47 @@ describe('a department', () => {
   });
 });
 
+describe('in one batch', () => {
+  const batch = async (commands: { type: Parameters<typeof insertCommand>[1]['type']; issuer: { id: string; tenantId: string | null }; payload: unknown }[]) => {
+    const ids = [];
+    for (const c of commands) ids.push(await insertCommand(em, { type: c.type, tenantId: c.issuer.tenantId, issuerId: c.issuer.id, payload: c.payload }));
+    const outcomes = await applyCommands(em, ids);
+    return ids.map((id) => outcomes.get(id));
+  };
+
+  it("another tenant's command naming the same department neither hides it from its own tenant's command nor touches it", async () => {
+    const t = await tenantWithDepartment('100');
+    const other = await tenantWithDepartment('0');
+    const [own, foreign] = await batch([
+      { type: 'award', issuer: t.lead, payload: { userId: t.employee.id, amount: '10', departmentId: t.departmentId } },
+      { type: 'fund_department', issuer: other.manager, payload: { departmentId: t.departmentId, amount: '1' } },
+    ]);
+    expect(own).toMatchObject({ status: 'succeeded', result: { source: { type: 'department_pool', newBalance: '90.00' } } });
+    expect(foreign).toMatchObject({ status: 'rejected', error: { code: 'NOT_FOUND' } });
+    expect(await department(t.departmentId)).toMatchObject({ balance: '90.00' });
+  });
+
+  it('a department renamed frees its name for one created after it; names compare as PostgreSQL folds them', async () => {
+    const t = await tenantWithDepartment('0');
+    const [renamed, created] = await batch([
+      { type: 'update_department', issuer: t.manager, payload: { departmentId: t.departmentId, name: 'Platform Engineering' } },
+      { type: 'create_department', issuer: t.manager, payload: { name: 'Engineering' } },
+    ]);
+    expect([renamed?.status, created?.status]).toEqual(['succeeded', 'succeeded']);
+    // JavaScript folds 'İT' to 'i̇t', PostgreSQL to 'it': the unique index is PostgreSQL's, so the ledger asks it.
+    expect(await run(em, 'create_department', t.manager, { name: 'IT' })).toMatchObject({ status: 'succeeded' });
+    await refused('VALIDATION_FAILED', em, 'create_department', t.manager, { name: 'İT' });
+  });
+
+  it('a membership set to what it already is still succeeds with its audit event', async () => {
+    const t = await tenantWithDepartment('0');
+    const again = await run(em, 'set_user_department', t.manager, { userId: t.lead.id, departmentId: t.departmentId });
+    expect(again).toMatchObject({ status: 'succeeded', result: { departmentId: t.departmentId, previousDepartmentId: t.departmentId } });
+    const [event] = await em.fork().execute('SELECT event_type FROM outbox_events WHERE command_id = ?', [again.id]);
+    expect(event).toEqual({ event_type: 'user.department_changed' });
+  });
+});
+
 describe('a department pool', () => {
   it('is funded from the tenant pool and returned to it, journaled on both sides under the command', async () => {
     const t = await tenantWithDepartment('0');
