@@ -72,6 +72,33 @@ it('an approver approves (no body needed): the points move; a second decision is
   expect((await approvals('hr', 'all'))[0]).toMatchObject({ id: pending.id, status: 'approved', decidedBy: t.hr.id });
 });
 
+it('a bulk award with a row above the threshold is held whole: pending_approval on its status, listed as kind bulk_award, posted when approved', async () => {
+  const bulk = await call(stack.base, 'POST', '/api/allocations/bulk-awards', {
+    token: tokens.manager,
+    headers: wait,
+    body: { description: 'launch', items: [{ userId: t.employee.id, amount: '120' }, { userId: t.employee2.id, amount: '30' }] },
+  });
+  expect(bulk.status).toBe(202);
+  const bulkId = bulk.body.bulkId as string;
+  let progress = bulk.body;
+  for (let tries = 0; ['queued', 'validating', 'applying'].includes(progress.status) && tries < 100; tries++) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    progress = (await call(stack.base, 'GET', bulk.body.statusUrl, { token: tokens.manager })).body;
+  }
+  expect(progress).toMatchObject({ status: 'pending_approval', processed: 2, succeeded: 0, totalAmount: '150.00', completedAt: null });
+  const command = (await call(stack.base, 'GET', `/api/commands/${bulkId}`, { token: tokens.manager })).body;
+  expect(command).toMatchObject({ status: 'succeeded', result: { status: 'pending_approval', recipients: 2, totalAmount: '150.00', source: { held: '150.00' } } });
+  const [listed] = await approvals('hr');
+  expect(listed).toMatchObject({ id: bulkId, kind: 'bulk_award', recipientId: null, amount: '150.00', status: 'pending' });
+  const before = await balances(stack.db.orm.em, t.tenantId);
+
+  const approved = await decide('hr', bulkId, 'approve', { reason: 'launch team' });
+  expect(approved.body).toMatchObject({ status: 'succeeded', result: { decision: 'approved', award: null, bulkAward: { bulkId, recipients: 2, totalAmount: '150.00' } } });
+  expect((await call(stack.base, 'GET', `/api/allocations/bulk-awards/${bulkId}`, { token: tokens.manager })).body).toMatchObject({ status: 'succeeded', succeeded: 2 });
+  const after = await balances(stack.db.orm.em, t.tenantId);
+  expect(after.wallets[t.employee2.id]).toBe((Number(before.wallets[t.employee2.id]) + 30).toFixed(2));
+});
+
 it('the OpenAPI document lists the approval routes with their codes', async () => {
   const doc = (await call(stack.base, 'GET', '/openapi.json')).body;
   expect(Object.keys(doc.paths['/api/approvals/{approvalId}/approve'])).toEqual(['post']);
