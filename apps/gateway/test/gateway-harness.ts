@@ -120,7 +120,12 @@ export async function call(base: string, method: string, path: string, options: 
   if (options.rawBody !== undefined) body = options.rawBody;
   else if (options.body !== undefined) body = JSON.stringify(options.body);
   if (body !== undefined) headers['content-type'] ??= 'application/json';
-  const response = await fetch(`${base}${path}`, { method, headers, body });
+  const response = await fetch(`${base}${path}`, { method, headers, body }).catch((error: Error & { cause?: { code?: string } }) => {
+    // A kept-alive socket the server closed as the client reused it (a loaded machine delays the client's idle timer):
+    // a GET changes nothing, so it is sent again (the reset socket is gone: a fresh one); anything else fails the test.
+    if (method !== 'GET' || error.cause?.code !== 'ECONNRESET') throw error;
+    return fetch(`${base}${path}`, { method, headers });
+  });
   const text = await response.text();
   let json: unknown = undefined;
   try {
