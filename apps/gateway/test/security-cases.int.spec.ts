@@ -26,6 +26,7 @@ let b: Staff;
 let admin: TestUser;
 /** Ids of tenant B's own resources: a command and a bulk award. */
 const foreign = { commandId: '', bulkId: '', departmentId: '' };
+const A_SETTINGS = { timeZone: 'UTC', limits: {}, approvals: { threshold: '5', windowHours: 24 } };
 interface DocumentedOperation {
   description?: string;
   parameters?: { name: string; in: string }[];
@@ -52,7 +53,7 @@ beforeAll(async () => {
   await fund(a);
   await fund(b);
   // A's awards above 5 points wait for approval, so the approval routes have something to decide.
-  expect((await call(stack.base, 'PUT', '/api/settings', { token: await tokenFor(a.manager), headers: { prefer: 'wait=20' }, body: { timeZone: 'UTC', limits: {}, approvals: { threshold: '5', windowHours: 24 } } })).status).toBe(200);
+  expect((await call(stack.base, 'PUT', '/api/settings', { token: await tokenFor(a.manager), headers: { prefer: 'wait=20' }, body: A_SETTINGS })).status).toBe(200);
   foreign.commandId = (await waitFor('/api/allocations/award-points', b.manager, { userId: b.employee.id, amount: '1' })).body.commandId;
   foreign.bulkId = (await post('/api/allocations/bulk-awards', b.manager, { items: [{ userId: b.employee2.id, amount: '1' }] })).body.bulkId;
   foreign.departmentId = (await waitFor('/api/departments', b.manager, { name: 'B only', headId: b.lead.id })).body.result.departmentId;
@@ -248,6 +249,9 @@ describe('client-sent fields that must not bind', () => {
   };
   const VALID: Record<string, () => Promise<[TestUser, Record<string, unknown>, string?]> | [TestUser, Record<string, unknown>]> = {
     '/api/departments': () => [a.manager, { name: `bind-${randomUUID().slice(0, 8)}` }],
+    '/api/departments/{departmentId}': async () => [a.manager, { name: `bind-${randomUUID().slice(0, 8)}` }, `/api/departments/${await fundedDepartment()}`],
+    '/api/users/{userId}/department': async () => [a.manager, { departmentId: await fundedDepartment() }, `/api/users/${a.lead.id}/department`],
+    '/api/settings': () => [a.manager, A_SETTINGS],
     '/api/departments/{departmentId}/fund': async () => [a.manager, { amount: '1' }, `/api/departments/${await fundedDepartment()}/fund`],
     '/api/departments/{departmentId}/return': async () => [a.hr, { amount: '1' }, `/api/departments/${await fundedDepartment()}/return`],
     '/api/approvals/{approvalId}/approve': async () => [a.hr, {}, `/api/approvals/${await pendingAward()}/approve`],
@@ -262,13 +266,15 @@ describe('client-sent fields that must not bind', () => {
     '/api/allocations/bulk-awards': () => [a.manager, { items: [{ userId: a.employee.id, amount: '1' }] }],
   };
   const SMUGGLED = (): Record<string, unknown> => ({ tenantId: b.tenantId, role: 'platform_admin', balance: '1000000.00', status: 'succeeded', issuerId: b.manager.id });
-  const jsonRoutes = () => operations().filter(({ method, op }) => method === 'POST' && op.requestBody?.content['application/json']);
+  const jsonRoutes = () => operations().filter(({ method, op }) => ['POST', 'PUT', 'PATCH'].includes(method) && op.requestBody?.content['application/json']);
+  /** A JSON command route's call, waiting for the outcome. */
+  const send = async (method: string, path: string, as: TestUser, body: unknown) => call(stack.base, method, path, { token: await tokenFor(as), body, headers: { prefer: 'wait=20' } });
 
   it('every JSON route has a valid body here, and it is accepted (the control for the cases below)', async () => {
     expect(jsonRoutes().map((r) => r.path).filter((path) => !VALID[path])).toEqual([]);
-    for (const { path } of jsonRoutes()) {
+    for (const { method, path } of jsonRoutes()) {
       const [as, body, concrete = path] = await VALID[path]();
-      const response = await waitFor(concrete, as, body);
+      const response = await send(method, concrete, as, body);
       expect({ path, status: response.status, ok: [200, 201, 202].includes(response.status) }).toEqual({ path, status: response.status, ok: true });
     }
     await waitForQuiet(em());
@@ -276,7 +282,7 @@ describe('client-sent fields that must not bind', () => {
 
   it('tenantId, role, balance, status and issuerId on every JSON route: 400 naming the field (strict schemas), or ignored, never used', async () => {
     const outcomes: string[] = [];
-    for (const { path, op } of jsonRoutes()) {
+    for (const { method, path, op } of jsonRoutes()) {
       const properties = Object.keys(op.requestBody?.content['application/json'].schema.properties ?? {});
       for (const [field, value] of Object.entries(SMUGGLED())) {
         // A field the route really takes (tenantId for allocate, role for a new user) is not smuggled there.
@@ -284,7 +290,7 @@ describe('client-sent fields that must not bind', () => {
         const [as, body, concrete = path] = await VALID[path]();
         await waitForQuiet(em());
         const before = await snapshot(em());
-        const response = await waitFor(concrete, as, { ...body, [field]: value });
+        const response = await send(method, concrete, as, { ...body, [field]: value });
         outcomes.push(`${path} ${field} → ${response.status}`);
         if (response.status === 400) {
           expect(response.body.error.details).toEqual(expect.arrayContaining([expect.objectContaining({ field: expect.stringContaining(field) })]));
