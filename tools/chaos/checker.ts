@@ -25,7 +25,7 @@ export async function waitUntilIdle(em: EntityManager, timeline: Timeline, timeo
       const [row] = await em.fork().execute<{ open: number; undelivered: number; bulk_open: number }[]>(
         `SELECT (SELECT count(*) FROM commands WHERE status IN ('queued', 'processing'))::int AS open,
                 (SELECT count(*) FROM outbox WHERE dead_lettered_at IS NULL AND delivered_at IS NULL)::int AS undelivered,
-                (SELECT count(*) FROM bulk_awards WHERE status NOT IN ('succeeded', 'rejected', 'failed'))::int AS bulk_open`,
+                (SELECT count(*) FROM bulk_awards WHERE status NOT IN ('succeeded', 'rejected', 'failed', 'declined', 'expired', 'pending_approval'))::int AS bulk_open`,
       );
       last = { open: row.open, undelivered: row.undelivered, bulkOpen: row.bulk_open };
       quietPolls = row.open + row.undelivered + row.bulk_open === 0 ? quietPolls + 1 : 0;

@@ -1,13 +1,15 @@
 import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Option } from 'commander';
-import { BulkAwardView, FINAL_STATUSES } from '@points/contracts';
+import { BULK_FINAL_STATUSES, BulkAwardView } from '@points/contracts';
 import type { Upload } from './catalog-commands';
 import { ApiClient, CliError } from './api-client';
 import { printJson, printTable, progressBar } from './output';
 import { idempotencyHeader } from './session';
 
-const FINAL: readonly string[] = FINAL_STATUSES;
+const FINAL: readonly string[] = BULK_FINAL_STATUSES;
+/** Where following a bulk award stops: it ended, or it waits for an approver (which may take days). */
+const SETTLED: readonly string[] = [...BULK_FINAL_STATUSES, 'pending_approval'];
 const POLL_MS = 250;
 
 /**
@@ -41,7 +43,7 @@ async function follow(client: ApiClient, accepted: BulkAwardView, showProgress: 
   let bulk = accepted;
   try {
     bar?.update(bulk.processed, bulk.total, bulk.status);
-    while (!FINAL.includes(bulk.status)) {
+    while (!SETTLED.includes(bulk.status)) {
       await sleep(POLL_MS);
       bulk = (await client.request<BulkAwardView>('GET', accepted.statusUrl)).body;
       bar?.update(bulk.processed, bulk.total, bulk.status);
@@ -52,10 +54,13 @@ async function follow(client: ApiClient, accepted: BulkAwardView, showProgress: 
   return bulk;
 }
 
-/** A finished bulk award: what was awarded, or why nothing was (with each row's error). Exit code 0 or 2. */
+/** A finished bulk award: what was awarded, or why nothing was (with each row's error); or held for an approver. Exit code 0 (awarded, held, still running) or 2. */
 export function printBulkAward(bulk: BulkAwardView, json: boolean): number {
   if (json) printJson(bulk);
   else if (bulk.status === 'succeeded') console.log(`✓ ${bulk.succeeded} colleagues awarded ${bulk.totalAmount} points in total`);
+  else if (bulk.status === 'pending_approval') {
+    console.log(`… bulk award ${bulk.bulkId} waits for an approver: ${bulk.totalAmount} points for ${bulk.total} colleagues are held (approve or decline ${bulk.bulkId})`);
+  } else if (bulk.status === 'declined' || bulk.status === 'expired') console.log(`✗ bulk award ${bulk.status} by its approval: nothing was awarded`);
   else if (FINAL.includes(bulk.status)) {
     console.log(`✗ bulk award ${bulk.status}${bulk.code ? ` (${bulk.code})` : ''}: nothing was awarded (${bulk.failed} rows failed)`);
     if (bulk.errors.length > 0) printTable(bulk.errors.map(({ row, field, message }) => ({ row, field, message })));

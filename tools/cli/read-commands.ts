@@ -49,7 +49,7 @@ export function addReadCommands(program: Command): void {
   list<z.infer<typeof ApprovalView>>(program, 'approvals', 'awards pending approval (approvers: the tenant’s; others: your own); --all: decided ones too', {
     path: () => '/api/approvals',
     query: (options): Record<string, string> => (options.all ? { status: 'all' } : {}),
-    row: (a) => ({ id: a.id, when: shortTime(a.createdAt), status: a.status, from: a.giverId, to: a.recipientId, amount: a.amount, expires: shortTime(a.expiresAt), by: a.decidedBy, reason: a.reason }),
+    row: (a) => ({ id: a.id, when: shortTime(a.createdAt), kind: a.kind, status: a.status, from: a.giverId, to: a.recipientId ?? 'its rows', amount: a.amount, expires: shortTime(a.expiresAt), by: a.decidedBy, reason: a.reason }),
     options: [new Option('--all', 'decided ones too')],
   });
 

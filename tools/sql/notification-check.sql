@@ -9,7 +9,7 @@
 -- replay (docs/OPERATIONS.md), and is listed here until an operator acts.
 -- Returns one row per problem; no rows means everything matches.
 -- Run: psql "$DATABASE_URL" -f tools/sql/notification-check.sql
-WITH social(event_type) AS (VALUES ('points.awarded'), ('recognition.created'), ('bulk_award.completed')),
+WITH social(event_type) AS (VALUES ('points.awarded'), ('recognition.created'), ('bulk_award.completed'), ('award.approved'), ('bulk_award.approved')),
 -- What each event should have and has: one line per rule below.
 events AS (
   SELECT o.id, o.event_type, o.delivered_at IS NOT NULL AS delivered, o.dead_letter_reason,
@@ -41,4 +41,7 @@ SELECT 'award or recognition in the journals without a feed entry', d.id, d.tran
   FROM distribution_logs d
  WHERE d.transaction_type IN ('award', 'recognition', 'bulk_award')
    AND NOT EXISTS (SELECT 1 FROM outbox o JOIN feed f ON f.event_id = o.id WHERE o.command_id = d.command_id)
+   -- An approved award's journal rows are under the award's command; its feed entry comes from the approval's event.
+   AND NOT EXISTS (SELECT 1 FROM award_hold_decisions hd JOIN outbox o ON o.command_id = hd.command_id JOIN feed f ON f.event_id = o.id
+                    WHERE hd.hold_id = d.command_id AND hd.decision = 'approved')
 ORDER BY 1, 2;

@@ -315,11 +315,34 @@ describe('a bulk award with a row above the threshold', () => {
     expect(await pool(t)).toEqual({ balance: '1000.00', held: '0.00' });
   });
 
+  it('is decided by nobody it pays: an approver with a row in it is refused; another approves', async () => {
+    const t = await tenantWithApprovals();
+    const { id } = await bulkOf(t, [[t.employee, '150'], [t.hr, '20']]);
+    expect(await run(em, 'approve_award', t.hr, { approvalId: id })).toMatchObject({ status: 'rejected', error: { code: 'FORBIDDEN' } });
+    expect(await run(em, 'decline_award', t.hr, { approvalId: id, reason: 'mine' })).toMatchObject({ status: 'rejected', error: { code: 'FORBIDDEN' } });
+    const manager2 = await insertUser(em, 'tenant_manager', t.tenantId);
+    expect(await run(em, 'approve_award', manager2, { approvalId: id })).toMatchObject({ status: 'succeeded', result: { decision: 'approved' } });
+    expect((await wallets(t))[t.hr.id]).toBe('20.00');
+  });
+
+  it('is approved in a transaction of its own: a batch that approves one with other commands is refused before it locks anything', async () => {
+    const t = await tenantWithApprovals();
+    const { id } = await bulkOf(t, [[t.employee, '150']]);
+    const approve = await insertCommand(em, { type: 'approve_award', tenantId: t.tenantId, issuerId: t.hr.id, payload: { approvalId: id } });
+    const award = await insertCommand(em, { type: 'award', tenantId: t.tenantId, issuerId: t.manager.id, payload: { userId: t.employee2.id, amount: '5' } });
+    await expect(applyCommands(em, [approve, award])).rejects.toThrow('a bulk award is applied in a transaction of its own');
+    // One at a time, as the worker's batcher then applies them, both go through.
+    expect((await applyCommands(em, [approve])).get(approve)).toMatchObject({ status: 'succeeded' });
+    expect((await applyCommands(em, [award])).get(award)).toMatchObject({ status: 'succeeded' });
+    expect(await accountingCheck(em)).toEqual(expect.arrayContaining([expect.objectContaining({ tenant_id: t.tenantId, balanced: true })]));
+    expect(await journalProblems(em)).toEqual([]);
+  });
+
   it('expires like an award: the hold released, the bulk award ended expired', async () => {
     const t = await tenantWithApprovals('1000.00', { threshold: '100', windowHours: 1 });
     const { id } = await bulkOf(t, [[t.employee, '150']]);
     expect(await expireHolds(em, [id], { now: new Date(Date.now() + 2 * 3_600_000) })).toEqual([id]);
-    expect(await bulkRow(id)).toMatchObject({ status: 'expired', complete: true });
+    expect(await bulkRow(id)).toMatchObject({ status: 'expired', complete: true, total_amount: '150.00' });
     expect(await pool(t)).toEqual({ balance: '1000.00', held: '0.00' });
     expect(await run(em, 'approve_award', t.hr, { approvalId: id })).toMatchObject({ status: 'rejected', error: { code: 'ALREADY_DECIDED' } });
   });

@@ -1,6 +1,6 @@
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Command, CommandOutcome, CommandTypeSchema, ErrorBody, commandSpec } from '@points/contracts';
-import { LockedCommand, dateOf, lockCommands } from '@points/db';
+import { LockedCommand, dateOf, heldBulkAwards, lockCommands } from '@points/db';
 import { PlannerOptions, accountKeysOf, planCommands } from './plan/plan-commands';
 import { loadLedgerState } from './state/load-ledger-state';
 import { BulkWriteOptions } from './write/bulk-credits';
@@ -47,8 +47,12 @@ export async function applyCommands(em: EntityManager, commandIds: string[], opt
     // Apply in the order they were given (arrival order), not lock order.
     const position = new Map(commandIds.map((id, index) => [id, index]));
     pending.sort((a, b) => (position.get(a.id) ?? 0) - (position.get(b.id) ?? 0));
-    // Its recipients' wallets are locked by a statement of their own, so nothing else may lock wallets beside it.
-    if (pending.length > 1 && pending.some((command) => command.type === 'bulk_award')) throw new Error('a bulk award is applied in a transaction of its own');
+    // Its recipients' wallets are locked by a statement of their own, so nothing else may lock wallets beside it; and it
+    // holds its locks for seconds. So does approving a bulk award held for approval. Thrown before any account is
+    // locked: the batcher then applies the batch's commands one at a time.
+    if (pending.length > 1 && (pending.some((command) => command.type === 'bulk_award') || (await approvesBulkAward(tx, pending)))) {
+      throw new Error('a bulk award is applied in a transaction of its own');
+    }
 
     if (pending.length > 0 || malformed.size > 0) {
       // One clock for the batch, the database's: the transaction's start, the time its journal rows are stamped with,
@@ -65,6 +69,12 @@ export async function applyCommands(em: EntityManager, commandIds: string[], opt
     await options.beforeCommit?.();
     return outcomes;
   });
+}
+
+/** Whether one of the commands approves a bulk award held for approval (one indexed lookup, only when the batch approves anything). */
+async function approvesBulkAward(tx: EntityManager, commands: Command[]): Promise<boolean> {
+  const approvalIds = commands.flatMap((command) => (command.type === 'approve_award' ? [command.payload.approvalId] : []));
+  return approvalIds.length > 0 && (await heldBulkAwards(tx, approvalIds)).length > 0;
 }
 
 /** The stored payload is re-validated with the same contract the gateway used. */

@@ -58,6 +58,25 @@ describe('notificationRows', () => {
     expect(moved.audit).toEqual([expect.objectContaining({ entity_type: 'user', entity_id: recipientId, before: { departmentId: null }, after: { departmentId } })]);
   });
 
+  it('a bulk award held for approval is audited, not social; approved, it is the giver’s feed entry; released, it has no recipient', () => {
+    const giverId = '66666666-6666-4666-8666-666666666666';
+    const approvalId = '77777777-7777-4777-8777-777777777777';
+    const held = { type: 'tenant_pool' as const, balance: '500.00', held: '150.00', available: '350.00' };
+    const pending = notificationRows(
+      { ...base, type: 'bulk_award.pending_approval', approvalId, bulkId: approvalId, giverId, recipients: 2, totalAmount: '150.00', description: null, source: held, expiresAt: '2026-11-25T10:00:00.000Z' },
+      threshold,
+    );
+    expect([pending.feed, pending.audit[0]]).toEqual([null, expect.objectContaining({ action: 'bulk_award.pending_approval', entity_type: 'award_hold', entity_id: approvalId })]);
+    const approved = notificationRows(
+      { ...base, type: 'bulk_award.approved', approvalId, bulkId: approvalId, giverId, recipients: 2, totalAmount: '150.00', description: 'launch', reason: null, source: { type: 'tenant_pool', previousBalance: '500.00', newBalance: '350.00' } },
+      threshold,
+    );
+    expect(approved.feed).toMatchObject({ type: 'bulk_award', actor_id: giverId, target_user_id: null, points: '150.00', message: 'launch', reference_id: approvalId });
+    expect(approved.audit[0]).toMatchObject({ action: 'bulk_award.approved', actor_id: base.actorId });
+    const released = notificationRows({ ...base, type: 'award.hold_released', approvalId, giverId, recipientId: null, amount: '150.00', decision: 'expired', reason: null, source: held }, threshold);
+    expect(released.audit[0]).toMatchObject({ action: 'award.hold_released', actor_id: null, after: expect.objectContaining({ recipientId: null }) });
+  });
+
   it('a delegation from a department pool raises no low-pool alert (the alert watches the tenant pool)', () => {
     const rows = notificationRows(
       { ...base, type: 'points.delegated', leadId: recipientId, amount: '100.00', description: null, source: { type: 'department_pool', previousBalance: '150.00', newBalance: '50.00' }, leadBudget: { previousBalance: '0.00', newBalance: '100.00' } },

@@ -91,7 +91,9 @@ export async function finishBulkAwards(tx: EntityManager, ends: BulkAwardEnd[]):
   await tx.execute(
     `UPDATE bulk_awards b
         SET status = v.status, processed = COALESCE(v.processed, b.processed), succeeded = v.succeeded, failed = v.failed,
-            total_amount = v.total_amount, errors = v.errors, updated_at = now(), completed_at = CASE WHEN v.complete THEN now() END
+            -- A declined or expired bulk award keeps the total it held: what was not awarded.
+            total_amount = CASE WHEN v.status IN ('declined', 'expired') THEN b.total_amount ELSE v.total_amount END,
+            errors = v.errors, updated_at = now(), completed_at = CASE WHEN v.complete THEN now() END
        FROM jsonb_to_recordset(?::jsonb) AS v(id uuid, status text, processed int, succeeded int, failed int, total_amount numeric, errors jsonb, complete boolean)
       WHERE b.id = v.id`,
     [JSON.stringify(rows)],

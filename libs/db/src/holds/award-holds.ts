@@ -89,3 +89,21 @@ export async function overdueHolds(em: EntityManager, now: Date, limit = 500): P
   );
   return rows.map((row) => row.id);
 }
+
+/** Which of these holds are bulk awards held whole (approving one takes a transaction of its own). */
+export async function heldBulkAwards(tx: EntityManager, ids: string[]): Promise<string[]> {
+  if (ids.length === 0) return [];
+  const rows = await tx.execute<{ id: string }[]>(`SELECT id FROM award_holds WHERE kind = 'bulk_award' AND id IN (${IDS})`, [JSON.stringify([...new Set(ids)])]);
+  return rows.map((row) => row.id);
+}
+
+/** The deciders among `candidates` who are recipients of a bulk award held whole (who may decide neither their own award nor one that pays them). */
+export async function bulkHoldRecipients(tx: EntityManager, candidates: { holdId: string; userId: string }[]): Promise<Set<string>> {
+  if (candidates.length === 0) return new Set();
+  const rows = await tx.execute<{ hold_id: string; user_id: string }[]>(
+    `SELECT i.bulk_award_id AS hold_id, i.user_id FROM bulk_award_items i
+       JOIN jsonb_to_recordset(?::jsonb) AS c(hold_id uuid, user_id uuid) ON i.bulk_award_id = c.hold_id AND i.user_id = c.user_id`,
+    [JSON.stringify(candidates.map((c) => ({ hold_id: c.holdId, user_id: c.userId })))],
+  );
+  return new Set(rows.map((row) => `${row.hold_id}:${row.user_id}`));
+}

@@ -40,7 +40,7 @@ export interface AccountKeys {
    * approval, which moves the points, the recipient's wallet and the gift's
    * tallies (under the approving command's settings).
    */
-  holds: { id: string; tenantId: string; version: number; approving: boolean }[];
+  holds: { id: string; tenantId: string; version: number; approving: boolean; deciderId: string }[];
 }
 
 export function emptyAccountKeys(): AccountKeys {

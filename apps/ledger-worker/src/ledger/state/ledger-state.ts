@@ -103,10 +103,12 @@ export interface LedgerState {
   tallies: Map<string, Tally>;
   /** Awards pending approval the batch decides, with their decision so far (read with their sources locked). */
   holds: Map<string, AwardHold & { decision: HoldDecision | null }>;
+  /** `holdId:userId` of deciders who are recipients of a bulk award held whole (its rows are never changed, so read without a lock). */
+  holdRecipientDeciders: Set<string>;
 }
 
 export const settingsKey = (tenantId: string, version: number) => `${tenantId}:${version}`;
 
 export function emptyLedgerState(): LedgerState {
-  return { users: new Map(), pools: new Map(), leadBudgets: new Map(), departments: new Map(), departmentTrees: new Map(), foldedNames: new Map(), wallets: new Map(), takenEmails: new Set(), bulkAwards: new Map(), settings: new Map(), latestSettings: new Map(), tallies: new Map(), holds: new Map() };
+  return { users: new Map(), pools: new Map(), leadBudgets: new Map(), departments: new Map(), departmentTrees: new Map(), foldedNames: new Map(), wallets: new Map(), takenEmails: new Set(), bulkAwards: new Map(), settings: new Map(), latestSettings: new Map(), tallies: new Map(), holds: new Map(), holdRecipientDeciders: new Set() };
 }

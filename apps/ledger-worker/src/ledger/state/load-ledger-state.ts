@@ -1,6 +1,6 @@
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Role, isManager, toCents } from '@points/contracts';
-import { defaultSettingsOf, pendingHolds, readHoldDecisions, readHolds, readSettingsVersions, seedAndLockTallies, seedBulkRecipientTallies, tallyKeyString } from '@points/db';
+import { bulkHoldRecipients, defaultSettingsOf, pendingHolds, readHoldDecisions, readHolds, readSettingsVersions, seedAndLockTallies, seedBulkRecipientTallies, tallyKeyString } from '@points/db';
 import { recipientTallies, tallyKeysFor } from '../limits/spend-limits';
 import { AccountKeys } from './account-keys';
 import { lockBulkAwardWallets, readBulkAwardFacts } from './bulk-award-facts';
@@ -8,7 +8,7 @@ import { LedgerState, UserRow, emptyLedgerState, settingsKey } from './ledger-st
 
 /**
  * Reads the users and locks every account a batch may touch, always in the
- * same order — tenants, then departments, then lead budgets, then wallets, each sorted by id — so
+ * same order — tenants, then the users whose department changes, then departments, then lead budgets, then wallets, each sorted by id — so
  * two ledger transactions never wait on each other in a cycle. The locks are
  * FOR NO KEY UPDATE: they keep other balance changes out but let through the
  * foreign-key checks of rows that merely reference an account (a new command
@@ -171,6 +171,8 @@ async function loadDepartments(tx: EntityManager, keys: AccountKeys, state: Ledg
 /** The holds the batch decides, and what deciding them locks: the source they hold on; for an approval, the recipient's wallet (a bulk award's: every row's) and the gift's tallies too. */
 async function readHoldsToDecide(tx: EntityManager, keys: AccountKeys, state: LedgerState): Promise<void> {
   const holds = new Map((await readHolds(tx, keys.holds.map((entry) => entry.id))).map((hold) => [hold.id, hold]));
+  const bulkDeciders = keys.holds.filter((entry) => holds.get(entry.id)?.kind === 'bulk_award').map((entry) => ({ holdId: entry.id, userId: entry.deciderId }));
+  state.holdRecipientDeciders = await bulkHoldRecipients(tx, bulkDeciders);
   for (const entry of keys.holds) {
     const hold = holds.get(entry.id);
     // Another tenant's hold is locked nothing for (the rule answers NOT_FOUND to that tenant's command).

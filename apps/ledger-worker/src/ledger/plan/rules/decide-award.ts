@@ -16,7 +16,7 @@ import { CommandRule } from './command-rule';
 type Decide = CommandOf<'approve_award'> | CommandOf<'decline_award'>;
 
 const accounts = (command: Decide, keys: AccountKeys) => {
-  keys.holds.push({ id: command.payload.approvalId, tenantId: command.tenantId as string, version: command.settingsVersion ?? 0, approving: command.type === 'approve_award' });
+  keys.holds.push({ id: command.payload.approvalId, tenantId: command.tenantId as string, version: command.settingsVersion ?? 0, approving: command.type === 'approve_award', deciderId: command.issuerId });
 };
 
 /** Approving posts the award: the hold is released and the points move, in the giver's name, under the award command's id. */
@@ -105,7 +105,8 @@ function pendingHold(book: LedgerBook, command: Decide, approver: UserRow): { ho
   if (!hold || hold.tenantId !== command.tenantId) throw new AppError('NOT_FOUND', 'no such pending award', [{ field: 'approvalId', message: 'no such pending award in this tenant' }]);
   if (hold.decision) throw new AppError('ALREADY_DECIDED', `this award was ${hold.decision} already`, [{ field: 'approvalId', message: `already ${hold.decision}`, decision: hold.decision }]);
   if (hold.expiresAt <= book.now) throw new AppError('ALREADY_DECIDED', 'the approval window of this award has ended; its hold is released', [{ field: 'approvalId', message: 'expired', decision: 'expired' }]);
-  if (hold.recipientId === approver.id) throw notTheirs();
+  // A recipient decides nothing that pays them: an award to them, or a bulk award with a row for them.
+  if (hold.recipientId === approver.id || book.state.holdRecipientDeciders.has(`${hold.id}:${approver.id}`)) throw notTheirs();
   return { hold, source: holdSource(book, hold) };
 }
 
