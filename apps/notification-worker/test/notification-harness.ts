@@ -6,7 +6,7 @@ import { Redis } from 'ioredis';
 import pino from 'pino';
 import { CommandType, DeadLetterJob } from '@points/contracts';
 import { createCommandQueues, createDeadLetterQueue, createNotificationQueue, createRedis, enqueueCommand } from '@points/queue';
-import { AppProcess, createTestDatabase, insertCommand, startAppProcess, testQueuePrefix, testRedisUrl } from '@points/testing';
+import { AppProcess, createTestDatabase, insertBulkAward, insertCommand, startAppProcess, testQueuePrefix, testRedisUrl } from '@points/testing';
 import { RelayHooks, startOutboxRelay } from '../src/outbox/outbox-relay';
 import { NotificationWorkerOptions, startNotificationWorker } from '../src/notifications/notification-worker';
 
@@ -48,6 +48,17 @@ export async function notificationWorld(servers: { redisUrl?: string; postgresUr
       const id = await insertCommand(em, { type, tenantId: issuer.tenantId, issuerId: issuer.id, payload });
       await enqueueCommand(commandQueues, { id, type, tenantId: issuer.tenantId, payload });
       return id;
+    },
+    /** A bulk award stored as the gateway stores it (rows and command), then enqueued on its queue. */
+    async submitBulkAward(issuer: { id: string; tenantId: string | null }, description: string | null, rows: { userRef: string; amountText: string }[]) {
+      const { id } = await insertBulkAward(em, { tenantId: issuer.tenantId as string, issuerId: issuer.id, description, rows: rows.map((row) => ({ ...row, description: null })) });
+      await enqueueCommand(commandQueues, { id, type: 'bulk_award', tenantId: issuer.tenantId, payload: { description, rows: rows.length } });
+      return id;
+    },
+    /** A finished command's result, as stored. */
+    async resultOf<T = Record<string, unknown>>(id: string): Promise<T> {
+      const [row] = await em.fork().execute<{ result: T }[]>('SELECT result FROM commands WHERE id = ?', [id]);
+      return row.result;
     },
     startRelay(hooks?: RelayHooks, resendAfterMs = 2_000) {
       const relay = startOutboxRelay(em, notifications, silent, { pollMs: 50, batchSize: 100, resendAfterMs, fullScanEveryMs: 500, hooks });

@@ -57,6 +57,52 @@ it('every command type produces exactly its feed and audit rows, with the right 
   expect(await notificationProblems(world.em)).toEqual([]);
 });
 
+it('budget governance: departments, held awards and a held bulk award — an audit row each, feed entries only for what was posted, and the notification check clean', async () => {
+  const t = await insertTenantWithStaff(world.em);
+  const admin = await insertUser(world.em, 'platform_admin', null);
+  await world.submit('allocate', admin, { tenantId: t.tenantId, amount: '1000', currency: 'USD', referenceNote: 'plan' });
+  await world.settle();
+  await world.submit('update_settings', t.manager, { timeZone: 'UTC', limits: {}, approvals: { threshold: '50', windowHours: 24 } });
+  const created = await world.submit('create_department', t.manager, { name: 'Sales', headId: t.lead.id });
+  await world.settle();
+  const { departmentId } = await world.resultOf<{ departmentId: string }>(created);
+  const funded = await world.submit('fund_department', t.manager, { departmentId, amount: '200' });
+  await world.settle();
+  const fromDepartment = await world.submit('award', t.lead, { userId: t.employee.id, amount: '20', departmentId });
+  const approvedAward = await world.submit('award', t.manager, { userId: t.employee.id, amount: '80' });
+  const declinedAward = await world.submit('award', t.manager, { userId: t.employee2.id, amount: '70' });
+  const bulk = await world.submitBulkAward(t.manager, 'launch', [{ userRef: t.employee.id, amountText: '60' }, { userRef: t.employee2.id, amountText: '10' }]);
+  await world.settle();
+  const approval = await world.submit('approve_award', t.hr, { approvalId: approvedAward });
+  const decline = await world.submit('decline_award', t.hr, { approvalId: declinedAward, reason: 'not now' });
+  const bulkApproval = await world.submit('approve_award', t.hr, { approvalId: bulk });
+  await world.settle();
+
+  const feed = await world.em.fork().execute<Record<string, string>[]>(
+    'SELECT f.type, f.actor_id, f.points, o.command_id FROM feed f JOIN outbox o ON o.id = f.event_id WHERE f.tenant_id = ? ORDER BY f.points DESC',
+    [t.tenantId],
+  );
+  expect(feed).toEqual([
+    { type: 'award', actor_id: t.manager.id, points: '80.00', command_id: approval },
+    { type: 'bulk_award', actor_id: t.manager.id, points: '70.00', command_id: bulkApproval },
+    { type: 'award', actor_id: t.lead.id, points: '20.00', command_id: fromDepartment },
+  ]);
+  const actions = await world.em.fork().execute<{ command_id: string; action: string }[]>(
+    'SELECT o.command_id, a.action FROM audit_log a JOIN outbox o ON o.id = a.event_id WHERE a.tenant_id = ?',
+    [t.tenantId],
+  );
+  const actionOf = (id: string) => actions.filter((row) => row.command_id === id).map((row) => row.action);
+  expect([created, funded, approvedAward, decline, bulk, bulkApproval].map(actionOf)).toEqual([
+    ['department.created'],
+    ['department.transferred'],
+    ['award.pending_approval'],
+    ['award.hold_released'],
+    ['bulk_award.pending_approval'],
+    ['bulk_award.approved'],
+  ]);
+  expect(await notificationProblems(world.em)).toEqual([]);
+}, 120_000);
+
 it('an event that breaks the contract is dead-lettered in the outbox with the reason, and the next event is still delivered', async () => {
   const t = await insertTenantWithStaff(world.em);
   const admin = await insertUser(world.em, 'platform_admin', null);
