@@ -29,6 +29,18 @@ export const ListQuery = z
   .strict();
 export type ListQuery = z.infer<typeof ListQuery>;
 
+/** A balance read as of a past moment (absent: now), answered from the account's journal. */
+export const AsOfQuery = z
+  .object({
+    asOf: z.iso
+      .datetime({ offset: true })
+      // What PostgreSQL's timestamptz takes: no year 0, an offset within ±15:59.
+      .refine((at) => !at.startsWith('0000') && !/[+-](1[6-9]|2\d):\d\d$/.test(at), 'must have a year from 0001 and an offset within ±15:59')
+      .optional()
+      .describe('an ISO 8601 time with its offset: the balances as they stood then, from the journals (a time in the future, or before the account existed, is a 400)'),
+  })
+  .strict();
+
 export const page = <T extends z.ZodType>(item: T) => z.object({ items: z.array(item), nextCursor: z.string().nullable() });
 
 export const IdempotencyKey = z.string().min(1).max(255);

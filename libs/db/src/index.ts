@@ -8,3 +8,4 @@ export * from './audit/dashboard-actions';
 export * from './group-commit';
 export * from './settings';
 export * from './holds/award-holds';
+export * from './balances/balance-as-of';

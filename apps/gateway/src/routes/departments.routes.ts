@@ -1,11 +1,12 @@
 import { z } from 'zod';
-import { AppError, DepartmentLedgerView, DepartmentView, ListQuery, TENANT_ROLES, fromCents, isManager, toCents } from '@points/contracts';
+import { AppError, AsOfQuery, DepartmentLedgerView, DepartmentView, ListQuery, TENANT_ROLES, fromCents, isManager, toCents } from '@points/contracts';
 import { Department, DepartmentLedgerEntrySchema, DepartmentSchema, Orm } from '@points/db';
 import { CommandService } from '../commands/command-service';
 import { commandRoute } from '../commands/command-route';
 import { Caller, tenantOf } from '../http/request-context';
 import { ApiRouter } from '../openapi/api-router';
 import { jsonResponse } from '../openapi/responses';
+import { asOf } from './balance-as-of';
 import { listRoute } from './list-route';
 
 const DepartmentParams = z.object({ departmentId: z.uuid() });
@@ -56,10 +57,14 @@ export function departmentsRoutes(api: ApiRouter, orm: Orm, commands: CommandSer
     tag: 'departments',
     roles: TENANT_ROLES,
     params: DepartmentParams,
+    query: AsOfQuery,
     errors: ['NOT_FOUND'],
+    description: 'With asOf, its pool as it stood then (from its journal and its holds); its name, parent, head and members as they are now.',
     responses: { 200: jsonResponse('The department', DepartmentView) },
-    handler: async ({ req, res, caller, params }) => {
-      const [view] = await views(orm, [await findVisible(req, caller, params.departmentId.toLowerCase())]);
+    handler: async ({ req, res, caller, params, query }) => {
+      const department = await findVisible(req, caller, params.departmentId.toLowerCase());
+      const then = query.asOf ? await asOf(orm, { kind: 'department', id: department.id }, query.asOf) : null;
+      const [view] = await views(orm, [then ? { ...department, balance: then.balance, held: then.held } : department]);
       res.json(view);
     },
   });

@@ -1,10 +1,11 @@
-import { COMMAND_CATALOG, DistributionView, MANAGER_ROLES, MeView, PoolView, ROLES, UserView, fromCents, toCents } from '@points/contracts';
+import { AsOfQuery, COMMAND_CATALOG, DistributionView, MANAGER_ROLES, MeView, PoolView, ROLES, UserView, fromCents, toCents } from '@points/contracts';
 import { DistributionLogSchema, LeadBudgetSchema, Orm, TenantSchema, UserSchema, WalletSchema, currentSettings } from '@points/db';
 import { ApiRouter } from '../openapi/api-router';
 import { jsonResponse } from '../openapi/responses';
 import { CommandService } from '../commands/command-service';
 import { tenantOf } from '../http/request-context';
 import { commandRoute } from '../commands/command-route';
+import { asOf } from './balance-as-of';
 import { limitsFor } from './limits-view';
 import { listRoute } from './list-route';
 
@@ -32,19 +33,23 @@ export function tenantRoutes(api: ApiRouter, orm: Orm, commands: CommandService)
     summary: "The caller, their wallet, their lead budget if any, and the tenant's spend limits with what the caller has used and has left this period",
     tag: 'users',
     roles: ROLES,
+    query: AsOfQuery,
+    description: 'With asOf, the wallet and lead budget are as they stood then (from their journals); the user and the limits are as they are now.',
     responses: { 200: jsonResponse('You', MeView) },
-    handler: async ({ res, caller }) => {
+    handler: async ({ res, caller, query }) => {
       const [user, wallet, budget, limits] = await Promise.all([
         db().findOneOrFail(UserSchema, caller.userId),
         db().findOne(WalletSchema, { userId: caller.userId }),
         db().findOne(LeadBudgetSchema, { userId: caller.userId }),
         caller.tenantId ? currentSettings(orm.em, caller.tenantId).then((current) => limitsFor(orm, current, caller.userId)) : null,
       ]);
+      const walletThen = wallet && query.asOf ? await asOf(orm, { kind: 'wallet', id: wallet.id }, query.asOf) : wallet;
+      const budgetThen = budget && query.asOf ? await asOf(orm, { kind: 'lead_budget', id: budget.id }, query.asOf) : budget;
       res.json(
         MeView.parse({
           user,
-          wallet: wallet && { balance: wallet.balance, lifetimeEarned: wallet.lifetimeEarned },
-          leadBudget: budget && { balance: budget.balance, held: budget.held, available: fromCents(toCents(budget.balance) - toCents(budget.held)) },
+          wallet: walletThen && { balance: walletThen.balance, lifetimeEarned: walletThen.lifetimeEarned },
+          leadBudget: budgetThen && { balance: budgetThen.balance, held: budgetThen.held, available: fromCents(toCents(budgetThen.balance) - toCents(budgetThen.held)) },
           limits,
         }),
       );
@@ -58,8 +63,15 @@ export function tenantRoutes(api: ApiRouter, orm: Orm, commands: CommandService)
     summary: "The tenant pool's balance, what it holds for awards pending approval, what is available, and a short status message",
     tag: 'allocations',
     roles: MANAGER_ROLES,
+    query: AsOfQuery,
+    description: 'With asOf, the pool as it stood then: its balance from its journal, and what it held for the awards then pending.',
     responses: { 200: jsonResponse('The pool', PoolView) },
-    handler: async ({ req, res }) => {
+    handler: async ({ req, res, query }) => {
+      if (query.asOf) {
+        const then = await asOf(orm, { kind: 'pool', tenantId: tenantOf(req) }, query.asOf);
+        res.json({ tenantId: tenantOf(req), balance: then.balance, held: then.held, available: then.available, message: poolMessage(then.available) });
+        return;
+      }
       const tenant = await db().findOneOrFail(TenantSchema, tenantOf(req), { fields: ['pointsAllocationBalance', 'pointsHeld'] });
       const balance = tenant.pointsAllocationBalance;
       const available = fromCents(toCents(balance) - toCents(tenant.pointsHeld));
