@@ -248,6 +248,11 @@ describe('client-sent fields that must not bind', () => {
     return departmentId;
   };
   const VALID: Record<string, () => Promise<[TestUser, Record<string, unknown>, string?]> | [TestUser, Record<string, unknown>]> = {
+    '/api/reversals/{commandId}': async () => [
+      a.manager,
+      { reason: 'bind' },
+      `/api/reversals/${(await waitFor('/api/allocations/award-points', a.manager, { userId: a.employee.id, amount: '1' })).body.commandId}`,
+    ],
     '/api/departments': () => [a.manager, { name: `bind-${randomUUID().slice(0, 8)}` }],
     '/api/departments/{departmentId}': async () => [a.manager, { name: `bind-${randomUUID().slice(0, 8)}` }, `/api/departments/${await fundedDepartment()}`],
     '/api/users/{userId}/department': async () => [a.manager, { departmentId: await fundedDepartment() }, `/api/users/${a.lead.id}/department`],

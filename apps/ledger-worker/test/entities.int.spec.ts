@@ -64,6 +64,7 @@ async function seedOneRowPerTable(em: EntityManager) {
       [leadCommand, tenant, lead, employee, budget],
     ],
     [`INSERT INTO award_hold_decisions (hold_id, decision) VALUES (?, 'expired')`, [leadCommand]],
+    [`INSERT INTO reversals (original_command_id, tenant_id, command_id, reversed_by, reason, amount) VALUES (?, ?, ?, ?, 'mistake', 5)`, [leadCommand, tenant, bulkCommand, lead]],
     [
       `INSERT INTO spend_tallies (tenant_id, epoch, scope, user_id, counterpart_id, period_start, period_end, amount, awards)
        VALUES (?, 1, 'giver', ?, '00000000-0000-0000-0000-000000000000', '2026-11-01', '2026-12-01', 5, 1)`,

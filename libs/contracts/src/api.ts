@@ -214,6 +214,7 @@ export const FeedEntryView = z.object({
   points: Decimal,
   message: z.string().nullable(),
   referenceId: Id.nullable(),
+  reversed: z.boolean().describe('the award or recognition was reversed since (POST /api/reversals/{commandId})'),
   createdAt: Timestamp,
 }).meta({ id: 'FeedEntryView' });
 export type FeedEntryView = z.infer<typeof FeedEntryView>;

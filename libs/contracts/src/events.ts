@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { Decimal } from './money';
-import { BalanceChange, BulkAwardResult, CommandTypeSchema, PendingBulkAwardResult, DelegationResult, DepartmentResult, DepartmentTransferResult, AwardResult, HeldBalance, SourceChange } from './commands';
+import { BalanceChange, BulkAwardResult, CommandTypeSchema, PendingBulkAwardResult, ReversalResult, DelegationResult, DepartmentResult, DepartmentTransferResult, AwardResult, HeldBalance, SourceChange } from './commands';
 import { ERROR_CODES } from './errors';
 import { Role } from './roles';
 import { TenantSettings } from './settings';
@@ -104,7 +104,11 @@ export const DepartmentTransferred = tenantEvent('department.transferred', { ...
 /** A user put in a department, moved, or taken out. */
 export const UserDepartmentChanged = tenantEvent('user.department_changed', { userId: Id, departmentId: Id.nullable(), previousDepartmentId: Id.nullable() });
 
+/** An award or recognition reversed (or a reversal repeated: nothing moved): who gave it, and why it was reversed. */
+export const AwardReversed = tenantEvent('award.reversed', { ...ReversalResult.shape, giverId: Id, reason: z.string() });
+
 export const LedgerEvent = z.discriminatedUnion('type', [
+  AwardReversed,
   BulkAwardPendingApproval,
   BulkAwardApproved,
   DepartmentCreated,

@@ -55,11 +55,17 @@ export const ApprovalRule = z
   .strict()
   .meta({ id: 'ApprovalRule' });
 
+export const ReversalRule = z
+  .object({ giverWindowHours: z.number().int().min(1).max(720).describe('a giver may reverse their own award or recognition within this many hours of it') })
+  .strict()
+  .meta({ id: 'ReversalRule' });
+
 export const TenantSettings = z
   .object({
     timeZone: TimeZone.default('UTC'),
     limits: SpendLimits.default({ perAward: null, perGiver: null, perRecipient: null, reciprocal: null }),
     approvals: ApprovalRule.nullable().default(null),
+    reversals: ReversalRule.nullable().default(null).describe('null: only tenant managers reverse awards'),
   })
   .strict()
   .meta({ id: 'TenantSettings' });
@@ -74,8 +80,10 @@ export const hasPeriodLimits = (settings: TenantSettings): boolean => Boolean(se
  * The body of PUT /api/settings: the settings whole. Each top-level part must be
  * given (`approvals: null` to have none), so a PUT meant to change a limit cannot
  * switch approvals off by leaving them out; within `limits`, a limit left out is none.
+ * `reversals` (newer) may be left out: none, so only tenant managers reverse — leaving it
+ * out can take a permission away, never grant one.
  */
 export const SettingsUpdate = z
-  .object({ timeZone: TimeZone, limits: SpendLimits, approvals: ApprovalRule.nullable() })
+  .object({ timeZone: TimeZone, limits: SpendLimits, approvals: ApprovalRule.nullable(), reversals: ReversalRule.nullable().default(null) })
   .strict()
   .meta({ id: 'SettingsUpdate' });

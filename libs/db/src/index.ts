@@ -9,3 +9,4 @@ export * from './group-commit';
 export * from './settings';
 export * from './holds/award-holds';
 export * from './balances/balance-as-of';
+export * from './reversals/reversible-awards';

@@ -33,11 +33,28 @@ export function socialRoutes(api: ApiRouter, orm: Orm): void {
   });
 }
 
-/** Feed entries name their actor and target by display name: one lookup for the whole page. */
+/**
+ * Feed entries name their actor and target by display name, and say whether the
+ * award or recognition was reversed since (the feed is append-only; `reversals`
+ * says so): one lookup each for the whole page.
+ */
 async function withPeople(em: EntityManager, entries: FeedEntry[]): Promise<FeedEntryView[]> {
   const ids = [...new Set(entries.flatMap((entry) => [entry.actorId, entry.targetUserId ?? []].flat()))];
   const people = new Map((await em.find(UserSchema, { id: { $in: ids } }, { fields: ['id', 'displayName'] })).map((user) => [user.id, { id: user.id, displayName: user.displayName }]));
+  const reversed = new Set(
+    entries.length === 0
+      ? []
+      : (
+          await em.execute<{ id: string }[]>(
+            // An entry's award is its event's command, or (an approved award's) the command it references.
+            `SELECT f.id FROM feed f JOIN outbox_events o ON o.id = f.event_id
+               WHERE f.id IN (SELECT jsonb_array_elements_text(?::jsonb)::uuid)
+                 AND EXISTS (SELECT 1 FROM reversals r WHERE r.original_command_id IN (o.command_id, f.reference_id))`,
+            [JSON.stringify(entries.map((entry) => entry.id))],
+          )
+        ).map((row) => row.id),
+  );
   return entries.map((entry) =>
-    FeedEntryView.parse({ ...entry, actor: people.get(entry.actorId), target: entry.targetUserId ? (people.get(entry.targetUserId) ?? null) : null }),
+    FeedEntryView.parse({ ...entry, actor: people.get(entry.actorId), target: entry.targetUserId ? (people.get(entry.targetUserId) ?? null) : null, reversed: reversed.has(entry.id) }),
   );
 }

@@ -82,6 +82,7 @@ export function tenantRoutes(api: ApiRouter, orm: Orm, commands: CommandService)
   commandRoute(api, commands, 'delegate');
   commandRoute(api, commands, 'award');
   commandRoute(api, commands, 'recognition');
+  commandRoute(api, commands, 'reverse_award');
 
   const distributions = (scope: 'own' | 'tenant') =>
     listRoute(api, {

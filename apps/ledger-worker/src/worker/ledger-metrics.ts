@@ -44,6 +44,7 @@ function pointsMoved(type: CommandType, result: CommandResult): { source: string
     case 'fund_department':
     case 'return_department_funds':
     case 'set_user_department':
+    case 'reverse_award':
       return null;
     case 'approve_award': {
       const { award, bulkAward } = result as z.infer<typeof ApprovalDecisionResult>;

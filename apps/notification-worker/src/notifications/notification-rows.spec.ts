@@ -77,6 +77,37 @@ describe('notificationRows', () => {
     expect(released.audit[0]).toMatchObject({ action: 'award.hold_released', actor_id: null, after: expect.objectContaining({ recipientId: null }) });
   });
 
+  it('a reversal is audited against the award it reverses, with who gave it and why; it writes no feed entry (the feed shows the award reversed)', () => {
+    const originalCommandId = '99999999-9999-4999-8999-999999999999';
+    const giverId = '66666666-6666-4666-8666-666666666666';
+    const rows = notificationRows(
+      {
+        ...base,
+        type: 'award.reversed',
+        originalCommandId,
+        reversalId: base.commandId,
+        alreadyReversed: false,
+        amount: '40.00',
+        recipientId,
+        giverId,
+        reason: 'wrong person',
+        source: { type: 'lead_budget', previousBalance: '260.00', newBalance: '300.00' },
+        wallet: { previousBalance: '40.00', newBalance: '0.00' },
+      },
+      threshold,
+    );
+    expect(rows.feed).toBeNull();
+    expect(rows.audit).toEqual([
+      expect.objectContaining({
+        action: 'award.reversed',
+        entity_type: 'award',
+        entity_id: originalCommandId,
+        before: { wallet: '40.00', source: { type: 'lead_budget', balance: '260.00' } },
+        after: expect.objectContaining({ reason: 'wrong person', giverId, wallet: '0.00', source: { type: 'lead_budget', balance: '300.00' } }),
+      }),
+    ]);
+  });
+
   it('a delegation from a department pool raises no low-pool alert (the alert watches the tenant pool)', () => {
     const rows = notificationRows(
       { ...base, type: 'points.delegated', leadId: recipientId, amount: '100.00', description: null, source: { type: 'department_pool', previousBalance: '150.00', newBalance: '50.00' }, leadBudget: { previousBalance: '0.00', newBalance: '100.00' } },

@@ -218,6 +218,29 @@ export function notificationRows(event: LedgerEvent, lowPoolThreshold: (tenantId
     case 'user.department_changed':
       rows = { feed: null, audit: audit('user', event.userId, { departmentId: event.previousDepartmentId }, { departmentId: event.departmentId }), pool: null };
       break;
+    case 'award.reversed':
+      // The award's feed entry is shown as reversed (the feed reads `reversals`); the reversal itself is audited.
+      rows = {
+        feed: null,
+        audit: audit(
+          'award',
+          event.originalCommandId,
+          event.wallet ? { wallet: event.wallet.previousBalance, source: event.source ? side(event.source, 'previousBalance') : null } : null,
+          {
+            reversed: true,
+            alreadyReversed: event.alreadyReversed,
+            reversalId: event.reversalId,
+            reason: event.reason,
+            giverId: event.giverId,
+            recipientId: event.recipientId,
+            amount: event.amount,
+            wallet: event.wallet?.newBalance ?? null,
+            source: event.source ? side(event.source, 'newBalance') : null,
+          },
+        ),
+        pool: null,
+      };
+      break;
     case 'command.rejected':
       rows = { feed: null, audit: audit('command', event.commandId, null, { commandType: event.commandType, error: event.error }), pool: null };
       break;

@@ -15,6 +15,7 @@ import {
   PendingBulkAwardResult,
   PoolChangeResult,
   RecognitionResult,
+  ReversalResult,
   SettingsResult,
   UserDepartmentResult,
 } from './results';
@@ -30,6 +31,7 @@ import {
   DepartmentTransferPayload,
   DelegatePayload,
   RecognitionPayload,
+  ReverseAwardPayload,
   SetUserDepartmentPayload,
   UpdateDepartmentPayload,
   UpdateSettingsPayload,
@@ -224,6 +226,23 @@ export const COMMAND_CATALOG = {
       notes: 'Tenant managers and HR admins, never the award’s recipient; and the award’s giver, to withdraw it.',
     },
     cli: { name: 'decline', flags: { approvalId: 'approval', reason: 'reason' } },
+  }),
+  reverse_award: command({
+    payload: ReverseAwardPayload,
+    roles: AWARD_ROLES,
+    result: ReversalResult,
+    rejects: ['FORBIDDEN', 'NOT_FOUND', 'VALIDATION_FAILED', 'INSUFFICIENT_BALANCE'],
+    route: {
+      path: '/api/reversals/:commandId',
+      operationId: 'reverseAward',
+      summary: 'Reverse an award or recognition, with a reason: correcting journal entries move its points back from the recipient’s wallet to its source',
+      tag: 'allocations',
+      notes:
+        "A tenant manager may reverse any of the tenant's awards and recognitions; the giver their own, within the tenant's reversals.giverWindowHours. " +
+        'When the recipient no longer holds the points the reversal is refused (INSUFFICIENT_BALANCE): nothing is partly reversed. ' +
+        'Reversing again is a no-op answering with the first reversal. Bulk awards cannot be reversed yet.',
+    },
+    cli: { name: 'reverse', flags: { commandId: 'command', reason: 'reason' } },
   }),
   update_settings: command({
     payload: UpdateSettingsPayload,

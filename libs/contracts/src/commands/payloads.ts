@@ -72,3 +72,6 @@ export const DepartmentTransferPayload = z.object({ departmentId: LowerId, amoun
 
 /** Which department a manager or lead belongs to (null: none). */
 export const SetUserDepartmentPayload = z.object({ userId: LowerId, departmentId: LowerId.nullable() }).strict();
+
+/** Reverse an award or recognition: correcting entries move its points back to their source (its id is the award's or recognition's command id, in the path). */
+export const ReverseAwardPayload = z.object({ commandId: LowerId, reason: Note(500) }).strict();

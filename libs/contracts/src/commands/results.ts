@@ -84,7 +84,21 @@ export const DepartmentTransferResult = z
   .meta({ id: 'DepartmentTransferResult' });
 /** The department a user now belongs to (null: none). */
 export const UserDepartmentResult = z.object({ userId: Id, departmentId: Id.nullable(), previousDepartmentId: Id.nullable() }).meta({ id: 'UserDepartmentResult' });
+/** A reversal: the points moved back from the recipient's wallet to the source; or, reversed already, the first reversal (nothing moves). */
+export const ReversalResult = z
+  .object({
+    originalCommandId: Id,
+    reversalId: Id.describe('the command that reversed it (this one, unless it was reversed already)'),
+    alreadyReversed: z.boolean(),
+    amount: Decimal,
+    recipientId: Id,
+    source: SourceChange.nullable().describe('null when nothing moved (a 0-point kudos, or reversed already)'),
+    wallet: BalanceChange.nullable(),
+  })
+  .meta({ id: 'ReversalResult' });
+export type ReversalResult = z.infer<typeof ReversalResult>;
 export const CommandResult = z.union([
+  ReversalResult,
   PoolChangeResult,
   DelegationResult,
   RecognitionResult,

@@ -1,5 +1,6 @@
 import { DepartmentLedgerEntrySchema, LeadBudgetLedgerEntrySchema, PoolLedgerEntrySchema, WalletLedgerEntrySchema } from './account-journals';
 import { DepartmentSchema } from './department';
+import { ReversalSchema } from './reversal';
 import { LeadBudgetSchema, WalletSchema } from './accounts';
 import { AllocationLogSchema, PlatformBillingLogSchema } from './allocation-logs';
 import { AuditLogEntrySchema } from './audit-log-entry';
@@ -24,6 +25,7 @@ export * from './tenant';
 export * from './user';
 export * from './accounts';
 export * from './department';
+export * from './reversal';
 export * from './accepted-command';
 export * from './recognition';
 export * from './allocation-logs';
@@ -63,4 +65,5 @@ export const ENTITIES = [
   SpendTallySchema,
   AwardHoldSchema,
   AwardHoldDecisionSchema,
+  ReversalSchema,
 ];

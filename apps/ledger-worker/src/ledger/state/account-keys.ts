@@ -41,8 +41,14 @@ export interface AccountKeys {
    * tallies (under the approving command's settings).
    */
   holds: { id: string; tenantId: string; version: number; approving: boolean; deciderId: string }[];
+  /**
+   * Awards and recognitions to reverse: the loader reads each command and the
+   * balance changes it made (history, never changed) and adds the accounts they
+   * moved to what it locks; whether it was reversed already is read once they are locked.
+   */
+  reversals: { id: string; tenantId: string }[];
 }
 
 export function emptyAccountKeys(): AccountKeys {
-  return { userIds: [], tenantIds: [], departments: [], departmentMembers: [], departmentNames: [], departmentTrees: [], leadBudgetUserIds: [], sourceOwnerIds: [], walletUserIds: [], emails: [], bulkAwards: [], settings: [], gifts: [], holds: [] };
+  return { userIds: [], tenantIds: [], departments: [], departmentMembers: [], departmentNames: [], departmentTrees: [], leadBudgetUserIds: [], sourceOwnerIds: [], walletUserIds: [], emails: [], bulkAwards: [], settings: [], gifts: [], holds: [], reversals: [] };
 }

@@ -1,6 +1,6 @@
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Role, isManager, toCents } from '@points/contracts';
-import { bulkHoldRecipients, defaultSettingsOf, pendingHolds, readHoldDecisions, readHolds, readSettingsVersions, seedAndLockTallies, seedBulkRecipientTallies, tallyKeyString } from '@points/db';
+import { bulkHoldRecipients, defaultSettingsOf, pendingHolds, readReversals, readReversibleCommands, readHoldDecisions, readHolds, readSettingsVersions, seedAndLockTallies, seedBulkRecipientTallies, tallyKeyString } from '@points/db';
 import { recipientTallies, tallyKeysFor } from '../limits/spend-limits';
 import { AccountKeys } from './account-keys';
 import { lockBulkAwardWallets, readBulkAwardFacts } from './bulk-award-facts';
@@ -24,6 +24,7 @@ import { LedgerState, UserRow, emptyLedgerState, settingsKey } from './ledger-st
 export async function loadLedgerState(tx: EntityManager, keys: AccountKeys, at: Date): Promise<LedgerState> {
   const state = emptyLedgerState();
   await readHoldsToDecide(tx, keys, state);
+  await readCommandsToReverse(tx, keys, state);
   const users = await tx.execute<{ id: string; tenant_id: string | null; role: Role; active: boolean; email: string; display_name: string; department_id: string | null }[]>(
     `SELECT id, tenant_id, role, active, email, display_name, department_id FROM users WHERE id IN (SELECT jsonb_array_elements_text(?::jsonb)::uuid)`,
     [idList(keys.userIds)],
@@ -95,6 +96,9 @@ export async function loadLedgerState(tx: EntityManager, keys: AccountKeys, at: 
   // Every decider of a hold locks its source first, so the decisions read now are all there are.
   const decisions = await readHoldDecisions(tx, [...state.holds.keys()]);
   for (const [id, hold] of state.holds) hold.decision = decisions.get(id) ?? null;
+  // Every reversal locks the accounts its command moved first, so the reversals read now are all there are.
+  const reversals = await readReversals(tx, [...state.reversibles.keys()]);
+  for (const [id, reversible] of state.reversibles) reversible.reversal = reversals.get(id) ?? null;
 
   if (keys.emails.length > 0) {
     const taken = await tx.execute<{ email: string }[]>(`SELECT lower(email) AS email FROM users WHERE lower(email) IN (SELECT jsonb_array_elements_text(?::jsonb))`, [idList(keys.emails)]);
@@ -165,6 +169,24 @@ async function loadDepartments(tx: EntityManager, keys: AccountKeys, state: Ledg
   if (keys.departmentNames.length > 0) {
     const names = await tx.execute<{ name: string; folded: string }[]>(`SELECT name, lower(name) AS folded FROM jsonb_array_elements_text(?::jsonb) AS name`, [JSON.stringify([...new Set(keys.departmentNames)])]);
     for (const { name, folded } of names) state.foldedNames.set(name, folded);
+  }
+}
+
+/** The commands the batch reverses, and what reversing them locks: every account they moved, and their giver and recipient. */
+async function readCommandsToReverse(tx: EntityManager, keys: AccountKeys, state: LedgerState): Promise<void> {
+  const commands = await readReversibleCommands(tx, keys.reversals.map((entry) => entry.id));
+  for (const entry of keys.reversals) {
+    const command = commands.get(entry.id);
+    // Another tenant's command is locked nothing for (the rule answers NOT_FOUND to that tenant's command).
+    if (!command || command.tenantId !== entry.tenantId) continue;
+    state.reversibles.set(command.id, { ...command, reversal: null });
+    keys.userIds.push(command.issuerId, ...(command.recipientId ? [command.recipientId] : []));
+    for (const move of command.moves) {
+      if (move.account === 'pool') keys.tenantIds.push(move.accountId);
+      else if (move.account === 'department') keys.departments.push({ id: move.accountId, tenantId: entry.tenantId });
+      else if (move.account === 'lead_budget') keys.leadBudgetUserIds.push(command.issuerId);
+      else if (move.ownerId) keys.walletUserIds.push(move.ownerId);
+    }
   }
 }
 

@@ -1,5 +1,5 @@
 import { Cents, CommandOutcome, LedgerEvent, Role, SourceType } from '@points/contracts';
-import { BulkAwardEnd, NewHoldDecisionRow, NewHoldRow, NewSettingsRow, RecipientTallies, TallyKey } from '@points/db';
+import { BulkAwardEnd, NewHoldDecisionRow, NewHoldRow, NewReversalRow, NewSettingsRow, RecipientTallies, TallyKey } from '@points/db';
 import { DepartmentAccount, LeadBudgetAccount, PoolAccount, WalletAccount } from '../state/ledger-state';
 
 // Everything one batch of commands writes, as rows named by their columns. The
@@ -31,7 +31,7 @@ export interface DepartmentLedgerRow extends JournalRow {
 }
 
 /** A journal row's kind; a department's funding and return are moves between the tenant pool and a department pool. */
-export type TransactionType = 'allocation' | 'clawback' | 'delegation' | 'award' | 'recognition' | 'bulk_award' | 'department_funding' | 'department_return';
+export type TransactionType = 'allocation' | 'clawback' | 'delegation' | 'award' | 'recognition' | 'bulk_award' | 'department_funding' | 'department_return' | 'reversal';
 
 export interface AllocationLogRow {
   id: string;
@@ -146,6 +146,7 @@ export interface LedgerTables {
   tenant_settings: NewSettingsRow;
   award_holds: NewHoldRow;
   award_hold_decisions: NewHoldDecisionRow;
+  reversals: NewReversalRow;
 }
 
 /** What a batch adds to one spend tally. */
@@ -179,6 +180,7 @@ export interface LedgerWrites {
   settingsVersions: NewSettingsRow[];
   newHolds: NewHoldRow[];
   holdDecisions: NewHoldDecisionRow[];
+  reversals: NewReversalRow[];
   /** Keyed by tallyKeyString. */
   tallyIncrements: Map<string, TallyIncrement>;
   /** Bulk awards whose rows to add to their recipients' tallies, set-based. */
@@ -213,6 +215,7 @@ export function emptyLedgerWrites(): LedgerWrites {
     settingsVersions: [],
     newHolds: [],
     holdDecisions: [],
+    reversals: [],
     tallyIncrements: new Map(),
     bulkRecipientTallies: [],
     touchedPools: new Set(),

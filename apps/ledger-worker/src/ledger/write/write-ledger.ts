@@ -67,6 +67,7 @@ export async function writeLedger(tx: EntityManager, writes: LedgerWrites, bulk:
   await insertRows(tx, 'tenant_settings', writes.settingsVersions);
   await insertRows(tx, 'award_holds', writes.newHolds);
   await insertRows(tx, 'award_hold_decisions', writes.holdDecisions);
+  await insertRows(tx, 'reversals', writes.reversals);
   await addToTallies(
     tx,
     [...writes.tallyIncrements.values()].map(({ key, amount, awards }) => ({ ...key, amount: fromCents(amount), awards })),

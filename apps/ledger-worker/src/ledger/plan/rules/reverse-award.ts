@@ -1,0 +1,90 @@
+import { AppError, BalanceChange, Cents, ReversalResult, SourceChange, TenantSettings, fromCents, toCents } from '@points/contracts';
+import { AccountMove } from '@points/db';
+import { LedgerBook, entryFor } from '../ledger-book';
+import { ensureCovers, ensureFits } from '../checks';
+import { CommandRule } from './command-rule';
+
+/**
+ * Reverses an award or recognition: for each balance change it made, the
+ * opposite one, journaled under this command (`reversal`, referencing the
+ * command reversed) — history is never updated. Every reverser locks the
+ * accounts the award moved before it reads whether it was reversed, and
+ * `reversals` is keyed by the award, so reversing twice moves points once; the
+ * second answers with the first. A recipient who no longer holds the points is
+ * refused (INSUFFICIENT_BALANCE): nothing is partly reversed. What was counted in
+ * the period caps stays counted.
+ */
+export const reverseAward: CommandRule<'reverse_award'> = {
+  accounts: (command, keys) => {
+    if (command.tenantId) keys.reversals.push({ id: command.payload.commandId, tenantId: command.tenantId });
+  },
+  plan: (book, command, issuer) => {
+    const { commandId, reason } = command.payload;
+    const original = book.state.reversibles.get(commandId);
+    if (!original || original.tenantId !== command.tenantId || original.status !== 'succeeded' || !['award', 'recognition', 'bulk_award'].includes(original.type)) {
+      throw new AppError('NOT_FOUND', 'no such award or recognition', [{ field: 'commandId', message: 'no award or recognition of this tenant with this id' }]);
+    }
+    if (original.type === 'bulk_award') throw new AppError('VALIDATION_FAILED', 'a bulk award cannot be reversed yet', [{ field: 'commandId', message: 'is a bulk award' }]);
+    const wallet = original.moves.find((move) => move.account === 'wallet');
+    const source = original.moves.find((move) => move.account !== 'wallet');
+    // An award whose points never moved is pending approval, declined or expired: nothing to reverse.
+    if (original.type === 'award' && !wallet) {
+      throw new AppError('VALIDATION_FAILED', 'this award moved no points: a pending award is declined, not reversed', [{ field: 'commandId', message: 'moved no points' }]);
+    }
+    ensureMayReverse(book, book.settingsOf(command).settings.reversals, issuer.id, original);
+    const recipientId = wallet?.ownerId ?? original.recipientId ?? '';
+
+    const first = original.reversal;
+    if (first) {
+      const repeated: ReversalResult = { originalCommandId: original.id, reversalId: first.commandId, alreadyReversed: true, amount: first.amount, recipientId, source: null, wallet: null };
+      book.succeed(command, repeated);
+      book.emit(command, { type: 'award.reversed', ...repeated, giverId: original.issuerId, reason });
+      return;
+    }
+
+    const amount: Cents = wallet ? toCents(wallet.amount) : 0n;
+    const entry = entryFor(command, 'reversal', { type: original.type, id: original.id });
+    let sourceChange: SourceChange | null = null;
+    let walletChange: BalanceChange | null = null;
+    if (wallet && source) {
+      const walletAccount = book.state.wallets.get(recipientId);
+      if (!walletAccount || walletAccount.id !== wallet.accountId) throw new Error(`wallet ${wallet.accountId} of command ${original.id} was not loaded`);
+      // Every check before any change.
+      ensureCovers(walletAccount.balance, amount, { what: "the recipient's wallet", field: 'commandId', asked: 'to reverse', problem: 'the recipient no longer holds these points' });
+      const sourceAccount = accountOf(book, source, original.issuerId, command.tenantId as string);
+      ensureFits(sourceAccount.account.balance + amount, 'commandId', 'the source');
+      walletChange = book.moveAccount(walletAccount, -amount, entry);
+      walletAccount.lifetimeEarned -= amount;
+      const moved = sourceAccount.type === 'tenant_pool' ? book.movePool(sourceAccount.account, amount, entry) : book.moveAccount(sourceAccount.account, amount, entry);
+      sourceChange = { type: sourceAccount.type, ...moved };
+    }
+    book.writes.reversals.push({ original_command_id: original.id, tenant_id: command.tenantId as string, command_id: command.id, reversed_by: issuer.id, reason, amount: fromCents(amount) });
+    original.reversal = { commandId: command.id, amount: fromCents(amount) };
+    const result: ReversalResult = { originalCommandId: original.id, reversalId: command.id, alreadyReversed: false, amount: fromCents(amount), recipientId, source: sourceChange, wallet: walletChange };
+    book.succeed(command, result);
+    book.emit(command, { type: 'award.reversed', ...result, giverId: original.issuerId, reason });
+  },
+};
+
+/** A tenant manager reverses any award of the tenant; its giver their own, within the window of the settings the reversal was accepted under (none: never). */
+function ensureMayReverse(book: LedgerBook, window: TenantSettings['reversals'], issuerId: string, original: { issuerId: string; acceptedAt: Date }): void {
+  const issuer = book.state.users.get(issuerId);
+  if (issuer?.role === 'tenant_manager') return;
+  if (issuerId === original.issuerId && window && book.now.getTime() - original.acceptedAt.getTime() <= window.giverWindowHours * 3_600_000) return;
+  throw new AppError('FORBIDDEN', window ? `a giver may reverse their own award within ${window.giverWindowHours} hours; after that, a tenant manager` : 'only a tenant manager may reverse an award', [
+    { field: 'commandId', message: 'not yours to reverse' },
+  ]);
+}
+
+/** The source account a move was on, locked by the loader. */
+function accountOf(book: LedgerBook, move: AccountMove, giverId: string, tenantId: string) {
+  if (move.account === 'pool') return { type: 'tenant_pool' as const, account: book.pool(tenantId) };
+  if (move.account === 'department') {
+    const department = book.state.departments.get(move.accountId);
+    if (!department) throw new Error(`department ${move.accountId} was not loaded`);
+    return { type: 'department_pool' as const, account: department };
+  }
+  const budget = book.state.leadBudgets.get(giverId);
+  if (!budget || budget.id !== move.accountId) throw new Error(`lead budget ${move.accountId} was not loaded`);
+  return { type: 'lead_budget' as const, account: budget };
+}

@@ -1,0 +1,140 @@
+import { EntityManager } from '@mikro-orm/postgresql';
+import { TestDatabase, createTestDatabase, insertBulkAward, insertCommand, insertUser, journalCounts } from '@points/testing';
+import { processBulkAward } from '../src/bulk/process-bulk-award';
+import { applyCommands } from '../src/ledger/apply-commands';
+import { accountingCheck, fundedTenant, journalProblems, run, settingsWith } from './ledger-harness';
+
+// Reversals (issue #13), applied by the real ledger: correcting journal entries
+// move an award's or recognition's points back from the wallet to the source it
+// came from — never an update or delete of history; reversing twice moves them once.
+
+let db: TestDatabase;
+let em: EntityManager;
+beforeAll(async () => {
+  db = await createTestDatabase();
+  em = db.orm.em as EntityManager;
+});
+afterAll(async () => {
+  expect((await accountingCheck(em)).filter((row) => !row.balanced)).toEqual([]);
+  expect(await journalProblems(em)).toEqual([]);
+  await db.drop();
+});
+
+type Tenant = Awaited<ReturnType<typeof fundedTenant>>;
+
+/** A funded tenant whose lead has 300 to give. */
+async function tenant(): Promise<Tenant> {
+  const t = await fundedTenant(em);
+  expect(await run(em, 'delegate', t.manager, { leadId: t.lead.id, amount: '300' })).toMatchObject({ status: 'succeeded' });
+  return t;
+}
+
+const balanceOf = async (table: string, userId: string) => (await em.fork().execute<{ balance: string }[]>(`SELECT balance::text FROM ${table} WHERE user_id = ?`, [userId]))[0].balance;
+const wallet = async (userId: string) => (await em.fork().execute<{ balance: string; lifetime_earned: string }[]>('SELECT balance::text, lifetime_earned::text FROM wallets WHERE user_id = ?', [userId]))[0];
+
+describe('a reversal', () => {
+  it('moves an award back from the wallet to the source with a journal row each, under the reversal, pointing at the award', async () => {
+    const t = await tenant();
+    const award = await run(em, 'award', t.lead, { userId: t.employee.id, amount: '40' });
+    const reversal = await run(em, 'reverse_award', t.manager, { commandId: award.id, reason: 'sent to the wrong person' });
+
+    expect(reversal).toMatchObject({
+      status: 'succeeded',
+      result: {
+        originalCommandId: award.id,
+        reversalId: reversal.id,
+        alreadyReversed: false,
+        amount: '40.00',
+        recipientId: t.employee.id,
+        source: { type: 'lead_budget', previousBalance: '260.00', newBalance: '300.00' },
+        wallet: { previousBalance: '40.00', newBalance: '0.00' },
+      },
+    });
+    expect(await wallet(t.employee.id)).toEqual({ balance: '0.00', lifetime_earned: '0.00' });
+    expect(await balanceOf('lead_budgets', t.lead.id)).toBe('300.00');
+    const rows = await em.fork().execute(
+      `SELECT 'budget' AS journal, amount::text, transaction_type, reference_type, reference_id FROM lead_budget_ledger WHERE command_id = ?
+       UNION ALL SELECT 'wallet', amount::text, transaction_type, reference_type, reference_id FROM wallet_ledger WHERE command_id = ? ORDER BY 1`,
+      [reversal.id, reversal.id],
+    );
+    expect(rows).toEqual([
+      { journal: 'budget', amount: '40.00', transaction_type: 'reversal', reference_type: 'award', reference_id: award.id },
+      { journal: 'wallet', amount: '-40.00', transaction_type: 'reversal', reference_type: 'award', reference_id: award.id },
+    ]);
+    const [recorded] = await em.fork().execute('SELECT command_id, reversed_by, reason, amount::text FROM reversals WHERE original_command_id = ?', [award.id]);
+    expect(recorded).toEqual({ command_id: reversal.id, reversed_by: t.manager.id, reason: 'sent to the wrong person', amount: '40.00' });
+  });
+
+  it('twice — one after the other, or at once — moves the points once; the second answers with the first', async () => {
+    const t = await tenant();
+    const award = await run(em, 'award', t.lead, { userId: t.employee.id, amount: '25' });
+    const first = await run(em, 'reverse_award', t.manager, { commandId: award.id, reason: 'oops' });
+    const before = await journalCounts(em);
+    const again = await run(em, 'reverse_award', t.manager, { commandId: award.id, reason: 'oops again' });
+    expect(again).toMatchObject({ status: 'succeeded', result: { alreadyReversed: true, reversalId: first.id, amount: '25.00', source: null, wallet: null } });
+    expect(await journalCounts(em)).toEqual(before);
+
+    const other = await run(em, 'award', t.lead, { userId: t.employee2.id, amount: '10' });
+    const ids = await Promise.all([1, 2, 3].map(() => insertCommand(em, { type: 'reverse_award', tenantId: t.tenantId, issuerId: t.manager.id, payload: { commandId: other.id, reason: 'race' } })));
+    const outcomes = (await Promise.all(ids.map((id) => applyCommands(em, [id])))).flatMap((map) => [...map.values()]);
+    expect(outcomes.map((o) => (o.status === 'succeeded' ? (o.result as { alreadyReversed: boolean }).alreadyReversed : o.status)).sort()).toEqual([false, true, true]);
+    expect(await wallet(t.employee2.id)).toMatchObject({ balance: '0.00' });
+    expect(await balanceOf('lead_budgets', t.lead.id)).toBe('300.00');
+  });
+
+  it('returns a department award to the department pool, an approved award to the pool, a recognition to its source; a 0-point kudos moves nothing', async () => {
+    const t = await tenant();
+    const department = (await run(em, 'create_department', t.manager, { name: 'Ops', headId: t.lead.id })) as { result: { departmentId: string } };
+    const departmentId = department.result.departmentId;
+    await run(em, 'fund_department', t.manager, { departmentId, amount: '100' });
+    const fromDepartment = await run(em, 'award', t.lead, { userId: t.employee.id, amount: '30', departmentId });
+    expect(await run(em, 'reverse_award', t.manager, { commandId: fromDepartment.id, reason: 'wrong budget' })).toMatchObject({ result: { source: { type: 'department_pool', newBalance: '100.00' } } });
+
+    await run(em, 'update_settings', t.manager, settingsWith({ approvals: { threshold: '50', windowHours: 24 } }));
+    const held = await run(em, 'award', t.manager, { userId: t.employee.id, amount: '80' });
+    expect(await run(em, 'reverse_award', t.manager, { commandId: held.id, reason: 'not yet' })).toMatchObject({ status: 'rejected', error: { code: 'VALIDATION_FAILED' } });
+    await run(em, 'approve_award', t.hr, { approvalId: held.id });
+    expect(await run(em, 'reverse_award', t.manager, { commandId: held.id, reason: 'after all' })).toMatchObject({ result: { source: { type: 'tenant_pool' }, wallet: { newBalance: '0.00' } } });
+
+    const recognition = await run(em, 'recognition', t.lead, { recipientId: t.employee2.id, points: '5', message: 'thanks' });
+    expect(await run(em, 'reverse_award', t.manager, { commandId: recognition.id, reason: 'duplicate' })).toMatchObject({ result: { amount: '5.00', source: { type: 'lead_budget' } } });
+    const kudos = await run(em, 'recognition', t.employee, { recipientId: t.employee2.id, points: '0', message: 'high five' });
+    const before = await journalCounts(em);
+    expect(await run(em, 'reverse_award', t.manager, { commandId: kudos.id, reason: 'off topic' })).toMatchObject({ result: { amount: '0.00', recipientId: t.employee2.id, source: null, wallet: null } });
+    expect(await journalCounts(em)).toEqual(before);
+  });
+
+  it('is refused, moving nothing, for what is not an award of the tenant, a bulk award, or a giver without a window', async () => {
+    const t = await tenant();
+    const other = await tenant();
+    const award = await run(em, 'award', t.lead, { userId: t.employee.id, amount: '10' });
+    const delegation = await run(em, 'delegate', t.manager, { leadId: t.lead.id, amount: '1' });
+    const { id: bulk } = await insertBulkAward(em, { tenantId: t.tenantId, issuerId: t.manager.id, description: null, rows: [{ userRef: t.employee2.id, amountText: '3', description: null }] });
+    await processBulkAward(em, bulk);
+    const before = await journalCounts(em);
+    for (const [issuer, commandId, code] of [
+      [other.manager, award.id, 'NOT_FOUND'],
+      [t.manager, delegation.id, 'NOT_FOUND'],
+      [t.manager, bulk, 'VALIDATION_FAILED'],
+      [t.lead, award.id, 'FORBIDDEN'],
+      [t.hr, award.id, 'FORBIDDEN'],
+    ] as const) {
+      expect(await run(em, 'reverse_award', issuer, { commandId, reason: 'no' })).toMatchObject({ status: 'rejected', error: { code } });
+    }
+    expect(await journalCounts(em)).toEqual(before);
+  });
+
+  it('by its giver: within the tenant’s window, not after it, and never someone else’s', async () => {
+    const t = await tenant();
+    await run(em, 'update_settings', t.manager, settingsWith({ reversals: { giverWindowHours: 2 } }));
+    const lead2 = await insertUser(em, 'lead', t.tenantId);
+    const early = await run(em, 'award', t.lead, { userId: t.employee.id, amount: '10' });
+    const late = await run(em, 'award', t.lead, { userId: t.employee.id, amount: '20' });
+    expect(await run(em, 'reverse_award', t.lead, { commandId: early.id, reason: 'typo' })).toMatchObject({ status: 'succeeded', result: { amount: '10.00' } });
+    expect(await run(em, 'reverse_award', lead2, { commandId: late.id, reason: 'not mine' })).toMatchObject({ status: 'rejected', error: { code: 'FORBIDDEN' } });
+    const threeHoursOn = await insertCommand(em, { type: 'reverse_award', tenantId: t.tenantId, issuerId: t.lead.id, payload: { commandId: late.id, reason: 'too late' } });
+    const outcome = (await applyCommands(em, [threeHoursOn], { now: () => new Date(Date.now() + 3 * 3_600_000) })).get(threeHoursOn);
+    expect(outcome).toMatchObject({ status: 'rejected', error: { code: 'FORBIDDEN' } });
+    expect(await wallet(t.employee.id)).toMatchObject({ balance: '20.00' });
+  });
+});
