@@ -3,9 +3,11 @@ import { TestUser, insertTenantWithStaff, insertUser, seededRandom } from '@poin
 import { Stack, call, fundTenant, startStack, tokenFor } from './gateway-harness';
 
 // Balances as of a past moment (issue #13's "balance as of"): the pool, a
-// department pool, a lead budget and a wallet, answered from their journals and
-// checked against a replay of those journals at 100 random moments; a moment to
-// come, or before the account existed, is a 400 naming asOf.
+// department pool, a lead budget and a wallet — through awards, approvals,
+// transfers and a reversal — answered from their journals and checked against a
+// replay of those journals at 100 random moments; a moment to come, or before the
+// account existed, is a 400 naming asOf. (The commands run one at a time, so the
+// journals' stamps follow their versions here.)
 
 let stack: Stack;
 let t: Awaited<ReturnType<typeof insertTenantWithStaff>>;
@@ -25,7 +27,7 @@ beforeAll(async () => {
   const send = async (who: string, path: string, body: unknown, method = 'POST') => {
     const response = await call(stack.base, method, path, { token: tokens[who], headers: wait, body });
     expect([path, response.body.status]).toEqual([path, 'succeeded']);
-    return response.body.result;
+    return { ...response.body.result, commandId: response.body.commandId as string };
   };
   expect((await fundTenant(stack, admin, t.tenantId, '1000')).status).toBe(200);
   await send('manager', '/api/allocations/distribute-to-lead', { leadId: t.lead.id, amount: '100' });
@@ -37,8 +39,11 @@ beforeAll(async () => {
   const held = await send('manager', '/api/allocations/award-points', { userId: t.employee.id, amount: '150' });
   await send('hr', `/api/approvals/${held.approvalId}/approve`, {});
   await send('manager', `/api/departments/${departmentId}/return`, { amount: '4.50' });
+  const mistake = await send('lead', '/api/allocations/award-points', { userId: t.employee.id, amount: '12' });
+  await send('manager', `/api/reversals/${mistake.commandId}`, { reason: 'wrong colleague' });
   await send('lead', '/api/allocations/award-points', { userId: t.employee.id, amount: '0.01' });
 });
+
 afterAll(() => stack.stop());
 
 interface JournalRow {
@@ -92,7 +97,7 @@ it('the pool, a department pool, a lead budget and a wallet as of 100 random mom
       budget: replay(journals.budget, at),
       wallet: replay(journals.wallet, at),
     });
-    // A wallet earns only by credits so far: what it had earned then is its balance then plus nothing spent.
+    // Nothing spends a wallet: what it had earned then (credits less reversals) is its balance then.
     expect(cents(employee.wallet?.lifetimeEarned ?? '-1')).toBe(replay(journals.wallet, at));
   }
 }, 120_000);

@@ -97,11 +97,31 @@ describe('a reversal', () => {
     expect(await run(em, 'reverse_award', t.manager, { commandId: held.id, reason: 'after all' })).toMatchObject({ result: { source: { type: 'tenant_pool' }, wallet: { newBalance: '0.00' } } });
 
     const recognition = await run(em, 'recognition', t.lead, { recipientId: t.employee2.id, points: '5', message: 'thanks' });
-    expect(await run(em, 'reverse_award', t.manager, { commandId: recognition.id, reason: 'duplicate' })).toMatchObject({ result: { amount: '5.00', source: { type: 'lead_budget' } } });
+    const reversed = await run(em, 'reverse_award', t.manager, { commandId: recognition.id, reason: 'duplicate' });
+    expect(reversed).toMatchObject({ result: { amount: '5.00', source: { type: 'lead_budget' } } });
+    // The correcting rows point at the recognition, as the recognition's rows do.
+    const references = await em.fork().execute(
+      `SELECT DISTINCT reference_type, reference_id FROM wallet_ledger WHERE command_id IN (?, ?)`,
+      [recognition.id, reversed.id],
+    );
+    expect(references).toHaveLength(1);
+    expect(references[0]).toMatchObject({ reference_type: 'recognition' });
+
     const kudos = await run(em, 'recognition', t.employee, { recipientId: t.employee2.id, points: '0', message: 'high five' });
     const before = await journalCounts(em);
-    expect(await run(em, 'reverse_award', t.manager, { commandId: kudos.id, reason: 'off topic' })).toMatchObject({ result: { amount: '0.00', recipientId: t.employee2.id, source: null, wallet: null } });
+    // Reversed twice at once with nothing to move: the recipient's wallet is the lock they wait on, so one records it and one answers with it.
+    const ids = await Promise.all([1, 2].map(() => insertCommand(em, { type: 'reverse_award', tenantId: t.tenantId, issuerId: t.manager.id, payload: { commandId: kudos.id, reason: 'off topic' } })));
+    const outcomes = (await Promise.all(ids.map((id) => applyCommands(em, [id])))).flatMap((map) => [...map.values()]);
+    expect(outcomes.map((o) => (o as { result: { alreadyReversed: boolean; amount: string; source: null } }).result).sort((a, b) => Number(a.alreadyReversed) - Number(b.alreadyReversed))).toEqual([
+      expect.objectContaining({ alreadyReversed: false, amount: '0.00', recipientId: t.employee2.id, source: null, wallet: null }),
+      expect.objectContaining({ alreadyReversed: true }),
+    ]);
     expect(await journalCounts(em)).toEqual(before);
+    // What each wallet earned, net of reversals, is what its lifetime total says (docs/SQL_TESTING_GUIDE.md).
+    const drift = await em.fork().execute(
+      `SELECT w.id FROM wallets w WHERE w.lifetime_earned <> (SELECT coalesce(sum(l.amount), 0) FROM wallet_ledger l WHERE l.wallet_id = w.id AND (l.amount > 0 OR l.transaction_type = 'reversal'))`,
+    );
+    expect(drift).toEqual([]);
   });
 
   it('is refused, moving nothing, for what is not an award of the tenant, a bulk award, or a giver without a window', async () => {

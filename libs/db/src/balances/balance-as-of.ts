@@ -7,7 +7,7 @@ export type AsOfAccount =
   | { kind: 'lead_budget'; id: string }
   | { kind: 'wallet'; id: string };
 
-/** An account as it stood at a moment: its balance, what it held for awards pending approval, and (a wallet) what it had earned. */
+/** An account as it stood at a moment: its balance, what it held for awards pending approval, and (a wallet) what it had earned, net of reversals. */
 export interface BalanceAsOf {
   balance: string;
   held: string;
@@ -35,13 +35,17 @@ const ACCOUNTS: Record<AsOfAccount['kind'], AccountSql> = {
 };
 
 /**
- * An account's balance as of `at`, from its journal alone: the new balance of
- * its last row committed at or before `at` (0 before the first). A journal row's
- * `created_at` is its transaction's start, and versions chain in commit order,
- * so the highest version at or before `at` is the balance then. What it held is
- * the sum of its holds made by then and not yet decided then; what a wallet had
- * earned, the sum of its credits by then. Exact at any moment: the journals are
- * append-only.
+ * An account's balance as of `at`, from its journal alone. A journal row is
+ * stamped with its transaction's start (`created_at`), while its version follows
+ * the order its account was locked in; the two agree but for transactions that
+ * started within a lock wait of each other. So the answer is the balance just
+ * before the account's first row stamped after `at` (the latest balance if
+ * none): it never counts a move stamped after the moment — and, where stamps
+ * and versions disagree, it leaves out what was chained after such a move too.
+ * What it held is the sum of its holds made by then and not yet decided then;
+ * what a wallet had earned, its credits less what reversals took back, by the
+ * same cut. A moment older than the longest transaction then running never
+ * changes its answer: the journals are append-only.
  */
 export async function balanceAsOf(em: EntityManager, account: AsOfAccount, at: string): Promise<BalanceAsOf | NoBalanceAsOf> {
   const sql = ACCOUNTS[account.kind];
@@ -52,12 +56,14 @@ export async function balanceAsOf(em: EntityManager, account: AsOfAccount, at: s
            AND NOT EXISTS (SELECT 1 FROM award_hold_decisions d WHERE d.hold_id = h.id AND d.decided_at <= t.at))`
     : 'NULL';
   const [row] = await em.fork().execute<{ future: boolean; before_account: boolean | null; balance: string; held: string; earned: string }[]>(
-    `WITH t AS (SELECT ?::timestamptz AS at)
+    `WITH t AS (SELECT ?::timestamptz AS at),
+     cut AS (SELECT coalesce((SELECT min(k.version) FROM ${sql.journal} k, t WHERE k.${sql.column} = ? AND k.created_at > t.at), 9223372036854775807) AS version),
+     rows AS (SELECT j.* FROM ${sql.journal} j, cut WHERE j.${sql.column} = ? AND j.version < cut.version)
      SELECT t.at > now() AS future,
             (SELECT a.created_at > t.at FROM ${sql.table} a WHERE a.id = ?) AS before_account,
-            COALESCE((SELECT j.new_balance FROM ${sql.journal} j WHERE j.${sql.column} = ? AND j.created_at <= t.at ORDER BY j.version DESC LIMIT 1), 0)::numeric(15, 2)::text AS balance,
-            COALESCE(${held}, 0)::numeric(15, 2)::text AS held,
-            COALESCE((SELECT sum(j.amount) FROM ${sql.journal} j WHERE j.${sql.column} = ? AND j.created_at <= t.at AND j.amount > 0), 0)::numeric(15, 2)::text AS earned
+            coalesce((SELECT r.new_balance FROM rows r ORDER BY r.version DESC LIMIT 1), 0)::numeric(15, 2)::text AS balance,
+            coalesce(${held}, 0)::numeric(15, 2)::text AS held,
+            coalesce((SELECT sum(r.amount) FROM rows r WHERE r.amount > 0 OR r.transaction_type = 'reversal'), 0)::numeric(15, 2)::text AS earned
        FROM t`,
     sql.holds ? [at, id, id, id, id] : [at, id, id, id],
   );

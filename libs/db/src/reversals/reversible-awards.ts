@@ -14,6 +14,9 @@ export interface AccountMove {
   ownerId: string | null;
   /** Signed decimal string. */
   amount: string;
+  /** What the row points at (the award's command, or the recognition). */
+  referenceType: string;
+  referenceId: string;
 }
 
 export interface ReversibleCommand {
@@ -38,21 +41,23 @@ export async function readReversibleCommands(tx: EntityManager, ids: string[]): 
        FROM accepted_commands a LEFT JOIN command_outcomes o ON o.command_id = a.id WHERE a.id IN (${IDS})`,
     [list],
   );
-  const moves = await tx.execute<{ command_id: string; account: AccountMove['account']; account_id: string; owner_id: string | null; amount: string }[]>(
-    `SELECT command_id, 'pool' AS account, tenant_id AS account_id, NULL::uuid AS owner_id, amount::text AS amount FROM pool_ledger WHERE command_id IN (${IDS})
+  const moves = await tx.execute<{ command_id: string; account: AccountMove['account']; account_id: string; owner_id: string | null; amount: string; reference_type: string; reference_id: string }[]>(
+    `SELECT command_id, 'pool' AS account, tenant_id AS account_id, NULL::uuid AS owner_id, amount::text AS amount, reference_type, reference_id FROM pool_ledger WHERE command_id IN (${IDS})
      UNION ALL
-     SELECT command_id, 'department', department_id, NULL, amount::text FROM department_ledger WHERE command_id IN (${IDS})
+     SELECT command_id, 'department', department_id, NULL, amount::text, reference_type, reference_id FROM department_ledger WHERE command_id IN (${IDS})
      UNION ALL
-     SELECT command_id, 'lead_budget', lead_budget_id, NULL, amount::text FROM lead_budget_ledger WHERE command_id IN (${IDS})
+     SELECT command_id, 'lead_budget', lead_budget_id, NULL, amount::text, reference_type, reference_id FROM lead_budget_ledger WHERE command_id IN (${IDS})
      UNION ALL
-     SELECT l.command_id, 'wallet', l.wallet_id, w.user_id, l.amount::text FROM wallet_ledger l JOIN wallets w ON w.id = l.wallet_id WHERE l.command_id IN (${IDS})`,
+     SELECT l.command_id, 'wallet', l.wallet_id, w.user_id, l.amount::text, l.reference_type, l.reference_id FROM wallet_ledger l JOIN wallets w ON w.id = l.wallet_id WHERE l.command_id IN (${IDS})`,
     [list, list, list, list],
   );
   const byCommand = new Map<string, ReversibleCommand>();
   for (const c of commands) {
     byCommand.set(c.id, { id: c.id, type: c.type, tenantId: c.tenant_id, issuerId: c.issuer_id, acceptedAt: dateOf(c.created_at), status: c.status, recipientId: c.recipient_id, moves: [] });
   }
-  for (const m of moves) byCommand.get(m.command_id)?.moves.push({ account: m.account, accountId: m.account_id, ownerId: m.owner_id, amount: m.amount });
+  for (const m of moves) {
+    byCommand.get(m.command_id)?.moves.push({ account: m.account, accountId: m.account_id, ownerId: m.owner_id, amount: m.amount, referenceType: m.reference_type, referenceId: m.reference_id });
+  }
   return byCommand;
 }
 

@@ -177,10 +177,13 @@ async function readCommandsToReverse(tx: EntityManager, keys: AccountKeys, state
   const commands = await readReversibleCommands(tx, keys.reversals.map((entry) => entry.id));
   for (const entry of keys.reversals) {
     const command = commands.get(entry.id);
-    // Another tenant's command is locked nothing for (the rule answers NOT_FOUND to that tenant's command).
+    // Another tenant's command, or one no reversal applies to (a bulk award, a delegation), is locked nothing for: the rule refuses it.
     if (!command || command.tenantId !== entry.tenantId) continue;
     state.reversibles.set(command.id, { ...command, reversal: null });
+    if (!isReversible(command)) continue;
     keys.userIds.push(command.issuerId, ...(command.recipientId ? [command.recipientId] : []));
+    // The recipient's wallet is locked even when nothing moved (a 0-point kudos): every reversal of it waits on the same lock.
+    if (command.recipientId) keys.walletUserIds.push(command.recipientId);
     for (const move of command.moves) {
       if (move.account === 'pool') keys.tenantIds.push(move.accountId);
       else if (move.account === 'department') keys.departments.push({ id: move.accountId, tenantId: entry.tenantId });
@@ -189,6 +192,9 @@ async function readCommandsToReverse(tx: EntityManager, keys: AccountKeys, state
     }
   }
 }
+
+/** An award or recognition that succeeded: what a reversal may apply to (the rule says why anything else is refused). */
+const isReversible = (command: { type: string; status: string | null }) => command.status === 'succeeded' && (command.type === 'award' || command.type === 'recognition');
 
 /** The holds the batch decides, and what deciding them locks: the source they hold on; for an approval, the recipient's wallet (a bulk award's: every row's) and the gift's tallies too. */
 async function readHoldsToDecide(tx: EntityManager, keys: AccountKeys, state: LedgerState): Promise<void> {

@@ -43,7 +43,8 @@ export const reverseAward: CommandRule<'reverse_award'> = {
     }
 
     const amount: Cents = wallet ? toCents(wallet.amount) : 0n;
-    const entry = entryFor(command, 'reversal', { type: original.type, id: original.id });
+    // The correcting rows point at what the award's rows point at (the award's command, or the recognition).
+    const entry = entryFor(command, 'reversal', wallet ? { type: wallet.referenceType, id: wallet.referenceId } : { type: original.type, id: original.id });
     let sourceChange: SourceChange | null = null;
     let walletChange: BalanceChange | null = null;
     if (wallet && source) {
