@@ -253,6 +253,11 @@ describe('client-sent fields that must not bind', () => {
       { reason: 'bind' },
       `/api/reversals/${(await waitFor('/api/allocations/award-points', a.manager, { userId: a.employee.id, amount: '1' })).body.commandId}`,
     ],
+    '/api/platform/allocations/{commandId}/reverse': async () => [
+      admin,
+      { reason: 'bind' },
+      `/api/platform/allocations/${(await waitFor('/api/platform/allocations/allocate', admin, { tenantId: a.tenantId, amount: '1', currency: 'USD', referenceNote: 'bind' })).body.commandId}/reverse`,
+    ],
     '/api/departments': () => [a.manager, { name: `bind-${randomUUID().slice(0, 8)}` }],
     '/api/departments/{departmentId}': async () => [a.manager, { name: `bind-${randomUUID().slice(0, 8)}` }, `/api/departments/${await fundedDepartment()}`],
     '/api/users/{userId}/department': async () => [a.manager, { departmentId: await fundedDepartment() }, `/api/users/${a.lead.id}/department`],

@@ -158,3 +158,33 @@ describe('a reversal', () => {
     expect(await wallet(t.employee.id)).toMatchObject({ balance: '20.00' });
   });
 });
+
+describe('an allocation reversed by a platform admin', () => {
+  it('takes its points back out of the pool with a clawback tied to it, once; refused when the tenant has spent part of it', async () => {
+    const t = await fundedTenant(em, '1000.00');
+    const allocation = await run(em, 'allocate', t.admin, { tenantId: t.tenantId, amount: '250', currency: 'USD', referenceNote: 'Q2 top-up', invoiceNumber: 'INV-2' });
+    const reversal = await run(em, 'reverse_allocation', t.admin, { commandId: allocation.id, reason: 'invoice cancelled' });
+    expect(reversal).toMatchObject({
+      status: 'succeeded',
+      result: { originalCommandId: allocation.id, alreadyReversed: false, tenantId: t.tenantId, amount: '250.00', pool: { previousBalance: '1250.00', newBalance: '1000.00' } },
+    });
+    const [log] = await em.fork().execute('SELECT transaction_type, amount::text, reference_note FROM allocation_logs WHERE command_id = ?', [reversal.id]);
+    expect(log).toEqual({ transaction_type: 'clawback', amount: '250.00', reference_note: `reverses allocation ${allocation.id}: invoice cancelled` });
+    const [journal] = await em.fork().execute('SELECT amount::text, transaction_type, reference_type, reference_id FROM pool_ledger WHERE command_id = ?', [reversal.id]);
+    expect(journal).toEqual({ amount: '-250.00', transaction_type: 'clawback', reference_type: 'allocation', reference_id: allocation.id });
+    expect(await run(em, 'reverse_allocation', t.admin, { commandId: allocation.id, reason: 'again' })).toMatchObject({ result: { alreadyReversed: true, reversalId: reversal.id, pool: null } });
+
+    // The first allocation of 1000 has been delegated in part: its reversal is refused, nothing moves.
+    const [first] = await em.fork().execute<{ command_id: string }[]>(`SELECT command_id FROM allocation_logs WHERE tenant_id = ? AND transaction_type = 'allocation' ORDER BY created_at LIMIT 1`, [t.tenantId]);
+    await run(em, 'delegate', t.manager, { leadId: t.lead.id, amount: '1' });
+    const before = await journalCounts(em);
+    expect(await run(em, 'reverse_allocation', t.admin, { commandId: first.command_id, reason: 'no' })).toMatchObject({ status: 'rejected', error: { code: 'INSUFFICIENT_BALANCE' } });
+    const award = await run(em, 'award', t.manager, { userId: t.employee.id, amount: '1' });
+    expect(await run(em, 'reverse_allocation', t.admin, { commandId: award.id, reason: 'no' })).toMatchObject({ status: 'rejected', error: { code: 'NOT_FOUND' } });
+    expect(await run(em, 'reverse_award', t.manager, { commandId: first.command_id, reason: 'no' })).toMatchObject({ status: 'rejected', error: { code: 'NOT_FOUND' } });
+    expect(await run(em, 'reverse_allocation', t.manager, { commandId: first.command_id, reason: 'no' })).toMatchObject({ status: 'rejected', error: { code: 'FORBIDDEN' } });
+    expect((await journalCounts(em)).pool_ledger).toBe(before.pool_ledger + 1);
+    const [check] = (await accountingCheck(em)).filter((row) => row.tenant_id === t.tenantId);
+    expect(check).toMatchObject({ balanced: true, net_allocated: '1000.00' });
+  });
+});

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { Decimal } from './money';
-import { BalanceChange, BulkAwardResult, CommandTypeSchema, PendingBulkAwardResult, ReversalResult, DelegationResult, DepartmentResult, DepartmentTransferResult, AwardResult, HeldBalance, SourceChange } from './commands';
+import { AllocationReversalResult, BalanceChange, BulkAwardResult, CommandTypeSchema, PendingBulkAwardResult, ReversalResult, DelegationResult, DepartmentResult, DepartmentTransferResult, AwardResult, HeldBalance, SourceChange } from './commands';
 import { ERROR_CODES } from './errors';
 import { Role } from './roles';
 import { TenantSettings } from './settings';
@@ -107,7 +107,11 @@ export const UserDepartmentChanged = tenantEvent('user.department_changed', { us
 /** An award or recognition reversed (or a reversal repeated: nothing moved): who gave it, and why it was reversed. */
 export const AwardReversed = tenantEvent('award.reversed', { ...ReversalResult.shape, giverId: Id, reason: z.string() });
 
+/** An allocation reversed by a platform admin (or a reversal repeated: nothing moved). */
+export const AllocationReversed = tenantEvent('allocation.reversed', { ...AllocationReversalResult.shape, reason: z.string() });
+
 export const LedgerEvent = z.discriminatedUnion('type', [
+  AllocationReversed,
   AwardReversed,
   BulkAwardPendingApproval,
   BulkAwardApproved,

@@ -54,6 +54,7 @@ export function platformRoutes(api: ApiRouter, orm: Orm, commands: CommandServic
 
   commandRoute(api, commands, 'allocate');
   commandRoute(api, commands, 'clawback');
+  commandRoute(api, commands, 'reverse_allocation');
 
   listRoute(api, {
     path: '/api/platform/allocations/history/:tenantId',

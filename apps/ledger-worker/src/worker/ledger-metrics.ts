@@ -45,6 +45,7 @@ function pointsMoved(type: CommandType, result: CommandResult): { source: string
     case 'return_department_funds':
     case 'set_user_department':
     case 'reverse_award':
+    case 'reverse_allocation':
       return null;
     case 'approve_award': {
       const { award, bulkAward } = result as z.infer<typeof ApprovalDecisionResult>;

@@ -108,6 +108,19 @@ describe('notificationRows', () => {
     ]);
   });
 
+  it('an allocation reversed is audited on the tenant pool and may take it below its threshold; a repeat moves nothing', () => {
+    const originalCommandId = '99999999-9999-4999-8999-999999999999';
+    const reversed = notificationRows(
+      { ...base, type: 'allocation.reversed', originalCommandId, reversalId: base.commandId, alreadyReversed: false, tenantId: base.tenantId, amount: '250.00', reason: 'cancelled', pool: { previousBalance: '300.00', newBalance: '50.00' } },
+      threshold,
+    );
+    expect(reversed.feed).toBeNull();
+    expect(reversed.audit[0]).toMatchObject({ action: 'allocation.reversed', entity_type: 'tenant_pool', before: { balance: '300.00' }, after: expect.objectContaining({ reverses: originalCommandId, balance: '50.00' }) });
+    expect(reversed.lowPool).toEqual({ tenantId: base.tenantId, balance: '50.00', threshold: '100.00' });
+    const repeated = notificationRows({ ...base, type: 'allocation.reversed', originalCommandId, reversalId: base.commandId, alreadyReversed: true, tenantId: base.tenantId, amount: '250.00', reason: 'x', pool: null }, threshold);
+    expect([repeated.audit[0].before, repeated.lowPool]).toEqual([null, null]);
+  });
+
   it('a delegation from a department pool raises no low-pool alert (the alert watches the tenant pool)', () => {
     const rows = notificationRows(
       { ...base, type: 'points.delegated', leadId: recipientId, amount: '100.00', description: null, source: { type: 'department_pool', previousBalance: '150.00', newBalance: '50.00' }, leadBudget: { previousBalance: '0.00', newBalance: '100.00' } },

@@ -218,6 +218,18 @@ export function notificationRows(event: LedgerEvent, lowPoolThreshold: (tenantId
     case 'user.department_changed':
       rows = { feed: null, audit: audit('user', event.userId, { departmentId: event.previousDepartmentId }, { departmentId: event.departmentId }), pool: null };
       break;
+    case 'allocation.reversed':
+      rows = {
+        feed: null,
+        audit: audit(
+          'tenant_pool',
+          event.tenantId,
+          event.pool ? { balance: event.pool.previousBalance } : null,
+          { reverses: event.originalCommandId, alreadyReversed: event.alreadyReversed, reversalId: event.reversalId, amount: event.amount, reason: event.reason, balance: event.pool?.newBalance ?? null },
+        ),
+        pool: event.pool,
+      };
+      break;
     case 'award.reversed':
       // The award's feed entry is shown as reversed (the feed reads `reversals`); the reversal itself is audited.
       rows = {

@@ -4,6 +4,7 @@ import { toCents } from '../money';
 import { CommandQueueKey } from '../queue-names';
 import { Actor, MANAGER_ROLES, Role, TENANT_ROLES } from '../roles';
 import {
+  AllocationReversalResult,
   ApprovalDecisionResult,
   AwardResult,
   BulkAwardResult,
@@ -31,6 +32,7 @@ import {
   DepartmentTransferPayload,
   DelegatePayload,
   RecognitionPayload,
+  ReverseAllocationPayload,
   ReverseAwardPayload,
   SetUserDepartmentPayload,
   UpdateDepartmentPayload,
@@ -99,6 +101,22 @@ export const COMMAND_CATALOG = {
     rejects: ['FORBIDDEN', 'NOT_FOUND', 'INSUFFICIENT_BALANCE'],
     route: { path: '/api/platform/allocations/clawback', operationId: 'clawBackPoints', summary: "Take unspent points back out of a tenant's pool", tag: 'platform' },
     cli: { name: 'clawback', flags: { tenantId: 'tenant', amount: 'amount', referenceNote: 'note' } },
+  }),
+  reverse_allocation: command({
+    payload: ReverseAllocationPayload,
+    roles: ['platform_admin'],
+    result: AllocationReversalResult,
+    rejects: ['FORBIDDEN', 'NOT_FOUND', 'INSUFFICIENT_BALANCE'],
+    route: {
+      path: '/api/platform/allocations/:commandId/reverse',
+      operationId: 'reverseAllocation',
+      summary: "Reverse an allocation, with a reason: a clawback tied to it takes its points back out of the tenant's pool",
+      tag: 'platform',
+      notes:
+        'Only what the pool has available: when the tenant has spent or delegated part of the allocation, the reversal is refused (INSUFFICIENT_BALANCE) and nothing moves; ' +
+        'a clawback of the amount that remains is the way to take that back. Reversing again is a no-op answering with the first reversal.',
+    },
+    cli: { name: 'reverse-allocation', flags: { commandId: 'command', reason: 'reason' } },
   }),
   delegate: command({
     payload: DelegatePayload,

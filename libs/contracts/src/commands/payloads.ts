@@ -75,3 +75,6 @@ export const SetUserDepartmentPayload = z.object({ userId: LowerId, departmentId
 
 /** Reverse an award or recognition: correcting entries move its points back to their source (its id is the award's or recognition's command id, in the path). */
 export const ReverseAwardPayload = z.object({ commandId: LowerId, reason: Note(500) }).strict();
+
+/** Reverse an allocation: a clawback tied to it takes its points back out of the tenant's pool (its id is the allocation's command id, in the path). */
+export const ReverseAllocationPayload = z.object({ commandId: LowerId, reason: Note(500) }).strict();

@@ -97,8 +97,21 @@ export const ReversalResult = z
   })
   .meta({ id: 'ReversalResult' });
 export type ReversalResult = z.infer<typeof ReversalResult>;
+/** An allocation reversed: its points taken back out of the pool; or, reversed already, the first reversal (nothing moves). */
+export const AllocationReversalResult = z
+  .object({
+    originalCommandId: Id,
+    reversalId: Id,
+    alreadyReversed: z.boolean(),
+    tenantId: Id,
+    amount: Decimal,
+    pool: BalanceChange.nullable().describe('null when reversed already'),
+  })
+  .meta({ id: 'AllocationReversalResult' });
+export type AllocationReversalResult = z.infer<typeof AllocationReversalResult>;
 export const CommandResult = z.union([
   ReversalResult,
+  AllocationReversalResult,
   PoolChangeResult,
   DelegationResult,
   RecognitionResult,

@@ -32,6 +32,7 @@ export const AcceptedCommandSchema = table(
       'return_department_funds',
       'set_user_department',
       'reverse_award',
+      'reverse_allocation',
     ]),
     tenantId: nullable(references(TenantSchema, 'tenant_id', 'accepted_commands_tenant_id_fkey')),
     issuerId: references(UserSchema, 'issuer_id', 'accepted_commands_issuer_id_fkey'),

@@ -2,7 +2,8 @@ import { Migration } from '@mikro-orm/migrations';
 
 /**
  * Reversals (issue #13): an award or recognition reversed by correcting journal
- * entries under the reversing command — never an update or delete of history.
+ * entries under the reversing command — never an update or delete of history —
+ * and an allocation reversed by a clawback tied to it.
  * `reversals` records each one, keyed by the command reversed: a second reversal
  * of the same award is a primary-key violation, so it can only be a no-op.
  * Append-only.
@@ -26,7 +27,7 @@ CREATE TRIGGER reversals_no_truncate BEFORE TRUNCATE ON reversals FOR EACH STATE
 ALTER TABLE accepted_commands DROP CONSTRAINT accepted_commands_type_check;
 ALTER TABLE accepted_commands ADD CONSTRAINT accepted_commands_type_check
   CHECK (type IN ('allocate', 'clawback', 'delegate', 'award', 'recognition', 'create_user', 'bulk_award', 'update_settings', 'approve_award', 'decline_award',
-                  'create_department', 'update_department', 'fund_department', 'return_department_funds', 'set_user_department', 'reverse_award'));
+                  'create_department', 'update_department', 'fund_department', 'return_department_funds', 'set_user_department', 'reverse_award', 'reverse_allocation'));
 `);
   }
 

@@ -42,11 +42,12 @@ export interface AccountKeys {
    */
   holds: { id: string; tenantId: string; version: number; approving: boolean; deciderId: string }[];
   /**
-   * Awards and recognitions to reverse: the loader reads each command and the
+   * Awards and recognitions to reverse (tenantId: the reversing command's), and
+   * allocations (tenantId null: a platform admin's): the loader reads each command and the
    * balance changes it made (history, never changed) and adds the accounts they
    * moved to what it locks; whether it was reversed already is read once they are locked.
    */
-  reversals: { id: string; tenantId: string }[];
+  reversals: { id: string; tenantId: string | null }[];
 }
 
 export function emptyAccountKeys(): AccountKeys {

@@ -181,6 +181,12 @@ async function readCommandsToReverse(tx: EntityManager, keys: AccountKeys, state
     if (!command || command.tenantId !== entry.tenantId) continue;
     state.reversibles.set(command.id, { ...command, reversal: null });
     if (!isReversible(command)) continue;
+    if (command.type === 'allocate') {
+      // An allocation moved one tenant's pool: its own, locked here (its command is a platform admin's, of no tenant).
+      for (const move of command.moves) if (move.account === 'pool') keys.tenantIds.push(move.accountId);
+      continue;
+    }
+    if (!entry.tenantId) continue;
     keys.userIds.push(command.issuerId, ...(command.recipientId ? [command.recipientId] : []));
     // The recipient's wallet is locked even when nothing moved (a 0-point kudos): every reversal of it waits on the same lock.
     if (command.recipientId) keys.walletUserIds.push(command.recipientId);
@@ -193,8 +199,8 @@ async function readCommandsToReverse(tx: EntityManager, keys: AccountKeys, state
   }
 }
 
-/** An award or recognition that succeeded: what a reversal may apply to (the rule says why anything else is refused). */
-const isReversible = (command: { type: string; status: string | null }) => command.status === 'succeeded' && (command.type === 'award' || command.type === 'recognition');
+/** An award, recognition or allocation that succeeded: what a reversal may apply to (the rules say why anything else is refused). */
+const isReversible = (command: { type: string; status: string | null }) => command.status === 'succeeded' && ['award', 'recognition', 'allocate'].includes(command.type);
 
 /** The holds the batch decides, and what deciding them locks: the source they hold on; for an approval, the recipient's wallet (a bulk award's: every row's) and the gift's tallies too. */
 async function readHoldsToDecide(tx: EntityManager, keys: AccountKeys, state: LedgerState): Promise<void> {

@@ -11,6 +11,7 @@ import { updateSettings } from './update-settings';
 import { approveAward, declineAward } from './decide-award';
 import { createDepartment, setUserDepartment, updateDepartment } from './departments';
 import { fundDepartment, returnDepartmentFunds } from './department-transfers';
+import { reverseAllocation } from './reverse-allocation';
 import { reverseAward } from './reverse-award';
 
 /** One rule per command type of the catalog: a type without a rule does not compile. */
@@ -31,6 +32,7 @@ const RULES: { [T in CommandType]: CommandRule<T> } = {
   return_department_funds: returnDepartmentFunds,
   set_user_department: setUserDepartment,
   reverse_award: reverseAward,
+  reverse_allocation: reverseAllocation,
 };
 
 export function ruleFor<T extends CommandType>(command: CommandOf<T>): CommandRule<T> {
