@@ -13,14 +13,14 @@ type Page<T> = { items: T[]; nextCursor: string | null };
 export function addReadCommands(program: Command): void {
   program.commandsGroup('Reads:');
 
-  read(program, 'pool', "the tenant pool's balance (managers, HR admins)", async ({ client, json }) => {
-    const { body } = await client.request<z.infer<typeof PoolView>>('GET', '/api/allocations/pool');
+  read(program, 'pool', "the tenant pool's balance (managers, HR admins); --as-of: as it stood then", async ({ client, json }, _args, command) => {
+    const { body } = await client.request<z.infer<typeof PoolView>>('GET', `/api/allocations/pool${asOfQuery(command)}`);
     if (json) printJson(body);
     else console.log(`${body.balance} points${body.held === '0.00' ? '' : ` (${body.held} held for awards pending approval, ${body.available} available)`} — ${body.message}`);
-  });
+  }).addOption(asOfOption());
 
-  read(program, 'me', 'who you are, your wallet and your lead budget if any', async ({ client, json }) => {
-    const { body } = await client.request<z.infer<typeof MeView>>('GET', '/api/me');
+  read(program, 'me', 'who you are, your wallet and your lead budget if any; --as-of: the balances as they stood then', async ({ client, json }, _args, command) => {
+    const { body } = await client.request<z.infer<typeof MeView>>('GET', `/api/me${asOfQuery(command)}`);
     if (json) return printJson(body);
     console.log(`${body.user.displayName} <${body.user.email}> — ${body.user.role}`);
     if (body.wallet) console.log(`wallet: ${body.wallet.balance} points (${body.wallet.lifetimeEarned} earned in all)`);
@@ -31,7 +31,7 @@ export function addReadCommands(program: Command): void {
     for (const [who, usage] of [['give', limits?.asGiver], ['receive', limits?.asRecipient]] as const) {
       if (usage) console.log(`you may ${who} ${usage.remaining} more this ${usage.period} (${usage.used} of ${usage.amount} used; ${limits?.timeZone})`);
     }
-  });
+  }).addOption(asOfOption());
 
   read(program, 'settings', "the tenant's settings in force: time zone and spend limits (managers, HR admins)", async ({ client, json }) => {
     const { body } = await client.request<z.infer<typeof SettingsView>>('GET', '/api/settings');
@@ -86,6 +86,13 @@ export function addReadCommands(program: Command): void {
 }
 
 /** A read succeeded when it printed what it found, whatever that says (exit code 0). */
+/** `--as-of <time>`: a balance read as it stood at a past moment (the API's `asOf`). */
+const asOfOption = () => new Option('--as-of <time>', 'an ISO 8601 time with its offset, e.g. 2026-11-20T17:00:00Z: the balances as they stood then');
+const asOfQuery = (command: Command) => {
+  const { asOf } = ownOptions(command);
+  return typeof asOf === 'string' ? `?asOf=${encodeURIComponent(asOf)}` : '';
+};
+
 function read(program: Command, nameAndArgs: string, about: string, show: (session: Session, args: string[], command: Command) => Promise<unknown>): Command {
   return program
     .command(nameAndArgs)

@@ -126,6 +126,9 @@ it('a moment to come, before the account existed, or malformed is a 400 naming a
     const response = await get('manager', `/api/departments/${departmentId}?asOf=${encodeURIComponent(bad)}`);
     expect([bad, response.status, response.body.error?.details?.[0]?.field]).toEqual([bad, 400, 'asOf']);
   }
+  // A platform admin has no wallet: a moment to come is refused all the same.
+  const adminFuture = await call(stack.base, 'GET', `/api/me?asOf=${encodeURIComponent(new Date(Date.now() + 3_600_000).toISOString())}`, { token: await tokenFor(admin) });
+  expect([adminFuture.status, adminFuture.body.error?.details?.[0]?.field]).toEqual([400, 'asOf']);
   const now = PoolView.parse((await get('manager', '/api/allocations/pool')).body);
   const [row] = await stack.db.orm.em.fork().execute<{ balance: string }[]>('SELECT points_allocation_balance::text AS balance FROM tenants WHERE id = ?', [t.tenantId]);
   expect(now.balance).toBe(row.balance);

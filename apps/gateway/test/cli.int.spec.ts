@@ -177,6 +177,12 @@ it('create-department, set-department, fund-department and a head’s award from
   const leadToken = await tokenFor(t.lead);
   const award = await cli('points-cli.ts', ['award', '--user', t.employee.id, '--amount', '25', '--department', 'Field Sales', '--token', leadToken, '--json']);
   expect(JSON.parse(award.stdout)).toMatchObject({ status: 'succeeded', result: { source: { type: 'department_pool', newBalance: '175.00' } } });
+  // The pool as it stood before the department was funded.
+  const [{ before }] = await stack.db.orm.em.fork().execute<{ before: string }[]>(
+    `SELECT to_char((min(created_at) - interval '1 millisecond') AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS before FROM department_ledger WHERE tenant_id = ?`,
+    [t.tenantId],
+  );
+  expect((await cli('points-cli.ts', ['pool', '--as-of', before, '--token', t.managerToken])).stdout).toMatch(/^500\.00 points — /);
   const listed = await cli('points-cli.ts', ['departments', '--token', leadToken]);
   expect(listed.stdout).toMatch(/Field Sales.*175\.00/);
   const unknown = await cli('points-cli.ts', ['fund-department', '--department', 'Nowhere', '--amount', '1', '--token', t.managerToken]);

@@ -5,7 +5,7 @@ import { jsonResponse } from '../openapi/responses';
 import { CommandService } from '../commands/command-service';
 import { tenantOf } from '../http/request-context';
 import { commandRoute } from '../commands/command-route';
-import { asOf } from './balance-as-of';
+import { asOf, inTheFuture } from './balance-as-of';
 import { limitsFor } from './limits-view';
 import { listRoute } from './list-route';
 
@@ -43,6 +43,8 @@ export function tenantRoutes(api: ApiRouter, orm: Orm, commands: CommandService)
         db().findOne(LeadBudgetSchema, { userId: caller.userId }),
         caller.tenantId ? currentSettings(orm.em, caller.tenantId).then((current) => limitsFor(orm, current, caller.userId)) : null,
       ]);
+      // A moment to come is refused for everyone, with or without a wallet (a platform admin has none).
+      if (query.asOf && Date.parse(query.asOf) > Date.now()) throw inTheFuture();
       const walletThen = wallet && query.asOf ? await asOf(orm, { kind: 'wallet', id: wallet.id }, query.asOf) : wallet;
       const budgetThen = budget && query.asOf ? await asOf(orm, { kind: 'lead_budget', id: budget.id }, query.asOf) : budget;
       res.json(
