@@ -3,6 +3,7 @@
 // then checks the SPEC invariants against the database and every command the
 // workload saw acknowledged. Returns every violation found, with evidence.
 import { EntityManager } from '@mikro-orm/postgresql';
+import { BULK_SETTLED_STATUSES } from '@points/contracts';
 import { AckedCommand } from './workload';
 import { accountingCheck, journalProblems, lowestBalances, notificationProblems } from './sql';
 import { sleep } from './stack';
@@ -25,7 +26,8 @@ export async function waitUntilIdle(em: EntityManager, timeline: Timeline, timeo
       const [row] = await em.fork().execute<{ open: number; undelivered: number; bulk_open: number }[]>(
         `SELECT (SELECT count(*) FROM commands WHERE status IN ('queued', 'processing'))::int AS open,
                 (SELECT count(*) FROM outbox WHERE dead_lettered_at IS NULL AND delivered_at IS NULL)::int AS undelivered,
-                (SELECT count(*) FROM bulk_awards WHERE status NOT IN ('succeeded', 'rejected', 'failed', 'declined', 'expired', 'pending_approval'))::int AS bulk_open`,
+                (SELECT count(*) FROM bulk_awards WHERE status NOT IN (SELECT jsonb_array_elements_text(?::jsonb)))::int AS bulk_open`,
+        [JSON.stringify(BULK_SETTLED_STATUSES)],
       );
       last = { open: row.open, undelivered: row.undelivered, bulkOpen: row.bulk_open };
       quietPolls = row.open + row.undelivered + row.bulk_open === 0 ? quietPolls + 1 : 0;

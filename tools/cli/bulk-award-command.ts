@@ -1,15 +1,15 @@
 import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Option } from 'commander';
-import { BULK_FINAL_STATUSES, BulkAwardView } from '@points/contracts';
+import { BULK_FINAL_STATUSES, BULK_SETTLED_STATUSES, BulkAwardView } from '@points/contracts';
 import type { Upload } from './catalog-commands';
 import { ApiClient, CliError } from './api-client';
 import { printJson, printTable, progressBar } from './output';
 import { idempotencyHeader } from './session';
 
 const FINAL: readonly string[] = BULK_FINAL_STATUSES;
-/** Where following a bulk award stops: it ended, or it waits for an approver (which may take days). */
-const SETTLED: readonly string[] = [...BULK_FINAL_STATUSES, 'pending_approval'];
+/** Where following a bulk award stops: it ended, or it waits for an approver. */
+const SETTLED: readonly string[] = BULK_SETTLED_STATUSES;
 const POLL_MS = 250;
 
 /**

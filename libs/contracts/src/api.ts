@@ -276,6 +276,8 @@ export const BulkAwardRowError = z
 export const BULK_STATUSES = ['queued', 'validating', 'applying', 'pending_approval', 'succeeded', 'rejected', 'failed', 'declined', 'expired'] as const;
 /** A bulk award in one of these is done: nothing will move for it any more. */
 export const BULK_FINAL_STATUSES = ['succeeded', 'rejected', 'failed', 'declined', 'expired'] as const;
+/** A bulk award in one of these needs no more processing: it is done, or held whole for an approver (who may take days). */
+export const BULK_SETTLED_STATUSES = [...BULK_FINAL_STATUSES, 'pending_approval'] as const;
 export const BulkAwardView = z.object({
   bulkId: Id,
   status: z.enum(BULK_STATUSES),

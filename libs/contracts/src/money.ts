@@ -30,6 +30,11 @@ export function fromCents(cents: Cents): string {
   return `${negative ? '-' : ''}${whole}.${fraction}`;
 }
 
+/** What an account may spend: its balance less what it holds for awards pending approval (decimal strings in and out). */
+export function availableOf(account: { balance: string; held: string }): string {
+  return fromCents(toCents(account.balance) - toCents(account.held));
+}
+
 /** PostgreSQL returns NUMERIC as a string; normalise it to two places. */
 export function normaliseAmount(value: string | number): string {
   return fromCents(toCents(typeof value === 'number' ? value.toString() : value));

@@ -1,4 +1,4 @@
-import { AppError, fromCents, toCents } from '@points/contracts';
+import { AppError, availableOf } from '@points/contracts';
 import { AsOfAccount, BalanceAsOf, Orm, balanceAsOf } from '@points/db';
 
 /** An account as of `at`, from its journal; a time to come, or before the account existed, is a 400 naming `asOf`. */
@@ -6,7 +6,7 @@ export async function asOf(orm: Orm, account: AsOfAccount, at: string): Promise<
   const answer = await balanceAsOf(orm.em, account, at);
   if (answer === 'future') throw inTheFuture();
   if (answer === 'before_account') throw new AppError('VALIDATION_FAILED', 'the account did not exist yet at asOf', [{ field: 'asOf', message: 'is before the account existed' }]);
-  return { ...answer, available: fromCents(toCents(answer.balance) - toCents(answer.held)) };
+  return { ...answer, available: availableOf(answer) };
 }
 
 /** The 400 for a moment still to come. */

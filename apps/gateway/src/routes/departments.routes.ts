@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { AppError, AsOfQuery, DepartmentLedgerView, DepartmentView, ListQuery, TENANT_ROLES, fromCents, isManager, toCents } from '@points/contracts';
+import { AppError, AsOfQuery, DepartmentLedgerView, DepartmentView, ListQuery, TENANT_ROLES, availableOf, isManager } from '@points/contracts';
 import { Department, DepartmentLedgerEntrySchema, DepartmentSchema, Orm } from '@points/db';
 import { CommandService } from '../commands/command-service';
 import { commandRoute } from '../commands/command-route';
@@ -109,7 +109,7 @@ async function views(orm: Orm, departments: Department[]): Promise<z.output<type
   return departments.map((department) =>
     DepartmentView.parse({
       ...department,
-      available: fromCents(toCents(department.balance) - toCents(department.held)),
+      available: availableOf(department),
       members: members.get(department.id) ?? 0,
     }),
   );

@@ -1,4 +1,4 @@
-import { AsOfQuery, COMMAND_CATALOG, DistributionView, MANAGER_ROLES, MeView, PoolView, ROLES, UserView, fromCents, toCents } from '@points/contracts';
+import { AsOfQuery, COMMAND_CATALOG, DistributionView, MANAGER_ROLES, MeView, PoolView, ROLES, UserView, availableOf, fromCents, toCents } from '@points/contracts';
 import { DistributionLogSchema, LeadBudgetSchema, Orm, TenantSchema, UserSchema, WalletSchema, currentSettings } from '@points/db';
 import { ApiRouter } from '../openapi/api-router';
 import { jsonResponse } from '../openapi/responses';
@@ -51,7 +51,7 @@ export function tenantRoutes(api: ApiRouter, orm: Orm, commands: CommandService)
         MeView.parse({
           user,
           wallet: walletThen && { balance: walletThen.balance, lifetimeEarned: walletThen.lifetimeEarned },
-          leadBudget: budgetThen && { balance: budgetThen.balance, held: budgetThen.held, available: fromCents(toCents(budgetThen.balance) - toCents(budgetThen.held)) },
+          leadBudget: budgetThen && { balance: budgetThen.balance, held: budgetThen.held, available: availableOf(budgetThen) },
           limits,
         }),
       );
@@ -76,7 +76,7 @@ export function tenantRoutes(api: ApiRouter, orm: Orm, commands: CommandService)
       }
       const tenant = await db().findOneOrFail(TenantSchema, tenantOf(req), { fields: ['pointsAllocationBalance', 'pointsHeld'] });
       const balance = tenant.pointsAllocationBalance;
-      const available = fromCents(toCents(balance) - toCents(tenant.pointsHeld));
+      const available = availableOf({ balance, held: tenant.pointsHeld });
       res.json({ tenantId: tenant.id, balance, held: tenant.pointsHeld, available, message: poolMessage(available) });
     },
   });

@@ -1,5 +1,5 @@
 import { EntityManager } from '@mikro-orm/postgresql';
-import { BULK_FINAL_STATUSES, BulkAwardView, ErrorCode } from '@points/contracts';
+import { BULK_FINAL_STATUSES, BULK_SETTLED_STATUSES, BulkAwardView, ErrorCode } from '@points/contracts';
 import { queryBound } from '../bound-query';
 import { BulkAwardSchema } from '../entities/bulk-awards';
 import { CommandOutcomeSchema } from '../entities/accepted-command';
@@ -21,10 +21,10 @@ const sqlList = (statuses: readonly string[]) => `(${statuses.map((status) => `'
 /** Done: nothing will move for it any more. */
 const FINAL = sqlList(BULK_FINAL_STATUSES);
 /** Done processing: final, or held whole for an approver (its rows are checked again when approved). */
-const SETTLED = sqlList([...BULK_FINAL_STATUSES, 'pending_approval']);
+const SETTLED = sqlList(BULK_SETTLED_STATUSES);
 
 /** Whether a bulk award needs no more processing by the bulk worker. */
-export const isSettledBulkStatus = (status: string): boolean => status === 'pending_approval' || (BULK_FINAL_STATUSES as readonly string[]).includes(status);
+export const isSettledBulkStatus = (status: string): boolean => (BULK_SETTLED_STATUSES as readonly string[]).includes(status);
 
 /** The bulk award's progress row and every uploaded row, in the transaction that stores its command. */
 export async function insertBulkAwardRows(
