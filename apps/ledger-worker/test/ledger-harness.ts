@@ -36,6 +36,12 @@ export async function journalProblems(em: EntityManager) {
   return em.fork().execute<{ account_type: string; problem: string }[]>(sql('journal-check.sql'));
 }
 
+/** Invariants 2 and 3 hold: every tenant balances (allocated = pool + department pools + lead budgets + wallets), every journal chain is intact. */
+export async function expectBooksBalanced(em: EntityManager): Promise<void> {
+  expect((await accountingCheck(em)).filter((row) => !row.balanced)).toEqual([]);
+  expect(await journalProblems(em)).toEqual([]);
+}
+
 export async function commandRow(em: EntityManager, id: string) {
   const [row] = await em.fork().execute<{ status: string; result: unknown; error: unknown }[]>('SELECT status, result, error FROM commands WHERE id = ?', [id]);
   return row;
