@@ -37,16 +37,19 @@ export function tenantRoutes(api: ApiRouter, orm: Orm, commands: CommandService)
     description: 'With asOf, the wallet and lead budget are as they stood then (from their journals); the user and the limits are as they are now.',
     responses: { 200: jsonResponse('You', MeView) },
     handler: async ({ res, caller, query }) => {
+      // A moment to come is refused for everyone, with or without a wallet (a platform admin has none).
+      if (query.asOf && Date.parse(query.asOf) > Date.now()) throw inTheFuture();
       const [user, wallet, budget, limits] = await Promise.all([
         db().findOneOrFail(UserSchema, caller.userId),
         db().findOne(WalletSchema, { userId: caller.userId }),
         db().findOne(LeadBudgetSchema, { userId: caller.userId }),
         caller.tenantId ? currentSettings(orm.em, caller.tenantId).then((current) => limitsFor(orm, current, caller.userId)) : null,
       ]);
-      // A moment to come is refused for everyone, with or without a wallet (a platform admin has none).
-      if (query.asOf && Date.parse(query.asOf) > Date.now()) throw inTheFuture();
-      const walletThen = wallet && query.asOf ? await asOf(orm, { kind: 'wallet', id: wallet.id }, query.asOf) : wallet;
-      const budgetThen = budget && query.asOf ? await asOf(orm, { kind: 'lead_budget', id: budget.id }, query.asOf) : budget;
+      const at = query.asOf;
+      const [walletThen, budgetThen] = await Promise.all([
+        wallet && at ? asOf(orm, { kind: 'wallet', id: wallet.id }, at) : wallet,
+        budget && at ? asOf(orm, { kind: 'lead_budget', id: budget.id }, at) : budget,
+      ]);
       res.json(
         MeView.parse({
           user,

@@ -1,6 +1,6 @@
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Command, CommandOutcome, CommandTypeSchema, ErrorBody, commandSpec } from '@points/contracts';
-import { LockedCommand, dateOf, heldBulkAwards, lockCommands } from '@points/db';
+import { LockedCommand, dateOf, lockCommands, readHolds } from '@points/db';
 import { PlannerOptions, accountKeysOf, planCommands } from './plan/plan-commands';
 import { loadLedgerState } from './state/load-ledger-state';
 import { BulkWriteOptions } from './write/bulk-credits';
@@ -74,7 +74,7 @@ export async function applyCommands(em: EntityManager, commandIds: string[], opt
 /** Whether one of the commands approves a bulk award held for approval (one indexed lookup, only when the batch approves anything). */
 async function approvesBulkAward(tx: EntityManager, commands: Command[]): Promise<boolean> {
   const approvalIds = commands.flatMap((command) => (command.type === 'approve_award' ? [command.payload.approvalId] : []));
-  return approvalIds.length > 0 && (await heldBulkAwards(tx, approvalIds)).length > 0;
+  return approvalIds.length > 0 && (await readHolds(tx, approvalIds)).some((hold) => hold.kind === 'bulk_award');
 }
 
 /** The stored payload is re-validated with the same contract the gateway used. */

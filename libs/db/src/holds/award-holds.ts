@@ -90,12 +90,6 @@ export async function overdueHolds(em: EntityManager, now: Date, limit = 500): P
   return rows.map((row) => row.id);
 }
 
-/** Which of these holds are bulk awards held whole (approving one takes a transaction of its own). */
-export async function heldBulkAwards(tx: EntityManager, ids: string[]): Promise<string[]> {
-  if (ids.length === 0) return [];
-  const rows = await tx.execute<{ id: string }[]>(`SELECT id FROM award_holds WHERE kind = 'bulk_award' AND id IN (${IDS})`, [JSON.stringify([...new Set(ids)])]);
-  return rows.map((row) => row.id);
-}
 
 /** The deciders among `candidates` who are recipients of a bulk award held whole (who may decide neither their own award nor one that pays them). */
 export async function bulkHoldRecipients(tx: EntityManager, candidates: { holdId: string; userId: string }[]): Promise<Set<string>> {

@@ -1,6 +1,7 @@
 import { AppError, BalanceChange, Cents, Command, CommandResult, HeldBalance, LedgerEvent, SourceChange, SourceType, fromCents, isManager } from '@points/contracts';
 import { SettingsVersion, defaultSettingsOf, tallyKeyString } from '@points/db';
 import { Gift, ensureWithinLimits, giftTallyKeys } from '../limits/spend-limits';
+import { available } from './checks';
 import { BulkAwardFacts, DepartmentAccount, LeadBudgetAccount, LedgerState, PoolAccount, UserRow, WalletAccount, settingsKey } from '../state/ledger-state';
 import { JournalRow, LedgerWrites, TransactionType, emptyLedgerWrites } from '../write/ledger-writes';
 
@@ -270,5 +271,5 @@ export const heldBalance = (source: { type: SourceType; account: { balance: Cent
   type: source.type,
   balance: fromCents(source.account.balance),
   held: fromCents(source.account.held),
-  available: fromCents(source.account.balance - source.account.held),
+  available: fromCents(available(source.account)),
 });
