@@ -101,6 +101,23 @@ export class LedgerBook {
     return { type: 'department_pool', account: department };
   }
 
+  /**
+   * The locked source a past move or a hold names: the tenant's pool, a
+   * department pool (by id), or the giver's lead budget (which must be the one
+   * named). The loader locked it; a missing one is a defect, not a refusal.
+   */
+  namedSource(type: SourceType, named: { tenantId: string; giverId: string; accountId: string | null }): Source {
+    if (type === 'tenant_pool') return { type, account: this.pool(named.tenantId) };
+    if (type === 'department_pool') {
+      const department = this.state.departments.get(named.accountId as string);
+      if (!department) throw new Error(`department ${named.accountId} was not loaded`);
+      return { type, account: department };
+    }
+    const budget = this.state.leadBudgets.get(named.giverId);
+    if (!budget || budget.id !== named.accountId) throw new Error(`lead budget ${named.accountId} was not loaded`);
+    return { type, account: budget };
+  }
+
   bulkAward(bulkId: string): BulkAwardFacts {
     const facts = this.state.bulkAwards.get(bulkId);
     if (!facts) throw new Error(`bulk award ${bulkId} was not loaded`);

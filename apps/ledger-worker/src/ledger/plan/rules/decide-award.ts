@@ -107,22 +107,11 @@ function pendingHold(book: LedgerBook, command: Decide, approver: UserRow): { ho
   if (hold.expiresAt <= book.now) throw new AppError('ALREADY_DECIDED', 'the approval window of this award has ended; its hold is released', [{ field: 'approvalId', message: 'expired', decision: 'expired' }]);
   // A recipient decides nothing that pays them: an award to them, or a bulk award with a row for them.
   if (hold.recipientId === approver.id || book.state.holdRecipientDeciders.has(`${hold.id}:${approver.id}`)) throw notTheirs();
-  return { hold, source: holdSource(book, hold) };
+  const source = book.namedSource(hold.sourceType, { tenantId: hold.tenantId, giverId: hold.giverId, accountId: hold.departmentId ?? hold.leadBudgetId });
+  return { hold, source };
 }
 
 const notTheirs = () => new AppError('FORBIDDEN', 'you cannot approve an award you give, nor decide one you receive', [{ field: 'approvalId', message: 'must be decided by another approver' }]);
-
-function holdSource(book: LedgerBook, hold: AwardHold): Source {
-  if (hold.sourceType === 'tenant_pool') return { type: 'tenant_pool', account: book.pool(hold.tenantId) };
-  if (hold.sourceType === 'department_pool') {
-    const department = book.state.departments.get(hold.departmentId as string);
-    if (!department) throw new Error(`department ${hold.departmentId} of hold ${hold.id} was not loaded`);
-    return { type: 'department_pool', account: department };
-  }
-  const budget = book.state.leadBudgets.get(hold.giverId);
-  if (!budget || budget.id !== hold.leadBudgetId) throw new Error(`lead budget ${hold.leadBudgetId} of hold ${hold.id} was not loaded`);
-  return { type: 'lead_budget', account: budget };
-}
 
 function decide(book: LedgerBook, command: Decide, approver: UserRow, hold: PendingHold, decision: 'approved' | 'declined', source: Source): HeldBalance {
   hold.decision = decision;

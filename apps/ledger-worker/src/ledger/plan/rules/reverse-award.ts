@@ -1,4 +1,4 @@
-import { AppError, BalanceChange, Cents, ReversalResult, SourceChange, TenantSettings, fromCents, toCents } from '@points/contracts';
+import { AppError, BalanceChange, Cents, ReversalResult, SourceChange, SourceType, TenantSettings, fromCents, toCents } from '@points/contracts';
 import { AccountMove } from '@points/db';
 import { LedgerBook, entryFor } from '../ledger-book';
 import { ensureCovers, ensureFits } from '../checks';
@@ -26,7 +26,7 @@ export const reverseAward: CommandRule<'reverse_award'> = {
     }
     if (original.type === 'bulk_award') throw new AppError('VALIDATION_FAILED', 'a bulk award cannot be reversed yet', [{ field: 'commandId', message: 'is a bulk award' }]);
     const wallet = original.moves.find((move) => move.account === 'wallet');
-    const source = original.moves.find((move) => move.account !== 'wallet');
+    const source = original.moves.find((move): move is AccountMove & { account: SourceJournal } => move.account !== 'wallet');
     // An award whose points never moved is pending approval, declined or expired: nothing to reverse.
     if (original.type === 'award' && !wallet) {
       throw new AppError('VALIDATION_FAILED', 'this award moved no points: a pending award is declined, not reversed', [{ field: 'commandId', message: 'moved no points' }]);
@@ -52,12 +52,12 @@ export const reverseAward: CommandRule<'reverse_award'> = {
       if (!walletAccount || walletAccount.id !== wallet.accountId) throw new Error(`wallet ${wallet.accountId} of command ${original.id} was not loaded`);
       // Every check before any change.
       ensureCovers(walletAccount.balance, amount, { what: "the recipient's wallet", field: 'commandId', asked: 'to reverse', problem: 'the recipient no longer holds these points' });
-      const sourceAccount = accountOf(book, source, original.issuerId, command.tenantId as string);
+      const sourceAccount = book.namedSource(SOURCE_OF[source.account], { tenantId: command.tenantId as string, giverId: original.issuerId, accountId: source.accountId });
       ensureFits(sourceAccount.account.balance + amount, 'commandId', 'the source');
       walletChange = book.moveAccount(walletAccount, -amount, entry);
       walletAccount.lifetimeEarned -= amount;
-      const moved = sourceAccount.type === 'tenant_pool' ? book.movePool(sourceAccount.account, amount, entry) : book.moveAccount(sourceAccount.account, amount, entry);
-      sourceChange = { type: sourceAccount.type, ...moved };
+      // A debit of a negative amount: the points go back to the source.
+      sourceChange = book.debitSource(sourceAccount, -amount, entry).change;
     }
     book.writes.reversals.push({ original_command_id: original.id, tenant_id: command.tenantId as string, command_id: command.id, reversed_by: issuer.id, reason, amount: fromCents(amount) });
     original.reversal = { commandId: command.id, amount: fromCents(amount) };
@@ -77,15 +77,6 @@ function ensureMayReverse(book: LedgerBook, window: TenantSettings['reversals'],
   ]);
 }
 
-/** The source account a move was on, locked by the loader. */
-function accountOf(book: LedgerBook, move: AccountMove, giverId: string, tenantId: string) {
-  if (move.account === 'pool') return { type: 'tenant_pool' as const, account: book.pool(tenantId) };
-  if (move.account === 'department') {
-    const department = book.state.departments.get(move.accountId);
-    if (!department) throw new Error(`department ${move.accountId} was not loaded`);
-    return { type: 'department_pool' as const, account: department };
-  }
-  const budget = book.state.leadBudgets.get(giverId);
-  if (!budget || budget.id !== move.accountId) throw new Error(`lead budget ${move.accountId} was not loaded`);
-  return { type: 'lead_budget' as const, account: budget };
-}
+/** The source type of a journal a move was on. */
+type SourceJournal = Exclude<AccountMove['account'], 'wallet'>;
+const SOURCE_OF: Record<SourceJournal, SourceType> = { pool: 'tenant_pool', department: 'department_pool', lead_budget: 'lead_budget' };
