@@ -156,6 +156,32 @@ export class LedgerBook {
     }
   }
 
+  /**
+   * Holds a checked award (or bulk award) for an approver: its points held on
+   * the source, counted as pending in the giver's (and recipient's) tallies, and
+   * its hold written, keyed by the command, expiring at the end of the window.
+   */
+  hold(command: Command, hold: { kind: 'award' | 'bulk_award'; issuer: UserRow; source: Source; gift: Gift; amount: Cents; description: string | null; windowHours: number }): { held: HeldBalance; expiresAt: string } {
+    const { issuer, source, amount } = hold;
+    const held = this.changeHeld(source, amount);
+    this.holdGift(command, hold.gift, amount);
+    const expiresAt = new Date(this.occurredAt.getTime() + hold.windowHours * 3_600_000).toISOString();
+    this.writes.newHolds.push({
+      id: command.id,
+      tenant_id: issuer.tenantId as string,
+      kind: hold.kind,
+      giver_id: issuer.id,
+      recipient_id: hold.gift.recipientId,
+      source_type: source.type,
+      lead_budget_id: source.type === 'lead_budget' ? source.account.id : null,
+      department_id: source.type === 'department_pool' ? source.account.id : null,
+      amount: fromCents(amount),
+      description: hold.description,
+      expires_at: expiresAt,
+    });
+    return { held, expiresAt };
+  }
+
   /** Counts a gift held for approval as spoken for in the batch's tallies (in memory: the database counts it from `award_holds`). */
   holdGift(command: Command, gift: Gift, amount: Cents): void {
     for (const key of this.countingSettings(command).flatMap((settings) => giftTallyKeys(gift, settings, this.occurredAt))) {

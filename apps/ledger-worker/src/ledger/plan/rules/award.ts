@@ -40,22 +40,7 @@ export const award: CommandRule<'award'> = {
 function holdForApproval(book: LedgerBook, transfer: Transfer, approvals: NonNullable<TenantSettings['approvals']>): void {
   const { command, issuer } = transfer;
   const { recipient, amount, source, gift } = checkTransfer(book, transfer);
-  const held = book.changeHeld(source, amount);
-  book.holdGift(command, gift, amount);
-  const expiresAt = new Date(book.now.getTime() + approvals.windowHours * 3_600_000).toISOString();
-  book.writes.newHolds.push({
-    id: command.id,
-    tenant_id: issuer.tenantId as string,
-    kind: 'award',
-    giver_id: issuer.id,
-    recipient_id: recipient.id,
-    source_type: source.type,
-    lead_budget_id: source.type === 'lead_budget' ? source.account.id : null,
-    department_id: source.type === 'department_pool' ? source.account.id : null,
-    amount: transfer.amount,
-    description: transfer.description,
-    expires_at: expiresAt,
-  });
+  const { held, expiresAt } = book.hold(command, { kind: 'award', issuer, source, gift, amount, description: transfer.description, windowHours: approvals.windowHours });
   const result: PendingAwardResult = { status: 'pending_approval', approvalId: command.id, amount: transfer.amount, recipientId: recipient.id, source: held, expiresAt };
   book.succeed(command, result);
   book.emit(command, { type: 'award.pending_approval', tenantId: issuer.tenantId as string, approvalId: command.id, giverId: issuer.id, recipientId: recipient.id, amount: transfer.amount, description: transfer.description, source: held, expiresAt });

@@ -90,24 +90,9 @@ export function postBulkAward(book: LedgerBook, command: CommandOf<'bulk_award'>
 
 /** A checked bulk award with a row above the threshold: its total held on the source; its rows wait in bulk_award_items. */
 function holdBulkAward(book: LedgerBook, command: CommandOf<'bulk_award'>, issuer: UserRow, source: Source, facts: BulkAwardFacts, approvals: NonNullable<TenantSettings['approvals']>): void {
-  const held = book.changeHeld(source, facts.total);
-  book.holdGift(command, giftOf(issuer), facts.total);
-  const expiresAt = new Date(book.now.getTime() + approvals.windowHours * 3_600_000).toISOString();
-  const totalAmount = fromCents(facts.total);
   const description = command.payload.description;
-  book.writes.newHolds.push({
-    id: command.id,
-    tenant_id: issuer.tenantId as string,
-    kind: 'bulk_award',
-    giver_id: issuer.id,
-    recipient_id: null,
-    source_type: source.type,
-    lead_budget_id: source.type === 'lead_budget' ? source.account.id : null,
-    department_id: source.type === 'department_pool' ? source.account.id : null,
-    amount: totalAmount,
-    description,
-    expires_at: expiresAt,
-  });
+  const { held, expiresAt } = book.hold(command, { kind: 'bulk_award', issuer, source, gift: giftOf(issuer), amount: facts.total, description, windowHours: approvals.windowHours });
+  const totalAmount = fromCents(facts.total);
   book.writes.bulkAwardEnds.push({ bulkId: command.id, status: 'pending_approval', recipients: facts.rows, totalAmount });
   const pending = { approvalId: command.id, bulkId: command.id, recipients: facts.rows, totalAmount, source: held, expiresAt };
   book.succeed(command, { status: 'pending_approval', ...pending });
