@@ -10,3 +10,4 @@ export * from './settings';
 export * from './holds/award-holds';
 export * from './balances/balance-as-of';
 export * from './reversals/reversible-awards';
+export * from './id-list';

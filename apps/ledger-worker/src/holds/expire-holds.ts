@@ -1,11 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { LedgerEvent, fromCents, toCents } from '@points/contracts';
-import { AwardHold, appendEvents, dateOf, finishBulkAwards, readHoldDecisions, readHolds } from '@points/db';
+import { AwardHold, IDS, appendEvents, dateOf, finishBulkAwards, idList, readHoldDecisions, readHolds } from '@points/db';
 import { heldBalance } from '../ledger/plan/ledger-book';
 import { holdReleased } from './hold-released';
 
-const IDS = `SELECT jsonb_array_elements_text(?::jsonb)::uuid`;
 
 /**
  * Releases the holds among `holdIds` whose approval window has ended and that
@@ -61,7 +60,7 @@ async function lockSources(tx: EntityManager, table: 'tenants' | 'departments' |
   if (ids.length === 0) return new Map();
   const rows = await tx.execute<{ id: string; balance: string; held: string }[]>(
     `SELECT id, ${balance}::text AS balance, ${held}::text AS held FROM ${table} WHERE id IN (${IDS}) ORDER BY id FOR NO KEY UPDATE`,
-    [JSON.stringify([...new Set(ids)].sort())],
+    [idList(ids)],
   );
   return new Map(rows.map((row) => [row.id, { balance: toCents(row.balance), held: toCents(row.held) }]));
 }

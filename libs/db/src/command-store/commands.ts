@@ -4,6 +4,7 @@ import { COMMAND_FAILED, CommandOutcome, CommandResult, CommandStatus, CommandTy
 import { toIsoTimestamp } from '../entities/iso-timestamp.type';
 import { markBulkAwardsFailed } from './bulk-awards';
 import { openTransactionsHorizon } from './open-transactions';
+import { IDS } from '../id-list';
 
 // The one owner of a command's rows. The gateway stores a command (or finds the
 // one a retry names) and hands it to its queue in one transaction: a row of
@@ -14,7 +15,6 @@ import { openTransactionsHorizon } from './open-transactions';
 // command's lifecycle is written here once.
 
 const json = (value: unknown) => JSON.stringify(value);
-const IDS = `SELECT jsonb_array_elements_text(?::jsonb)::uuid`;
 
 export interface NewCommand {
   id?: string;

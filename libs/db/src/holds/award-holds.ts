@@ -1,5 +1,6 @@
 import { EntityManager } from '@mikro-orm/postgresql';
 import { dateOf } from '../entities/iso-timestamp.type';
+import { IDS, idList } from '../id-list';
 
 // Awards pending approval (Migration20261125010000): the hold, written once by
 // the ledger with the points it holds on the source, and its one decision —
@@ -49,14 +50,13 @@ export interface NewHoldDecisionRow {
   reason: string | null;
 }
 
-const IDS = `SELECT jsonb_array_elements_text(?::jsonb)::uuid`;
 
 /** Holds by id. A hold is never changed, so it is read without a lock; its decision is read once its source is locked. */
 export async function readHolds(tx: EntityManager, ids: string[]): Promise<AwardHold[]> {
   if (ids.length === 0) return [];
   const rows = await tx.execute<{ id: string; tenant_id: string; kind: 'award' | 'bulk_award'; giver_id: string; recipient_id: string | null; source_type: HoldSource; lead_budget_id: string | null; department_id: string | null; amount: string; description: string | null; expires_at: string }[]>(
     `SELECT id, tenant_id, kind, giver_id, recipient_id, source_type, lead_budget_id, department_id, amount::text AS amount, description, expires_at FROM award_holds WHERE id IN (${IDS})`,
-    [JSON.stringify([...new Set(ids)])],
+    [idList(ids)],
   );
   return rows.map((row) => ({
     id: row.id,

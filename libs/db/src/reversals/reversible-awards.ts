@@ -1,5 +1,6 @@
 import { EntityManager } from '@mikro-orm/postgresql';
 import { dateOf } from '../entities/iso-timestamp.type';
+import { IDS, idList } from '../id-list';
 
 // What a reversal reads of the command it reverses: the command as accepted and
 // decided, and every balance change it made (its rows in the four account
@@ -31,11 +32,10 @@ export interface ReversibleCommand {
   moves: AccountMove[];
 }
 
-const IDS = `SELECT jsonb_array_elements_text(?::jsonb)::uuid`;
 
 export async function readReversibleCommands(tx: EntityManager, ids: string[]): Promise<Map<string, ReversibleCommand>> {
   if (ids.length === 0) return new Map();
-  const list = JSON.stringify([...new Set(ids)]);
+  const list = idList(ids);
   const commands = await tx.execute<{ id: string; type: string; tenant_id: string | null; issuer_id: string; created_at: string; status: string | null; recipient_id: string | null }[]>(
     `SELECT a.id, a.type, a.tenant_id, a.issuer_id, a.created_at, o.status, lower(coalesce(a.payload->>'userId', a.payload->>'recipientId')) AS recipient_id
        FROM accepted_commands a LEFT JOIN command_outcomes o ON o.command_id = a.id WHERE a.id IN (${IDS})`,

@@ -1,6 +1,6 @@
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Role, isManager, toCents } from '@points/contracts';
-import { bulkHoldRecipients, defaultSettingsOf, pendingHolds, readReversals, readReversibleCommands, readHoldDecisions, readHolds, readSettingsVersions, seedAndLockTallies, seedBulkRecipientTallies, tallyKeyString } from '@points/db';
+import { bulkHoldRecipients, defaultSettingsOf, idList, pendingHolds, readReversals, readReversibleCommands, readHoldDecisions, readHolds, readSettingsVersions, seedAndLockTallies, seedBulkRecipientTallies, tallyKeyString } from '@points/db';
 import { recipientTallies, tallyKeysFor } from '../limits/spend-limits';
 import { AccountKeys } from './account-keys';
 import { lockBulkAwardWallets, readBulkAwardFacts } from './bulk-award-facts';
@@ -273,5 +273,3 @@ function withSources(keys: AccountKeys, state: LedgerState): { tenantIds: string
   return { tenantIds, leadBudgetUserIds };
 }
 
-/** Ids as one JSON parameter, unique and sorted: the order locks are taken in. */
-const idList = (values: string[]) => JSON.stringify([...new Set(values)].sort());
