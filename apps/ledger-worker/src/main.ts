@@ -1,12 +1,13 @@
 import { createLogger, loadConfig } from '@points/config';
 import { createOrm } from '@points/db';
-import { createCommandQueues, createHoldExpiryQueue, createRedis, checkQueueRedis } from '@points/queue';
+import { createCommandQueues, createHoldExpiryQueue, createRedis, checkQueueRedis, createScheduledJobsQueue, scheduleEvery } from '@points/queue';
 import { createMetricsRegistry, ledgerMetrics, onShutdown, registerQueueGauges, runService, startOpsServer, workerReadiness } from '@points/ops';
 import { startCommandWorker } from './worker/command-worker';
 import { startCommandSweeper } from './worker/command-sweeper';
 import { startBulkAwardWorker } from './bulk/bulk-worker';
 import { startBulkRowsPurge } from './bulk/bulk-rows-purge';
 import { startHoldExpirySweep, startHoldExpiryWorker } from './holds/hold-expiry-worker';
+import { startScheduledJobsWorker } from './schedules/scheduled-jobs-worker';
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -17,9 +18,10 @@ async function main(): Promise<void> {
   await checkQueueRedis(queueRedis, { production: config.NODE_ENV === 'production', allowUnsafe: config.REDIS_ALLOW_UNSAFE, logger });
   const queues = createCommandQueues(queueRedis, config.QUEUE_PREFIX);
   const holdExpiry = createHoldExpiryQueue(queueRedis, config.QUEUE_PREFIX);
+  const scheduledJobs = createScheduledJobsQueue(queueRedis, config.QUEUE_PREFIX);
 
   const registry = createMetricsRegistry('ledger-worker');
-  registerQueueGauges(registry, [...Object.values(queues), holdExpiry]);
+  registerQueueGauges(registry, [...Object.values(queues), holdExpiry, scheduledJobs]);
   const metrics = ledgerMetrics(registry);
 
   const worker = startCommandWorker({
@@ -44,6 +46,9 @@ async function main(): Promise<void> {
   const holdRedis = createRedis(config.REDIS_URL, 'worker');
   const holdWorker = startHoldExpiryWorker({ connection: holdRedis, prefix: config.QUEUE_PREFIX, concurrency: 4, em: orm.em, logger });
   const stopHoldSweep = startHoldExpirySweep(orm.em, logger, 60_000);
+  const scheduledRedis = createRedis(config.REDIS_URL, 'worker');
+  const scheduledWorker = startScheduledJobsWorker({ connection: scheduledRedis, prefix: config.QUEUE_PREFIX, concurrency: 1, em: orm.em, queues, logger });
+  await scheduleEvery(scheduledJobs, 'allocation-schedules', config.SCHEDULE_TICK_MS);
   const stopPurge = startBulkRowsPurge(orm.em, logger, { retentionDays: config.BULK_ROWS_RETENTION_DAYS, intervalMs: 10 * 60_000 });
   const ops = await startOpsServer(config.LEDGER_WORKER_PORT, workerReadiness(orm, queueRedis, { commandQueue: queues.commands }), registry, logger);
   logger.info({ port: config.LEDGER_WORKER_PORT, concurrency: config.LEDGER_CONCURRENCY }, 'ledger worker started');
@@ -55,11 +60,12 @@ async function main(): Promise<void> {
     () => worker.close(),
     () => bulkWorker.close(),
     () => holdWorker.close(),
-    () => Promise.all([...Object.values(queues), holdExpiry].map((queue) => queue.close())),
+    () => scheduledWorker.close(),
+    () => Promise.all([...Object.values(queues), holdExpiry, scheduledJobs].map((queue) => queue.close())),
     () => new Promise((resolve) => ops.close(resolve)),
     () => orm.close(),
     async () => {
-      for (const redis of [workerRedis, bulkRedis, holdRedis, queueRedis]) redis.disconnect();
+      for (const redis of [workerRedis, bulkRedis, holdRedis, scheduledRedis, queueRedis]) redis.disconnect();
     },
   ]);
 }

@@ -63,6 +63,8 @@ const EnvSchema = z.object({
   COMMAND_STUCK_AFTER_MS: z.coerce.number().int().min(100).default(60_000),
   /** How often a sweep walks every accepted command instead of starting at its horizon (the safety net). */
   COMMAND_FULL_SWEEP_MS: z.coerce.number().int().min(1_000).default(3_600_000),
+  /** How often the ledger worker looks for recurring allocations due (a calendar period come, a top-up's pool low). */
+  SCHEDULE_TICK_MS: z.coerce.number().int().min(1_000).default(60_000),
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(600),
   BODY_LIMIT: z.string().default('100kb'),
   /** A tenant's bulk awards waiting or running at once; another is refused with 429 until one finishes. */

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { Decimal } from './money';
-import { AllocationReversalResult, BalanceChange, BulkAwardResult, CommandTypeSchema, PendingBulkAwardResult, ReversalResult, DelegationResult, DepartmentResult, DepartmentTransferResult, AwardResult, HeldBalance, SourceChange } from './commands';
+import { AllocationReversalResult, BalanceChange, ScheduleResult, BulkAwardResult, CommandTypeSchema, PendingBulkAwardResult, ReversalResult, DelegationResult, DepartmentResult, DepartmentTransferResult, AwardResult, HeldBalance, SourceChange } from './commands';
 import { ERROR_CODES } from './errors';
 import { Role } from './roles';
 import { TenantSettings } from './settings';
@@ -33,6 +33,8 @@ export const PointsAllocated = tenantEvent('points.allocated', {
   referenceNote: z.string(),
   invoiceNumber: z.string().nullable(),
   pool: BalanceChange,
+  /** A run of a recurring allocation: which schedule, and the period it allocated. */
+  schedule: z.object({ scheduleId: Id, periodKey: z.string() }).optional(),
 });
 
 export const PointsClawedBack = tenantEvent('points.clawed_back', { amount: Decimal, referenceNote: z.string(), pool: BalanceChange });
@@ -110,7 +112,15 @@ export const AwardReversed = tenantEvent('award.reversed', { ...ReversalResult.s
 /** An allocation reversed by a platform admin (or a reversal repeated: nothing moved). */
 export const AllocationReversed = tenantEvent('allocation.reversed', { ...AllocationReversalResult.shape, reason: z.string() });
 
+/** A recurring allocation scheduled, changed (terms, pause, resumption) or deleted: the schedule before (for a change) and after. */
+export const ScheduleCreated = tenantEvent('schedule.created', { schedule: ScheduleResult });
+export const ScheduleUpdated = tenantEvent('schedule.updated', { before: ScheduleResult, after: ScheduleResult });
+export const ScheduleDeleted = tenantEvent('schedule.deleted', { schedule: ScheduleResult });
+
 export const LedgerEvent = z.discriminatedUnion('type', [
+  ScheduleCreated,
+  ScheduleUpdated,
+  ScheduleDeleted,
   AllocationReversed,
   AwardReversed,
   BulkAwardPendingApproval,

@@ -2,6 +2,7 @@ export * from './money';
 export * from './errors';
 export * from './roles';
 export * from './settings';
+export * from './schedules';
 export * from './limit-periods';
 export * from './queue-names';
 export * from './commands';

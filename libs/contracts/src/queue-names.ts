@@ -5,6 +5,7 @@ export const QUEUES = {
   notifications: 'notifications',
   deadLetters: 'dead-letters',
   holdExpiry: 'hold-expiry',
+  scheduledJobs: 'scheduled-jobs',
 } as const;
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
 

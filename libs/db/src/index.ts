@@ -11,3 +11,4 @@ export * from './holds/award-holds';
 export * from './balances/balance-as-of';
 export * from './reversals/reversible-awards';
 export * from './id-list';
+export * from './schedules/allocation-schedules';

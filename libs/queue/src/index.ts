@@ -5,3 +5,4 @@ export * from './worker-options';
 export * from './retry-policy';
 export * from './redis-durability';
 export * from './hold-expiry-queue';
+export * from './scheduled-jobs-queue';

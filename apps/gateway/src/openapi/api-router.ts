@@ -23,7 +23,7 @@ export interface RouteContext<B, Q, P, H> {
 }
 
 export interface RouteSpec<B extends z.ZodType, Q extends ZodObjectLike, P extends ZodObjectLike, H extends ZodObjectLike> {
-  method: 'get' | 'post' | 'put' | 'patch';
+  method: 'get' | 'post' | 'put' | 'patch' | 'delete';
   /** Express path, e.g. `/api/platform/allocations/history/:tenantId`. */
   path: string;
   operationId: string;

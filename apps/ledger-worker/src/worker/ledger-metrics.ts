@@ -46,6 +46,10 @@ function pointsMoved(type: CommandType, result: CommandResult): { source: string
     case 'set_user_department':
     case 'reverse_award':
     case 'reverse_allocation':
+    case 'create_schedule':
+    case 'update_schedule':
+    case 'delete_schedule':
+    case 'run_schedule':
       return null;
     case 'approve_award': {
       const { award, bulkAward } = result as z.infer<typeof ApprovalDecisionResult>;

@@ -75,7 +75,12 @@ export function notificationRows(event: LedgerEvent, lowPoolThreshold: (tenantId
     case 'points.allocated':
       rows = {
         feed: null,
-        audit: audit('tenant_pool', event.tenantId, { balance: event.pool.previousBalance }, { balance: event.pool.newBalance, amount: event.amount, currency: event.currency, invoiceNumber: event.invoiceNumber, referenceNote: event.referenceNote }),
+        audit: audit(
+          'tenant_pool',
+          event.tenantId,
+          { balance: event.pool.previousBalance },
+          { balance: event.pool.newBalance, amount: event.amount, currency: event.currency, invoiceNumber: event.invoiceNumber, referenceNote: event.referenceNote, ...(event.schedule ? { schedule: event.schedule } : {}) },
+        ),
         pool: null,
       };
       break;
@@ -252,6 +257,13 @@ export function notificationRows(event: LedgerEvent, lowPoolThreshold: (tenantId
         ),
         pool: null,
       };
+      break;
+    case 'schedule.created':
+    case 'schedule.deleted':
+      rows = { feed: null, audit: audit('allocation_schedule', event.schedule.scheduleId, null, event.schedule), pool: null };
+      break;
+    case 'schedule.updated':
+      rows = { feed: null, audit: audit('allocation_schedule', event.after.scheduleId, event.before, event.after), pool: null };
       break;
     case 'command.rejected':
       rows = { feed: null, audit: audit('command', event.commandId, null, { commandType: event.commandType, error: event.error }), pool: null };

@@ -3,6 +3,7 @@ import { AppError, ErrorCode } from '../errors';
 import { toCents } from '../money';
 import { CommandQueueKey } from '../queue-names';
 import { Actor, MANAGER_ROLES, Role, TENANT_ROLES } from '../roles';
+import { scheduleShapeProblems } from '../schedules';
 import {
   AllocationReversalResult,
   ApprovalDecisionResult,
@@ -17,6 +18,8 @@ import {
   PoolChangeResult,
   RecognitionResult,
   ReversalResult,
+  ScheduleResult,
+  ScheduleRunResult,
   SettingsResult,
   UserDepartmentResult,
 } from './results';
@@ -27,15 +30,19 @@ import {
   BulkAwardPayload,
   ClawbackPayload,
   CreateDepartmentPayload,
+  CreateSchedulePayload,
   CreateUserPayload,
+  DeleteSchedulePayload,
   DeclineAwardPayload,
   DepartmentTransferPayload,
   DelegatePayload,
   RecognitionPayload,
   ReverseAllocationPayload,
   ReverseAwardPayload,
+  RunSchedulePayload,
   SetUserDepartmentPayload,
   UpdateDepartmentPayload,
+  UpdateSchedulePayload,
   UpdateSettingsPayload,
 } from './payloads';
 
@@ -63,7 +70,7 @@ export interface CommandSpec<P extends z.ZodType> {
   rejects: readonly ErrorCode[];
   route: {
     /** POST unless said (PUT replaces a resource, such as the tenant's settings; PATCH changes some of its fields). */
-    method?: 'post' | 'put' | 'patch';
+    method?: 'post' | 'put' | 'patch' | 'delete';
     /** Express path; a `:field` segment carries that payload field (the body carries the rest). */
     path: string;
     operationId: string;
@@ -117,6 +124,77 @@ export const COMMAND_CATALOG = {
         'a clawback of the amount that remains is the way to take that back. Reversing again is a no-op answering with the first reversal.',
     },
     cli: { name: 'reverse-allocation', flags: { commandId: 'command', reason: 'reason' } },
+  }),
+  create_schedule: command({
+    payload: CreateSchedulePayload,
+    roles: ['platform_admin'],
+    check: (_issuer, terms) => {
+      const problems = scheduleShapeProblems(terms);
+      if (problems.length > 0) throw new AppError('VALIDATION_FAILED', 'the request body is invalid', problems);
+    },
+    result: ScheduleResult,
+    rejects: ['FORBIDDEN', 'NOT_FOUND'],
+    route: {
+      path: '/api/platform/schedules',
+      operationId: 'createSchedule',
+      summary: 'Schedule a recurring allocation to a tenant: monthly, on a cron expression, or a top-up when its pool falls below a floor',
+      tag: 'platform',
+      notes:
+        'monthly and cron take amount (and cron its expression); top_up takes topUpTo and whenBelow. Each period allocates exactly once, in the name of the admin who last set the terms, ' +
+        "with an allocation log row and a billing record (invoicePattern fills in its invoice number). A top-up allocates what brings the pool's available balance up to topUpTo, " +
+        'checked every minute while it is below whenBelow.',
+    },
+    cli: {
+      name: 'create-schedule',
+      flags: { tenantId: 'tenant', cadence: 'cadence', cron: 'cron', timeZone: 'time-zone', amount: 'amount', topUpTo: 'top-up-to', whenBelow: 'when-below', currency: { flag: 'currency', default: 'USD' }, referenceNote: 'note', invoicePattern: 'invoice-pattern' },
+    },
+  }),
+  update_schedule: command({
+    payload: UpdateSchedulePayload,
+    roles: ['platform_admin'],
+    check: (_issuer, { scheduleId: _id, ...change }) => {
+      if (Object.values(change).every((value) => value === undefined)) {
+        throw new AppError('VALIDATION_FAILED', 'the request body is invalid', [{ field: 'paused', message: 'give at least one term to change, or paused' }]);
+      }
+    },
+    result: ScheduleResult,
+    rejects: ['FORBIDDEN', 'NOT_FOUND', 'VALIDATION_FAILED'],
+    route: {
+      method: 'patch',
+      path: '/api/platform/schedules/:scheduleId',
+      operationId: 'updateSchedule',
+      summary: "Change a schedule's terms, or pause or resume it",
+      tag: 'platform',
+      notes: 'A changed calendar or a resumption runs from the next period after the change: periods passed while paused are not allocated. The cadence cannot change.',
+    },
+    cli: {
+      name: 'update-schedule',
+      flags: { scheduleId: 'schedule', cron: 'cron', timeZone: 'time-zone', amount: 'amount', topUpTo: 'top-up-to', whenBelow: 'when-below', currency: 'currency', referenceNote: 'note', invoicePattern: 'invoice-pattern', paused: 'paused' },
+    },
+  }),
+  delete_schedule: command({
+    payload: DeleteSchedulePayload,
+    roles: ['platform_admin'],
+    result: ScheduleResult,
+    rejects: ['FORBIDDEN', 'NOT_FOUND'],
+    route: { method: 'delete', path: '/api/platform/schedules/:scheduleId', operationId: 'deleteSchedule', summary: 'End a schedule: it never runs again (its runs stay in the books)', tag: 'platform' },
+    cli: { name: 'delete-schedule', flags: { scheduleId: 'schedule' } },
+  }),
+  run_schedule: command({
+    payload: RunSchedulePayload,
+    roles: ['platform_admin'],
+    result: ScheduleRunResult,
+    rejects: ['FORBIDDEN', 'NOT_FOUND', 'VALIDATION_FAILED'],
+    route: {
+      path: '/api/platform/schedules/:scheduleId/run',
+      operationId: 'runSchedule',
+      summary: 'Run a schedule now: allocate its period due (or its top-up, if the pool is low); a period that already ran is a no-op',
+      tag: 'platform',
+      notes:
+        "The scheduler submits these itself every minute; an admin may too, to catch up a schedule at once. A calendar schedule's periods run in order, each exactly once " +
+        '(a unique key per period in the ledger); a period before the next due one answers already_ran, a later one VALIDATION_FAILED.',
+    },
+    cli: { name: 'run-schedule', flags: { scheduleId: 'schedule', periodKey: 'period' } },
   }),
   delegate: command({
     payload: DelegatePayload,

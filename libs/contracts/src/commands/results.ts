@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { Decimal } from '../money';
+import { ScheduleCadence } from '../schedules';
 import { TenantSettings } from '../settings';
 
 // What a succeeded command reports: the balances it moved, before and after.
@@ -109,7 +110,52 @@ export const AllocationReversalResult = z
   })
   .meta({ id: 'AllocationReversalResult' });
 export type AllocationReversalResult = z.infer<typeof AllocationReversalResult>;
+/** A recurring allocation as it stands (`nextRunAt`: a calendar schedule's next period; a top-up has none, it runs when the pool is low). */
+export const ScheduleResult = z
+  .object({
+    scheduleId: Id,
+    tenantId: Id,
+    cadence: ScheduleCadence,
+    cron: z.string().nullable().describe('the cron it fires on (monthly: midnight on the 1st); null for a top-up'),
+    timeZone: z.string(),
+    amount: Decimal.nullable(),
+    topUpTo: Decimal.nullable(),
+    whenBelow: Decimal.nullable(),
+    currency: z.string(),
+    referenceNote: z.string(),
+    invoicePattern: z.string().nullable(),
+    status: z.enum(['active', 'paused', 'deleted']),
+    nextRunAt: z.string().nullable(),
+    lastRunAt: z.string().nullable(),
+    runs: z.number().int().min(0),
+    ownerId: Id.describe('the platform admin who last changed it: the scheduler issues its runs in their name'),
+  })
+  .meta({ id: 'ScheduleResult' });
+export type ScheduleResult = z.infer<typeof ScheduleResult>;
+
+/**
+ * One run of a schedule: what it allocated, or why nothing was — the period
+ * asked for is before the next due one (it ran, or passed while paused), the
+ * next is not due yet, the schedule is paused, or a top-up's pool is not low.
+ */
+export const ScheduleRunResult = z
+  .object({
+    scheduleId: Id,
+    tenantId: Id,
+    periodKey: z.string().nullable().describe('the period allocated (a fire time, or top-up@<pool version>); null when nothing was due'),
+    allocated: z.boolean(),
+    reason: z.enum(['allocated', 'period_passed', 'not_due', 'paused', 'not_low']),
+    amount: Decimal.nullable(),
+    invoiceNumber: z.string().nullable(),
+    pool: BalanceChange.nullable(),
+    nextRunAt: z.string().nullable(),
+  })
+  .meta({ id: 'ScheduleRunResult' });
+export type ScheduleRunResult = z.infer<typeof ScheduleRunResult>;
+
 export const CommandResult = z.union([
+  ScheduleResult,
+  ScheduleRunResult,
   ReversalResult,
   AllocationReversalResult,
   PoolChangeResult,

@@ -1,6 +1,7 @@
 import { DepartmentLedgerEntrySchema, LeadBudgetLedgerEntrySchema, PoolLedgerEntrySchema, WalletLedgerEntrySchema } from './account-journals';
 import { DepartmentSchema } from './department';
 import { ReversalSchema } from './reversal';
+import { AllocationScheduleRunSchema, AllocationScheduleSchema } from './allocation-schedule';
 import { LeadBudgetSchema, WalletSchema } from './accounts';
 import { AllocationLogSchema, PlatformBillingLogSchema } from './allocation-logs';
 import { AuditLogEntrySchema } from './audit-log-entry';
@@ -26,6 +27,7 @@ export * from './user';
 export * from './accounts';
 export * from './department';
 export * from './reversal';
+export * from './allocation-schedule';
 export * from './accepted-command';
 export * from './recognition';
 export * from './allocation-logs';
@@ -41,6 +43,8 @@ export const ENTITIES = [
   TenantSchema,
   UserSchema,
   DepartmentSchema,
+  AllocationScheduleSchema,
+  AllocationScheduleRunSchema,
   WalletSchema,
   LeadBudgetSchema,
   AcceptedCommandSchema,

@@ -12,6 +12,7 @@ import { Migration20261125010000_award_holds } from './Migration20261125010000_a
 import { Migration20261125020000_departments } from './Migration20261125020000_departments';
 import { Migration20261125030000_bulk_award_holds } from './Migration20261125030000_bulk_award_holds';
 import { Migration20261125040000_reversals } from './Migration20261125040000_reversals';
+import { Migration20261125050000_allocation_schedules } from './Migration20261125050000_allocation_schedules';
 
 /** Explicit list, so migrations run the same from TypeScript sources and bundles. */
 export const MIGRATIONS = [
@@ -29,4 +30,5 @@ export const MIGRATIONS = [
   { name: 'Migration20261125020000_departments', class: Migration20261125020000_departments },
   { name: 'Migration20261125030000_bulk_award_holds', class: Migration20261125030000_bulk_award_holds },
   { name: 'Migration20261125040000_reversals', class: Migration20261125040000_reversals },
+  { name: 'Migration20261125050000_allocation_schedules', class: Migration20261125050000_allocation_schedules },
 ];

@@ -48,8 +48,10 @@ export interface AccountKeys {
    * moved to what it locks; whether it was reversed already is read once they are locked.
    */
   reversals: { id: string; tenantId: string | null }[];
+  /** Recurring allocations to change or run: the loader reads each one's tenant first, locks its pool, then the schedule. */
+  schedules: string[];
 }
 
 export function emptyAccountKeys(): AccountKeys {
-  return { userIds: [], tenantIds: [], departments: [], departmentMembers: [], departmentNames: [], departmentTrees: [], leadBudgetUserIds: [], sourceOwnerIds: [], walletUserIds: [], emails: [], bulkAwards: [], settings: [], gifts: [], holds: [], reversals: [] };
+  return { userIds: [], tenantIds: [], departments: [], departmentMembers: [], departmentNames: [], departmentTrees: [], leadBudgetUserIds: [], sourceOwnerIds: [], walletUserIds: [], emails: [], bulkAwards: [], settings: [], gifts: [], holds: [], reversals: [], schedules: [] };
 }

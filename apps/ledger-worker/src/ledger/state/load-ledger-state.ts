@@ -1,6 +1,6 @@
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Role, isManager, toCents } from '@points/contracts';
-import { bulkHoldRecipients, defaultSettingsOf, idList, pendingHolds, readReversals, readReversibleCommands, readHoldDecisions, readHolds, readSettingsVersions, seedAndLockTallies, seedBulkRecipientTallies, tallyKeyString } from '@points/db';
+import { bulkHoldRecipients, defaultSettingsOf, idList, lockSchedules, pendingHolds, readScheduleTenants, readReversals, readReversibleCommands, readHoldDecisions, readHolds, readSettingsVersions, seedAndLockTallies, seedBulkRecipientTallies, tallyKeyString } from '@points/db';
 import { recipientTallies, tallyKeysFor } from '../limits/spend-limits';
 import { AccountKeys } from './account-keys';
 import { lockBulkAwardWallets, readBulkAwardFacts } from './bulk-award-facts';
@@ -8,7 +8,7 @@ import { LedgerState, UserRow, emptyLedgerState, settingsKey } from './ledger-st
 
 /**
  * Reads the users and locks every account a batch may touch, always in the
- * same order — tenants, then the users whose department changes, then departments, then lead budgets, then wallets, each sorted by id — so
+ * same order — tenants, then schedules, then the users whose department changes, then departments, then lead budgets, then wallets, each sorted by id — so
  * two ledger transactions never wait on each other in a cycle. The locks are
  * FOR NO KEY UPDATE: they keep other balance changes out but let through the
  * foreign-key checks of rows that merely reference an account (a new command
@@ -25,6 +25,8 @@ export async function loadLedgerState(tx: EntityManager, keys: AccountKeys, at: 
   const state = emptyLedgerState();
   await readHoldsToDecide(tx, keys, state);
   await readCommandsToReverse(tx, keys, state);
+  // A schedule's tenant never changes: read first, so its pool is locked before the schedule.
+  for (const tenantId of (await readScheduleTenants(tx, keys.schedules)).values()) keys.tenantIds.push(tenantId);
   const users = await tx.execute<{ id: string; tenant_id: string | null; role: Role; active: boolean; email: string; display_name: string; department_id: string | null }[]>(
     `SELECT id, tenant_id, role, active, email, display_name, department_id FROM users WHERE id IN (SELECT jsonb_array_elements_text(?::jsonb)::uuid)`,
     [idList(keys.userIds)],
@@ -49,6 +51,7 @@ export async function loadLedgerState(tx: EntityManager, keys: AccountKeys, at: 
     [idList(tenantIds)],
   );
   for (const t of tenants) state.pools.set(t.id, { tenantId: t.id, balance: toCents(t.balance), held: toCents(t.held), version: BigInt(t.version) });
+  for (const schedule of await lockSchedules(tx, keys.schedules)) state.schedules.set(schedule.id, schedule);
 
   await loadDepartments(tx, keys, state);
 

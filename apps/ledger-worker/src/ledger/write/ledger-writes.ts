@@ -1,5 +1,5 @@
 import { Cents, CommandOutcome, LedgerEvent, Role, SourceType } from '@points/contracts';
-import { BulkAwardEnd, NewHoldDecisionRow, NewHoldRow, NewReversalRow, NewSettingsRow, RecipientTallies, TallyKey } from '@points/db';
+import { BulkAwardEnd, NewHoldDecisionRow, NewHoldRow, NewReversalRow, NewSettingsRow, RecipientTallies, ScheduleRow, TallyKey } from '@points/db';
 import { DepartmentAccount, LeadBudgetAccount, PoolAccount, WalletAccount } from '../state/ledger-state';
 
 // Everything one batch of commands writes, as rows named by their columns. The
@@ -129,6 +129,32 @@ export interface BulkCredit {
   sourceVersion: string;
 }
 
+/** A new recurring allocation (the rest of its columns take their defaults). */
+export interface NewScheduleRow {
+  id: string;
+  tenant_id: string;
+  cadence: string;
+  cron: string | null;
+  time_zone: string;
+  amount: string | null;
+  top_up_to: string | null;
+  when_below: string | null;
+  currency: string;
+  reference_note: string;
+  invoice_pattern: string | null;
+  owner_id: string;
+  next_run_at: string | null;
+}
+
+/** One period a schedule allocated. */
+export interface ScheduleRunRow {
+  schedule_id: string;
+  period_key: string;
+  tenant_id: string;
+  command_id: string;
+  amount: string;
+}
+
 /** Each table the planner writes, with its row type. */
 export interface LedgerTables {
   users: NewUserRow;
@@ -147,6 +173,8 @@ export interface LedgerTables {
   award_holds: NewHoldRow;
   award_hold_decisions: NewHoldDecisionRow;
   reversals: NewReversalRow;
+  allocation_schedules: NewScheduleRow;
+  allocation_schedule_runs: ScheduleRunRow;
 }
 
 /** What a batch adds to one spend tally. */
@@ -181,6 +209,10 @@ export interface LedgerWrites {
   newHolds: NewHoldRow[];
   holdDecisions: NewHoldDecisionRow[];
   reversals: NewReversalRow[];
+  newSchedules: NewScheduleRow[];
+  /** Schedules whose terms, state or runs changed: their final ones are written once. */
+  changedSchedules: Set<ScheduleRow>;
+  scheduleRuns: ScheduleRunRow[];
   /** Keyed by tallyKeyString. */
   tallyIncrements: Map<string, TallyIncrement>;
   /** Bulk awards whose rows to add to their recipients' tallies, set-based. */
@@ -216,6 +248,9 @@ export function emptyLedgerWrites(): LedgerWrites {
     newHolds: [],
     holdDecisions: [],
     reversals: [],
+    newSchedules: [],
+    changedSchedules: new Set(),
+    scheduleRuns: [],
     tallyIncrements: new Map(),
     bulkRecipientTallies: [],
     touchedPools: new Set(),

@@ -1,6 +1,6 @@
 import { EntityManager } from '@mikro-orm/postgresql';
 import { fromCents } from '@points/contracts';
-import { addBulkToRecipientTallies, addToTallies, appendEvents, finishBulkAwards, recordOutcomes } from '@points/db';
+import { ScheduleRow, addBulkToRecipientTallies, addToTallies, appendEvents, finishBulkAwards, recordOutcomes } from '@points/db';
 import { BulkWriteOptions, writeBulkCredits } from './bulk-credits';
 import { LedgerTables, LedgerWrites } from './ledger-writes';
 
@@ -68,6 +68,9 @@ export async function writeLedger(tx: EntityManager, writes: LedgerWrites, bulk:
   await insertRows(tx, 'award_holds', writes.newHolds);
   await insertRows(tx, 'award_hold_decisions', writes.holdDecisions);
   await insertRows(tx, 'reversals', writes.reversals);
+  await insertRows(tx, 'allocation_schedules', writes.newSchedules);
+  await updateRows(tx, 'allocation_schedules', SCHEDULE_COLUMNS, [...writes.changedSchedules].map(scheduleColumns));
+  await insertRows(tx, 'allocation_schedule_runs', writes.scheduleRuns);
   await addToTallies(
     tx,
     [...writes.tallyIncrements.values()].map(({ key, amount, awards }) => ({ ...key, amount: fromCents(amount), awards })),
@@ -79,6 +82,43 @@ export async function writeLedger(tx: EntityManager, writes: LedgerWrites, bulk:
   await appendEvents(tx, writes.events);
 }
 
+/** What a change or a run of a schedule may set. */
+const SCHEDULE_COLUMNS = {
+  cron: 'text',
+  time_zone: 'text',
+  amount: 'numeric',
+  top_up_to: 'numeric',
+  when_below: 'numeric',
+  currency: 'text',
+  reference_note: 'text',
+  invoice_pattern: 'text',
+  owner_id: 'uuid',
+  paused: 'boolean',
+  deleted_at: 'timestamptz',
+  next_run_at: 'timestamptz',
+  last_run_at: 'timestamptz',
+  runs: 'integer',
+} as const;
+
+const iso = (at: Date | null) => (at === null ? null : at.toISOString());
+const scheduleColumns = (schedule: ScheduleRow) => ({
+  id: schedule.id,
+  cron: schedule.cron,
+  time_zone: schedule.timeZone,
+  amount: schedule.amount,
+  top_up_to: schedule.topUpTo,
+  when_below: schedule.whenBelow,
+  currency: schedule.currency,
+  reference_note: schedule.referenceNote,
+  invoice_pattern: schedule.invoicePattern,
+  owner_id: schedule.ownerId,
+  paused: String(schedule.paused),
+  deleted_at: iso(schedule.deletedAt),
+  next_run_at: iso(schedule.nextRunAt),
+  last_run_at: iso(schedule.lastRunAt),
+  runs: String(schedule.runs),
+});
+
 /** One INSERT for a whole list; columns are matched by name through the table's row type. */
 async function insertRows<T extends keyof LedgerTables>(tx: EntityManager, table: T, rows: LedgerTables[T][]): Promise<void> {
   if (rows.length === 0) return;
@@ -89,7 +129,7 @@ async function insertRows<T extends keyof LedgerTables>(tx: EntityManager, table
 }
 
 /** One UPDATE for a whole list of rows keyed by id, setting the named columns. */
-async function updateRows(tx: EntityManager, table: string, columns: Record<string, 'numeric' | 'bigint' | 'text' | 'uuid'>, rows: ({ id: string } & Record<string, string | null>)[]): Promise<void> {
+async function updateRows(tx: EntityManager, table: string, columns: Record<string, 'numeric' | 'bigint' | 'text' | 'uuid' | 'boolean' | 'timestamptz' | 'integer'>, rows: ({ id: string } & Record<string, string | null>)[]): Promise<void> {
   if (rows.length === 0) return;
   const names = Object.keys(columns);
   await tx.execute(

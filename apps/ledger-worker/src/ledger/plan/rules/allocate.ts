@@ -7,7 +7,8 @@ export const allocate: CommandRule<'allocate'> = {
   plan: (book, command) => {
     const { payload } = command;
     const invoiceNumber = payload.invoiceNumber ?? null;
-    const { pool } = changePool(book, command, { kind: 'allocation', ...payload, invoiceNumber });
+    const { result, pool } = changePool(book, command, { kind: 'allocation', ...payload, invoiceNumber });
+    book.succeed(command, result);
     book.emit(command, { type: 'points.allocated', tenantId: payload.tenantId, amount: payload.amount, currency: payload.currency, referenceNote: payload.referenceNote, invoiceNumber, pool });
   },
 };

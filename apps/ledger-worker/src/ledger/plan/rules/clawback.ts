@@ -6,7 +6,8 @@ export const clawback: CommandRule<'clawback'> = {
   accounts: (command, keys) => keys.tenantIds.push(command.payload.tenantId),
   plan: (book, command) => {
     const { payload } = command;
-    const { pool } = changePool(book, command, { kind: 'clawback', ...payload, currency: null, invoiceNumber: null });
+    const { result, pool } = changePool(book, command, { kind: 'clawback', ...payload, currency: null, invoiceNumber: null });
+    book.succeed(command, result);
     book.emit(command, { type: 'points.clawed_back', tenantId: payload.tenantId, amount: payload.amount, referenceNote: payload.referenceNote, pool });
   },
 };

@@ -13,6 +13,7 @@ import { createDepartment, setUserDepartment, updateDepartment } from './departm
 import { fundDepartment, returnDepartmentFunds } from './department-transfers';
 import { reverseAllocation } from './reverse-allocation';
 import { reverseAward } from './reverse-award';
+import { createSchedule, deleteSchedule, runSchedule, updateSchedule } from './schedules';
 
 /** One rule per command type of the catalog: a type without a rule does not compile. */
 const RULES: { [T in CommandType]: CommandRule<T> } = {
@@ -33,6 +34,10 @@ const RULES: { [T in CommandType]: CommandRule<T> } = {
   set_user_department: setUserDepartment,
   reverse_award: reverseAward,
   reverse_allocation: reverseAllocation,
+  create_schedule: createSchedule,
+  update_schedule: updateSchedule,
+  delete_schedule: deleteSchedule,
+  run_schedule: runSchedule,
 };
 
 export function ruleFor<T extends CommandType>(command: CommandOf<T>): CommandRule<T> {

@@ -5,6 +5,7 @@ import { available, ensureCovers, ensureFits } from '../checks';
 /**
  * Allocation and clawback: a platform admin moves a tenant's pool, with an
  * allocation log row (the pool's before/after and version) and a billing record.
+ * A scheduled run allocates through it too.
  */
 export function changePool(
   book: LedgerBook,
@@ -20,7 +21,5 @@ export function changePool(
   const record = { tenant_id: pool.tenantId, admin_id: command.issuerId, amount: change.amount, currency: change.currency, reference_note: change.referenceNote, transaction_type: change.kind, command_id: command.id };
   book.writes.allocationLogs.push({ id: book.newId(), ...record, previous_balance: moved.previousBalance, new_balance: moved.newBalance, version: pool.version.toString() });
   book.writes.billingLogs.push({ id: book.newId(), ...record, invoice_number: change.invoiceNumber });
-  const result = { tenantId: pool.tenantId, amount: change.amount, ...moved };
-  book.succeed(command, result);
-  return { pool: moved };
+  return { result: { tenantId: pool.tenantId, amount: change.amount, ...moved }, pool: moved };
 }

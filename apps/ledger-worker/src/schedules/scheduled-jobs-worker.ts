@@ -1,0 +1,32 @@
+import { Job, Worker } from 'bullmq';
+import { EntityManager } from '@mikro-orm/postgresql';
+import { QUEUES } from '@points/contracts';
+import { Logger } from '@points/config';
+import { CommandQueues, ScheduledJobName, WorkerSettings, workerOptions } from '@points/queue';
+import { submitDueScheduleRuns } from './submit-due-runs';
+
+/**
+ * Runs the ledger worker's periodic jobs as BullMQ's job schedulers fire them:
+ * `allocation-schedules` submits the recurring allocations due. Each job is
+ * safe to run twice, late or on two workers at once (see submitDueScheduleRuns).
+ */
+export function startScheduledJobsWorker(options: WorkerSettings & { em: EntityManager; queues: CommandQueues; logger: Logger }): Worker {
+  const worker = new Worker(
+    QUEUES.scheduledJobs,
+    async (job: Job) => {
+      switch (job.name as ScheduledJobName) {
+        case 'allocation-schedules': {
+          const submitted = await submitDueScheduleRuns(options.em, options.queues);
+          if (submitted > 0) options.logger.info({ submitted }, 'submitted scheduled allocation runs');
+          return submitted;
+        }
+        default:
+          options.logger.warn({ name: job.name }, 'unknown scheduled job');
+          return null;
+      }
+    },
+    workerOptions(options),
+  );
+  worker.on('error', (error) => options.logger.error({ err: error }, 'scheduled jobs worker error'));
+  return worker;
+}
