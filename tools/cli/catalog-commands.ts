@@ -12,6 +12,8 @@ import { Session, idempotencyHeader, ownOptions, withSession } from './session';
 interface Flag {
   field: string;
   option: Option;
+  /** A boolean field (a schedule's `paused`), typed on the command line as true or false. */
+  yesNo: boolean;
 }
 
 /**
@@ -71,6 +73,7 @@ export function addCatalogCommands(program: Command): void {
         const fields = await fieldValues(session.client, flags, options);
         if (upload) return upload.run(session, spec.route.path, fields, options);
         const { path, body } = routed(spec.route.path, fields);
+        for (const { field, yesNo } of flags) if (yesNo && field in body) (body as Record<string, unknown>)[field] = body[field] === 'true';
         const answer = await session.client.request<unknown>((spec.route.method ?? 'post').toUpperCase(), path, body, { prefer: 'wait=30', ...idempotencyHeader(options.idempotencyKey) });
         return printAnswer(answer.status, answer.body, session.json);
       }),
@@ -94,7 +97,7 @@ function flagsOf(type: CommandType): Flag[] {
   if (!(payload instanceof z.ZodObject)) throw new Error(`the payload of ${type} is not an object`);
   const shape = payload.shape as Record<string, z.ZodType>;
   const declared: [string, string | { flag: string; default: string } | undefined][] = Object.entries(cli.flags);
-  return declared.flatMap(([field, flag]) => (flag === undefined ? [] : [{ field, option: optionFor(field, flag, shape[field]) }]));
+  return declared.flatMap(([field, flag]) => (flag === undefined ? [] : [{ field, option: optionFor(field, flag, shape[field]), yesNo: layers(shape[field]).at(-1) instanceof z.ZodBoolean }]));
 }
 
 function optionFor(field: string, declared: string | { flag: string; default: string }, schema: z.ZodType): Option {
@@ -103,6 +106,7 @@ function optionFor(field: string, declared: string | { flag: string; default: st
   const option = new Option(`--${flag} <${field}>`, about);
   const inner = layers(schema).at(-1);
   if (inner instanceof z.ZodEnum) option.choices(inner.options.map(String));
+  if (inner instanceof z.ZodBoolean) option.choices(['true', 'false']);
   if (fallback !== undefined) option.default(fallback);
   else if (isRequired(schema)) option.makeOptionMandatory().helpGroup(REQUIRED);
   return option;

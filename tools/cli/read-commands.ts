@@ -1,6 +1,6 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { z } from 'zod';
-import { ApprovalView, BulkAwardView, CommandResource, DepartmentView, DistributionView, FeedEntryView, MeView, PoolView, SettingsView, UserView, WalletLedgerView } from '@points/contracts';
+import { ApprovalView, BulkAwardView, CommandResource, DepartmentView, DistributionView, FeedEntryView, MeView, PoolView, ScheduleResult, SettingsView, UserView, WalletLedgerView } from '@points/contracts';
 import { printBulkAward } from './bulk-award-command';
 import { printCommand } from './catalog-commands';
 import { printJson, printTable, shortTime } from './output';
@@ -56,6 +56,13 @@ export function addReadCommands(program: Command): void {
   list<z.infer<typeof DepartmentView>>(program, 'departments', 'departments and their pools (managers, HR admins: all; others: those you head or belong to)', {
     path: () => '/api/departments',
     row: (d) => ({ id: d.id, name: d.name, parent: d.parentId, head: d.headId, balance: d.balance, held: d.held, available: d.available, members: d.members }),
+  });
+
+  list<z.infer<typeof ScheduleResult>>(program, 'schedules', 'recurring allocations with their next run (platform admins); --all: deleted ones too', {
+    path: () => '/api/platform/schedules',
+    query: (options): Record<string, string> => (options.all ? { includeDeleted: 'true' } : {}),
+    row: (s) => ({ id: s.scheduleId, tenant: s.tenantId, cadence: s.cadence, cron: s.cron, zone: s.timeZone, amount: s.amount ?? `to ${s.topUpTo} below ${s.whenBelow}`, status: s.status, next: s.nextRunAt ? shortTime(s.nextRunAt) : null, runs: s.runs }),
+    options: [new Option('--all', 'deleted ones too')],
   });
 
   list<z.infer<typeof UserView>>(program, 'users', "the tenant's users (managers, HR admins)", {

@@ -1,6 +1,6 @@
 import { createLogger, loadConfig } from '@points/config';
 import { createOrm } from '@points/db';
-import { checkQueueRedis, createCommandQueues, createDeadLetterQueue, createHoldExpiryQueue, createNotificationQueue, createRedis } from '@points/queue';
+import { checkQueueRedis, createCommandQueues, createDeadLetterQueue, createHoldExpiryQueue, createNotificationQueue, createRedis, createScheduledJobsQueue } from '@points/queue';
 import { createMetricsRegistry, onShutdown, runService } from '@points/ops';
 import { createGateway } from './app';
 
@@ -11,7 +11,7 @@ async function main(): Promise<void> {
   const redis = createRedis(config.REDIS_URL, 'producer');
   redis.on('error', (err) => logger.warn({ err: err.message }, 'redis connection problem'));
   const queues = createCommandQueues(redis, config.QUEUE_PREFIX);
-  const otherQueues = [createNotificationQueue(redis, config.QUEUE_PREFIX), createDeadLetterQueue(redis, config.QUEUE_PREFIX), createHoldExpiryQueue(redis, config.QUEUE_PREFIX)];
+  const otherQueues = [createNotificationQueue(redis, config.QUEUE_PREFIX), createDeadLetterQueue(redis, config.QUEUE_PREFIX), createHoldExpiryQueue(redis, config.QUEUE_PREFIX), createScheduledJobsQueue(redis, config.QUEUE_PREFIX)];
   const gateway = createGateway({
     orm,
     redis,

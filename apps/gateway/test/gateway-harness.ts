@@ -5,7 +5,7 @@ import { Redis } from 'ioredis';
 import pino from 'pino';
 import { issueToken } from '@points/auth';
 import { CommandJob } from '@points/contracts';
-import { CommandQueues, createCommandQueues, createDeadLetterQueue, createNotificationQueue, createRedis, redisReady } from '@points/queue';
+import { CommandQueues, createCommandQueues, createDeadLetterQueue, createNotificationQueue, createRedis, createScheduledJobsQueue, redisReady } from '@points/queue';
 import { createMetricsRegistry } from '@points/ops';
 import { AppProcess, TestDatabase, TestUser, createTestDatabase, freePort, startAppProcess, testQueuePrefix, testRedisUrl } from '@points/testing';
 import { Gateway, createGateway } from '../src/app';
@@ -35,7 +35,7 @@ export interface Stack {
  * ledger worker as a child process.
  */
 export async function startStack(
-  options: { worker?: boolean; rateLimitPerMinute?: number; redisUrl?: string; trustProxy?: boolean | number | string; jwtMaxTtlSeconds?: number; bulkMaxPendingPerTenant?: number } = {},
+  options: { worker?: boolean; rateLimitPerMinute?: number; redisUrl?: string; trustProxy?: boolean | number | string; jwtMaxTtlSeconds?: number; bulkMaxPendingPerTenant?: number; workerEnv?: Record<string, string> } = {},
 ): Promise<Stack> {
   const db = await createTestDatabase(10);
   const prefix = testQueuePrefix();
@@ -71,7 +71,7 @@ export async function startStack(
       ? null
       : await startAppProcess(
           'ledger-worker',
-          { DATABASE_URL: db.url, REDIS_URL: testRedisUrl(), QUEUE_PREFIX: prefix, LEDGER_WORKER_PORT: String(workerPort), JWT_SECRET, LEDGER_CONCURRENCY: '8' },
+          { DATABASE_URL: db.url, REDIS_URL: testRedisUrl(), QUEUE_PREFIX: prefix, LEDGER_WORKER_PORT: String(workerPort), JWT_SECRET, LEDGER_CONCURRENCY: '8', ...options.workerEnv },
           'ledger worker started',
         );
   return {
@@ -95,6 +95,10 @@ export async function startStack(
         await q.obliterate({ force: true }).catch(() => undefined);
         await q.close();
       }
+      // The worker's job schedulers (recurring allocations) live in a queue of their own.
+      const scheduled = createScheduledJobsQueue(redis, prefix);
+      await scheduled.obliterate({ force: true }).catch(() => undefined);
+      await scheduled.close();
       await Promise.all(otherQueues.map((q) => q.close()));
       redis.disconnect();
       await db.drop();

@@ -240,6 +240,7 @@ describe('client-sent fields that must not bind', () => {
    * path parameter, the path to send it to); a route added without one here
    * fails the first test.
    */
+  const schedule = async () => (await waitFor('/api/platform/schedules', admin, { tenantId: a.tenantId, cadence: 'monthly', amount: '1', currency: 'USD', referenceNote: 'bind' })).body.result.scheduleId as string;
   const pendingAward = async () => (await waitFor('/api/allocations/award-points', a.manager, { userId: a.employee.id, amount: '6' })).body.commandId as string;
   /** A department of A with 5 points in its pool. */
   const fundedDepartment = async () => {
@@ -258,6 +259,9 @@ describe('client-sent fields that must not bind', () => {
       { reason: 'bind' },
       `/api/platform/allocations/${(await waitFor('/api/platform/allocations/allocate', admin, { tenantId: a.tenantId, amount: '1', currency: 'USD', referenceNote: 'bind' })).body.commandId}/reverse`,
     ],
+    '/api/platform/schedules': () => [admin, { tenantId: a.tenantId, cadence: 'monthly', amount: '1', currency: 'USD', referenceNote: 'bind' }],
+    '/api/platform/schedules/{scheduleId}': async () => [admin, { amount: '2' }, `/api/platform/schedules/${await schedule()}`],
+    '/api/platform/schedules/{scheduleId}/run': async () => [admin, {}, `/api/platform/schedules/${await schedule()}/run`],
     '/api/departments': () => [a.manager, { name: `bind-${randomUUID().slice(0, 8)}` }],
     '/api/departments/{departmentId}': async () => [a.manager, { name: `bind-${randomUUID().slice(0, 8)}` }, `/api/departments/${await fundedDepartment()}`],
     '/api/users/{userId}/department': async () => [a.manager, { departmentId: await fundedDepartment() }, `/api/users/${a.lead.id}/department`],

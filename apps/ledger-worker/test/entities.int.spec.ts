@@ -18,6 +18,7 @@ const ids = {
   lead: randomUUID(),
   employee: randomUUID(),
   department: randomUUID(),
+  schedule: randomUUID(),
   wallet: randomUUID(),
   budget: randomUUID(),
   adminCommand: randomUUID(),
@@ -65,6 +66,11 @@ async function seedOneRowPerTable(em: EntityManager) {
     ],
     [`INSERT INTO award_hold_decisions (hold_id, decision) VALUES (?, 'expired')`, [leadCommand]],
     [`INSERT INTO reversals (original_command_id, tenant_id, command_id, reversed_by, reason, amount) VALUES (?, ?, ?, ?, 'mistake', 5)`, [leadCommand, tenant, bulkCommand, lead]],
+    [
+      `INSERT INTO allocation_schedules (id, tenant_id, cadence, time_zone, amount, currency, reference_note, owner_id, next_run_at) VALUES (?, ?, 'monthly', 'UTC', 10, 'EUR', 'plan', ?, '2026-12-01T00:00:00Z')`,
+      [ids.schedule, tenant, admin],
+    ],
+    [`INSERT INTO allocation_schedule_runs (schedule_id, period_key, tenant_id, command_id, amount) VALUES (?, '2026-11-01T00:00:00.000Z', ?, ?, 10)`, [ids.schedule, tenant, adminCommand]],
     [
       `INSERT INTO spend_tallies (tenant_id, epoch, scope, user_id, counterpart_id, period_start, period_end, amount, awards)
        VALUES (?, 1, 'giver', ?, '00000000-0000-0000-0000-000000000000', '2026-11-01', '2026-12-01', 5, 1)`,

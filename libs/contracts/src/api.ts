@@ -268,6 +268,12 @@ export const AuditEntryView = z.object({
 
 export const PlatformAuditQuery = ListQuery.extend({ tenantId: z.uuid().optional() }).strict();
 
+/** Recurring allocations: optionally one tenant's; deleted ones only when asked. */
+export const SchedulesQuery = ListQuery.extend({
+  tenantId: z.uuid().optional(),
+  includeDeleted: z.enum(['true', 'false']).optional().describe('true: deleted schedules too (their runs stay in the books)'),
+}).strict();
+
 /** A row's problem, by row number (row 0: the award as a whole, e.g. a total above the source). */
 export const BulkAwardRowError = z
   .object({ row: z.number().int(), field: z.string(), message: z.string(), code: z.enum(ERROR_CODES) })

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { EntityManager, UniqueConstraintViolationException } from '@mikro-orm/postgresql';
 import { z } from 'zod';
-import { AllocationLog, AllocationLogSchema, Orm, PlatformBillingLogSchema, Tenant, TenantSchema } from '@points/db';
-import { AllocationLogView, AllocationStats, AppError, CreateTenantBody, TenantAllocationSummary, TenantView } from '@points/contracts';
+import { AllocationLog, AllocationLogSchema, AllocationSchedule, AllocationScheduleSchema, Orm, PlatformBillingLogSchema, Tenant, TenantSchema, readSchedules, scheduleResultOf } from '@points/db';
+import { AllocationLogView, AllocationStats, AppError, CreateTenantBody, ScheduleResult, SchedulesQuery, TenantAllocationSummary, TenantView } from '@points/contracts';
 import { ApiRouter } from '../openapi/api-router';
 import { jsonResponse } from '../openapi/responses';
 import { CommandService } from '../commands/command-service';
@@ -55,6 +55,35 @@ export function platformRoutes(api: ApiRouter, orm: Orm, commands: CommandServic
   commandRoute(api, commands, 'allocate');
   commandRoute(api, commands, 'clawback');
   commandRoute(api, commands, 'reverse_allocation');
+
+  commandRoute(api, commands, 'create_schedule');
+  commandRoute(api, commands, 'update_schedule');
+  commandRoute(api, commands, 'delete_schedule');
+  commandRoute(api, commands, 'run_schedule');
+
+  listRoute(api, {
+    path: '/api/platform/schedules',
+    operationId: 'listSchedules',
+    summary: 'Recurring allocations with their next run, oldest first; optionally one tenant’s',
+    tag: TAG,
+    roles: ADMIN,
+    query: SchedulesQuery,
+    rows: ({ query }) => {
+      const qb = db().createQueryBuilder(AllocationScheduleSchema, 's');
+      if (query.tenantId) qb.andWhere({ tenantId: query.tenantId });
+      if (query.includeDeleted !== 'true') qb.andWhere({ deletedAt: null });
+      return qb;
+    },
+    order: 'oldest first',
+    item: ScheduleResult,
+    view: async (schedules: AllocationSchedule[]) => {
+      const rows = new Map((await readSchedules(db(), schedules.map((schedule) => schedule.id))).map((row) => [row.id, row]));
+      return schedules.flatMap((schedule) => {
+        const row = rows.get(schedule.id);
+        return row ? [scheduleResultOf(row)] : [];
+      });
+    },
+  });
 
   listRoute(api, {
     path: '/api/platform/allocations/history/:tenantId',
