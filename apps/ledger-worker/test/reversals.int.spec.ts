@@ -123,7 +123,7 @@ describe('a reversal', () => {
     expect(drift).toEqual([]);
   });
 
-  it('is refused, moving nothing, for what is not an award of the tenant, a bulk award, or a giver without a window', async () => {
+  it('is refused, moving nothing, for what is not an award of the tenant, another tenant’s bulk award, or a giver without a window', async () => {
     const t = await tenant();
     const other = await tenant();
     const award = await run(em, 'award', t.lead, { userId: t.employee.id, amount: '10' });
@@ -134,7 +134,7 @@ describe('a reversal', () => {
     for (const [issuer, commandId, code] of [
       [other.manager, award.id, 'NOT_FOUND'],
       [t.manager, delegation.id, 'NOT_FOUND'],
-      [t.manager, bulk, 'VALIDATION_FAILED'],
+      [other.manager, bulk, 'NOT_FOUND'],
       [t.lead, award.id, 'FORBIDDEN'],
       [t.hr, award.id, 'FORBIDDEN'],
     ] as const) {
@@ -155,6 +155,54 @@ describe('a reversal', () => {
     const outcome = (await applyCommands(em, [threeHoursOn], { now: () => new Date(Date.now() + 3 * 3_600_000) })).get(threeHoursOn);
     expect(outcome).toMatchObject({ status: 'rejected', error: { code: 'FORBIDDEN' } });
     expect(await wallet(t.employee.id)).toMatchObject({ balance: '20.00' });
+  });
+});
+
+describe('a bulk award reversed whole', () => {
+  const bulkOf = async (t: Tenant, issuer: { id: string }, rows: [string, string][]) => {
+    const { id } = await insertBulkAward(em, { tenantId: t.tenantId, issuerId: issuer.id, description: 'Q3', rows: rows.map(([userRef, amountText]) => ({ userRef, amountText, description: null })) });
+    expect(await processBulkAward(em, id)).toMatchObject({ status: 'succeeded' });
+    return id;
+  };
+
+  it('gives every row back from its wallet to the source, one correcting row each, once', async () => {
+    const t = await tenant();
+    const bulk = await bulkOf(t, t.lead, [[t.employee.id, '30'], [t.employee2.id, '12.50']]);
+    const reversal = await run(em, 'reverse_award', t.manager, { commandId: bulk, reason: 'wrong list' });
+    expect(reversal).toMatchObject({
+      status: 'succeeded',
+      result: { originalCommandId: bulk, alreadyReversed: false, amount: '42.50', recipientId: null, recipients: 2, wallet: null, source: { type: 'lead_budget', previousBalance: '257.50', newBalance: '300.00' } },
+    });
+    expect(await wallet(t.employee.id)).toEqual({ balance: '0.00', lifetime_earned: '0.00' });
+    expect(await wallet(t.employee2.id)).toEqual({ balance: '0.00', lifetime_earned: '0.00' });
+    const rows = await em.fork().execute<{ amount: string; reference_type: string; reference_id: string }[]>(
+      `SELECT amount::text, reference_type, reference_id FROM wallet_ledger WHERE command_id = ? AND transaction_type = 'reversal' ORDER BY amount`,
+      [reversal.id],
+    );
+    expect(rows).toEqual([
+      { amount: '-12.50', reference_type: 'bulk_award', reference_id: bulk },
+      { amount: '-30.00', reference_type: 'bulk_award', reference_id: bulk },
+    ]);
+    const before = await journalCounts(em);
+    expect(await run(em, 'reverse_award', t.manager, { commandId: bulk, reason: 'again' })).toMatchObject({ result: { alreadyReversed: true, reversalId: reversal.id, recipients: 0 } });
+    expect(await journalCounts(em)).toEqual(before);
+  });
+
+  it('applied twice at once moves the rows once; a held bulk award is declined, not reversed', async () => {
+    const t = await tenant();
+    const bulk = await bulkOf(t, t.manager, [[t.employee.id, '4'], [t.employee2.id, '6']]);
+    const ids = await Promise.all([1, 2].map(() => insertCommand(em, { type: 'reverse_award', tenantId: t.tenantId, issuerId: t.manager.id, payload: { commandId: bulk, reason: 'race' } })));
+    const outcomes = (await Promise.all(ids.map((id) => applyCommands(em, [id])))).flatMap((map) => [...map.values()]);
+    expect(outcomes.map((o) => (o.status === 'succeeded' ? (o.result as { alreadyReversed: boolean }).alreadyReversed : o.status)).sort()).toEqual([false, true]);
+    expect([await wallet(t.employee.id), await wallet(t.employee2.id)]).toEqual([
+      { balance: '0.00', lifetime_earned: '0.00' },
+      { balance: '0.00', lifetime_earned: '0.00' },
+    ]);
+
+    await run(em, 'update_settings', t.manager, settingsWith({ approvals: { threshold: '5', windowHours: 24 } }));
+    const { id: held } = await insertBulkAward(em, { tenantId: t.tenantId, issuerId: t.manager.id, description: null, rows: [{ userRef: t.employee.id, amountText: '9', description: null }] });
+    expect(await processBulkAward(em, held)).toMatchObject({ status: 'succeeded', result: { status: 'pending_approval' } });
+    expect(await run(em, 'reverse_award', t.manager, { commandId: held, reason: 'no' })).toMatchObject({ status: 'rejected', error: { code: 'VALIDATION_FAILED' } });
   });
 });
 

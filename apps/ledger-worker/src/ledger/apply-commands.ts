@@ -1,6 +1,6 @@
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Command, CommandOutcome, CommandTypeSchema, ErrorBody, commandSpec } from '@points/contracts';
-import { LockedCommand, dateOf, lockCommands, readHolds } from '@points/db';
+import { LockedCommand, dateOf, lockCommands, readHolds, reversesBulkAward } from '@points/db';
 import { PlannerOptions, accountKeysOf, planCommands } from './plan/plan-commands';
 import { loadLedgerState } from './state/load-ledger-state';
 import { BulkWriteOptions } from './write/bulk-credits';
@@ -48,9 +48,9 @@ export async function applyCommands(em: EntityManager, commandIds: string[], opt
     const position = new Map(commandIds.map((id, index) => [id, index]));
     pending.sort((a, b) => (position.get(a.id) ?? 0) - (position.get(b.id) ?? 0));
     // Its recipients' wallets are locked by a statement of their own, so nothing else may lock wallets beside it; and it
-    // holds its locks for seconds. So does approving a bulk award held for approval. Thrown before any account is
-    // locked: the batcher then applies the batch's commands one at a time.
-    if (pending.length > 1 && (pending.some((command) => command.type === 'bulk_award') || (await approvesBulkAward(tx, pending)))) {
+    // holds its locks for seconds. So does approving a bulk award held for approval, and reversing one. Thrown before any
+    // account is locked: the batcher then applies the batch's commands one at a time.
+    if (pending.length > 1 && (pending.some((command) => command.type === 'bulk_award') || (await approvesBulkAward(tx, pending)) || (await reversesBulk(tx, pending)))) {
       throw new Error('a bulk award is applied in a transaction of its own');
     }
 
@@ -76,6 +76,9 @@ async function approvesBulkAward(tx: EntityManager, commands: Command[]): Promis
   const approvalIds = commands.flatMap((command) => (command.type === 'approve_award' ? [command.payload.approvalId] : []));
   return approvalIds.length > 0 && (await readHolds(tx, approvalIds)).some((hold) => hold.kind === 'bulk_award');
 }
+
+/** Whether one of the commands reverses a bulk award (one indexed lookup, only when the batch reverses anything). */
+const reversesBulk = (tx: EntityManager, commands: Command[]) => reversesBulkAward(tx, commands.flatMap((command) => (command.type === 'reverse_award' ? [command.payload.commandId] : [])));
 
 /** The stored payload is re-validated with the same contract the gateway used. */
 function parseCommand(row: LockedCommand): Command | { error: ErrorBody } {

@@ -331,12 +331,12 @@ export const COMMAND_CATALOG = {
     route: {
       path: '/api/reversals/:commandId',
       operationId: 'reverseAward',
-      summary: 'Reverse an award or recognition, with a reason: correcting journal entries move its points back from the recipient’s wallet to its source',
+      summary: 'Reverse an award, recognition or whole bulk award, with a reason: correcting journal entries move its points back from the recipients’ wallets to its source',
       tag: 'allocations',
       notes:
-        "A tenant manager may reverse any of the tenant's awards and recognitions; the giver their own, within the tenant's reversals.giverWindowHours. " +
-        'When the recipient no longer holds the points the reversal is refused (INSUFFICIENT_BALANCE): nothing is partly reversed. ' +
-        'Reversing again is a no-op answering with the first reversal. Bulk awards cannot be reversed yet.',
+        "A tenant manager may reverse any of the tenant's awards, recognitions and bulk awards; the giver their own, within the tenant's reversals.giverWindowHours. " +
+        'When a recipient no longer holds the points the reversal is refused (INSUFFICIENT_BALANCE): nothing is partly reversed — a bulk award goes back whole or not at all. ' +
+        'Reversing again is a no-op answering with the first reversal.',
     },
     cli: { name: 'reverse', flags: { commandId: 'command', reason: 'reason' } },
   }),

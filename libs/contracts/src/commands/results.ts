@@ -92,9 +92,10 @@ export const ReversalResult = z
     reversalId: Id.describe('the command that reversed it (this one, unless it was reversed already)'),
     alreadyReversed: z.boolean(),
     amount: Decimal,
-    recipientId: Id,
+    recipientId: Id.nullable().describe("null for a bulk award: its recipients' wallets each gave back their row"),
+    recipients: z.number().int().min(0).optional().describe('wallets the points came back from (a bulk award: one per row; 0 when nothing moved); absent in events of earlier versions'),
     source: SourceChange.nullable().describe('null when nothing moved (a 0-point kudos, or reversed already)'),
-    wallet: BalanceChange.nullable(),
+    wallet: BalanceChange.nullable().describe('the one recipient’s wallet; null for a bulk award'),
   })
   .meta({ id: 'ReversalResult' });
 export type ReversalResult = z.infer<typeof ReversalResult>;

@@ -48,7 +48,8 @@ export async function readReversibleCommands(tx: EntityManager, ids: string[]): 
      UNION ALL
      SELECT command_id, 'lead_budget', lead_budget_id, NULL, amount::text, reference_type, reference_id FROM lead_budget_ledger WHERE command_id IN (${IDS})
      UNION ALL
-     SELECT l.command_id, 'wallet', l.wallet_id, w.user_id, l.amount::text, l.reference_type, l.reference_id FROM wallet_ledger l JOIN wallets w ON w.id = l.wallet_id WHERE l.command_id IN (${IDS})`,
+     SELECT l.command_id, 'wallet', l.wallet_id, w.user_id, l.amount::text, l.reference_type, l.reference_id FROM wallet_ledger l JOIN wallets w ON w.id = l.wallet_id
+      WHERE l.command_id IN (${IDS}) AND l.transaction_type <> 'bulk_award'`,
     [list, list, list, list],
   );
   const byCommand = new Map<string, ReversibleCommand>();
@@ -79,4 +80,37 @@ export interface NewReversalRow {
   reversed_by: string;
   reason: string;
   amount: string;
+}
+
+/**
+ * A bulk award's credits as its reversal needs them: one per recipient's wallet
+ * (its journal rows under the bulk award's command, in the thousands, so never
+ * read into memory), and how many of those wallets hold less than their row now.
+ * Read with the wallets locked (lockBulkRecipientWallets).
+ */
+export async function readBulkReversalFacts(tx: EntityManager, bulkId: string): Promise<{ recipients: number; total: string; short: number }> {
+  const [row] = await tx.execute<{ recipients: number; total: string; short: number }[]>(
+    `SELECT count(*)::int AS recipients, coalesce(sum(l.amount), 0)::text AS total, count(*) FILTER (WHERE w.balance < l.amount)::int AS short
+       FROM wallet_ledger l JOIN wallets w ON w.id = l.wallet_id
+      WHERE l.command_id = ? AND l.transaction_type = 'bulk_award'`,
+    [bulkId],
+  );
+  return row;
+}
+
+/** Locks the wallets a bulk award credited, in id order, with one statement (its rows may be purged by now; its journal rows are not). */
+export async function lockBulkRecipientWallets(tx: EntityManager, bulkId: string): Promise<void> {
+  await tx.execute(
+    `SELECT count(*) FROM (
+       SELECT 1 FROM wallets WHERE id IN (SELECT wallet_id FROM wallet_ledger WHERE command_id = ? AND transaction_type = 'bulk_award') ORDER BY id FOR NO KEY UPDATE
+     ) locked`,
+    [bulkId],
+  );
+}
+
+/** Which of these commands reverse a bulk award (a transaction of its own, as the bulk award had). */
+export async function reversesBulkAward(tx: EntityManager, originalIds: string[]): Promise<boolean> {
+  if (originalIds.length === 0) return false;
+  const [row] = await tx.execute<{ any: boolean }[]>(`SELECT EXISTS (SELECT 1 FROM accepted_commands WHERE id IN (${IDS}) AND type = 'bulk_award') AS any`, [idList(originalIds)]);
+  return row.any;
 }

@@ -188,4 +188,29 @@ describe('planCommands', () => {
       ['recognition', 'recognition', recognitionId],
     ]);
   });
+
+  it('refuses a bulk award’s reversal whole, changing nothing, when a recipient no longer holds their row', () => {
+    const { state, tenant, user } = world();
+    const manager = user('tenant_manager');
+    const bulkId = id();
+    state.reversibles.set(bulkId, {
+      id: bulkId,
+      type: 'bulk_award',
+      tenantId: tenant,
+      issuerId: manager.id,
+      acceptedAt: new Date(),
+      status: 'succeeded',
+      recipientId: null,
+      moves: [{ account: 'pool', accountId: tenant, ownerId: null, amount: '-40.00', referenceType: 'bulk_award', referenceId: bulkId }],
+      reversal: null,
+    });
+    state.bulkReversals.set(bulkId, { recipients: 3, total: toCents('40.00'), short: 1 });
+    const command = cmd({ type: 'reverse_award', tenantId: tenant, issuerId: manager.id, payload: { commandId: bulkId, reason: 'spent' } });
+    const writes = planCommands([command], state);
+
+    expect(writes.outcomes.get(command.id)).toMatchObject({ status: 'rejected', error: { code: 'INSUFFICIENT_BALANCE', message: "1 of the bulk award's 3 recipients no longer hold their points" } });
+    expect(writes.bulkReversalDebits).toEqual([]);
+    expect(writes.poolLedger).toEqual([]);
+    expect(state.pools.get(tenant)).toMatchObject({ balance: 10000n, version: 3n });
+  });
 });

@@ -48,10 +48,12 @@ export interface AccountKeys {
    * moved to what it locks; whether it was reversed already is read once they are locked.
    */
   reversals: { id: string; tenantId: string | null }[];
+  /** Bulk awards to reverse: their recipients' wallets are locked by one statement (in a transaction of their own). */
+  bulkReversals: string[];
   /** Recurring allocations to change or run: the loader reads each one's tenant first, locks its pool, then the schedule. */
   schedules: string[];
 }
 
 export function emptyAccountKeys(): AccountKeys {
-  return { userIds: [], tenantIds: [], departments: [], departmentMembers: [], departmentNames: [], departmentTrees: [], leadBudgetUserIds: [], sourceOwnerIds: [], walletUserIds: [], emails: [], bulkAwards: [], settings: [], gifts: [], holds: [], reversals: [], schedules: [] };
+  return { userIds: [], tenantIds: [], departments: [], departmentMembers: [], departmentNames: [], departmentTrees: [], leadBudgetUserIds: [], sourceOwnerIds: [], walletUserIds: [], emails: [], bulkAwards: [], settings: [], gifts: [], holds: [], reversals: [], bulkReversals: [], schedules: [] };
 }

@@ -1,6 +1,6 @@
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Role, isManager, toCents } from '@points/contracts';
-import { bulkHoldRecipients, defaultSettingsOf, idList, lockSchedules, pendingHolds, readScheduleTenants, readReversals, readReversibleCommands, readHoldDecisions, readHolds, readSettingsVersions, seedAndLockTallies, seedBulkRecipientTallies, tallyKeyString } from '@points/db';
+import { bulkHoldRecipients, defaultSettingsOf, idList, lockBulkRecipientWallets, lockSchedules, readBulkReversalFacts, pendingHolds, readScheduleTenants, readReversals, readReversibleCommands, readHoldDecisions, readHolds, readSettingsVersions, seedAndLockTallies, seedBulkRecipientTallies, tallyKeyString } from '@points/db';
 import { recipientTallies, tallyKeysFor } from '../limits/spend-limits';
 import { AccountKeys } from './account-keys';
 import { lockBulkAwardWallets, readBulkAwardFacts } from './bulk-award-facts';
@@ -76,6 +76,14 @@ export async function loadLedgerState(tx: EntityManager, keys: AccountKeys, at: 
     const recipientCap = recipients && settings.settings.limits.perRecipient ? { ...settings.settings.limits.perRecipient, tallies: recipients } : null;
     const limits = { perAward: settings.settings.limits.perAward, approvalThreshold: settings.settings.approvals?.threshold ?? null, perRecipient: recipientCap };
     state.bulkAwards.set(bulk.id, await readBulkAwardFacts(tx, bulk.id, limits));
+  }
+  if (keys.bulkReversals.length > 0) {
+    // As a bulk award: its recipients' wallets in one statement, in a transaction of its own.
+    if (keys.walletUserIds.length > 0 || keys.bulkReversals.length > 1 || keys.bulkAwards.length > 0) throw new Error('a bulk award is reversed in a transaction of its own');
+    const [bulkId] = keys.bulkReversals;
+    await lockBulkRecipientWallets(tx, bulkId);
+    const facts = await readBulkReversalFacts(tx, bulkId);
+    state.bulkReversals.set(bulkId, { recipients: facts.recipients, total: toCents(facts.total), short: facts.short });
   }
 
   const wallets = await tx.execute<{ id: string; user_id: string; tenant_id: string; balance: string; lifetime_earned: string; version: string }[]>(
@@ -180,7 +188,7 @@ async function readCommandsToReverse(tx: EntityManager, keys: AccountKeys, state
   const commands = await readReversibleCommands(tx, keys.reversals.map((entry) => entry.id));
   for (const entry of keys.reversals) {
     const command = commands.get(entry.id);
-    // Another tenant's command, or one no reversal applies to (a bulk award, a delegation), is locked nothing for: the rule refuses it.
+    // Another tenant's command, or one no reversal applies to (a delegation), is locked nothing for: the rule refuses it.
     if (!command || command.tenantId !== entry.tenantId) continue;
     state.reversibles.set(command.id, { ...command, reversal: null });
     if (!isReversible(command)) continue;
@@ -191,6 +199,7 @@ async function readCommandsToReverse(tx: EntityManager, keys: AccountKeys, state
     }
     if (!entry.tenantId) continue;
     keys.userIds.push(command.issuerId, ...(command.recipientId ? [command.recipientId] : []));
+    if (command.type === 'bulk_award') keys.bulkReversals.push(command.id);
     // The recipient's wallet is locked even when nothing moved (a 0-point kudos): every reversal of it waits on the same lock.
     if (command.recipientId) keys.walletUserIds.push(command.recipientId);
     for (const move of command.moves) {
@@ -202,8 +211,8 @@ async function readCommandsToReverse(tx: EntityManager, keys: AccountKeys, state
   }
 }
 
-/** An award, recognition or allocation that succeeded: what a reversal may apply to (the rules say why anything else is refused). */
-const isReversible = (command: { type: string; status: string | null }) => command.status === 'succeeded' && ['award', 'recognition', 'allocate'].includes(command.type);
+/** An award, recognition, bulk award or allocation that succeeded: what a reversal may apply to (the rules say why anything else is refused). */
+const isReversible = (command: { type: string; status: string | null }) => command.status === 'succeeded' && ['award', 'recognition', 'bulk_award', 'allocate'].includes(command.type);
 
 /** The holds the batch decides, and what deciding them locks: the source they hold on; for an approval, the recipient's wallet (a bulk award's: every row's) and the gift's tallies too. */
 async function readHoldsToDecide(tx: EntityManager, keys: AccountKeys, state: LedgerState): Promise<void> {

@@ -55,3 +55,26 @@ export async function writeBulkCredits(tx: EntityManager, credit: BulkCredit, op
     await progress(last);
   }
 }
+
+/**
+ * A bulk award's reversal: every wallet it credited gives its row back, with a
+ * `reversal` journal row each under the reversing command, pointing at the bulk
+ * award (as its credits do). One statement; the wallets were locked and checked
+ * (each holds its row) when the batch's state was loaded, and the planner
+ * credited the source with the total.
+ */
+export async function writeBulkReversalDebits(tx: EntityManager, reversal: { bulkId: string; commandId: string }): Promise<void> {
+  await tx.execute(
+    `WITH credited AS (
+       SELECT wallet_id, amount FROM wallet_ledger WHERE command_id = ? AND transaction_type = 'bulk_award'
+     ), moved AS (
+       UPDATE wallets w SET balance = w.balance - c.amount, lifetime_earned = w.lifetime_earned - c.amount, version = w.version + 1
+         FROM credited c WHERE w.id = c.wallet_id
+       RETURNING w.id AS wallet_id, w.tenant_id, c.amount, w.balance + c.amount AS previous_balance, w.balance AS new_balance, w.version
+     )
+     INSERT INTO wallet_ledger (id, wallet_id, tenant_id, amount, transaction_type, reference_type, reference_id, previous_balance, new_balance, version, command_id)
+     SELECT gen_random_uuid(), wallet_id, tenant_id, -amount, 'reversal', 'bulk_award', ?::uuid, previous_balance, new_balance, version, ?::uuid FROM moved`,
+    [reversal.bulkId, reversal.bulkId, reversal.commandId],
+    'run',
+  );
+}

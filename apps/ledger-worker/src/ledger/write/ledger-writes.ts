@@ -203,6 +203,8 @@ export interface LedgerWrites {
   walletLedger: WalletLedgerRow[];
   departmentLedger: DepartmentLedgerRow[];
   bulkCredits: BulkCredit[];
+  /** Bulk awards reversed: every wallet they credited gives its row back, set-based (see bulk-credits.ts). */
+  bulkReversalDebits: { bulkId: string; commandId: string }[];
   bulkAwardEnds: BulkAwardEnd[];
   events: LedgerEvent[];
   settingsVersions: NewSettingsRow[];
@@ -242,6 +244,7 @@ export function emptyLedgerWrites(): LedgerWrites {
     walletLedger: [],
     departmentLedger: [],
     bulkCredits: [],
+    bulkReversalDebits: [],
     bulkAwardEnds: [],
     events: [],
     settingsVersions: [],

@@ -1,7 +1,7 @@
 import { EntityManager } from '@mikro-orm/postgresql';
 import { fromCents } from '@points/contracts';
 import { ScheduleRow, addBulkToRecipientTallies, addToTallies, appendEvents, finishBulkAwards, recordOutcomes } from '@points/db';
-import { BulkWriteOptions, writeBulkCredits } from './bulk-credits';
+import { BulkWriteOptions, writeBulkCredits, writeBulkReversalDebits } from './bulk-credits';
 import { LedgerTables, LedgerWrites } from './ledger-writes';
 
 /**
@@ -64,6 +64,7 @@ export async function writeLedger(tx: EntityManager, writes: LedgerWrites, bulk:
   await insertRows(tx, 'wallet_ledger', writes.walletLedger);
   await insertRows(tx, 'department_ledger', writes.departmentLedger);
   for (const credit of writes.bulkCredits) await writeBulkCredits(tx, credit, bulk);
+  for (const reversal of writes.bulkReversalDebits) await writeBulkReversalDebits(tx, reversal);
   await insertRows(tx, 'tenant_settings', writes.settingsVersions);
   await insertRows(tx, 'award_holds', writes.newHolds);
   await insertRows(tx, 'award_hold_decisions', writes.holdDecisions);

@@ -1,11 +1,12 @@
-import { AppError, BalanceChange, Cents, ReversalResult, SourceChange, SourceType, TenantSettings, fromCents, toCents } from '@points/contracts';
+import { AppError, BalanceChange, Cents, CommandOf, ReversalResult, SourceChange, SourceType, TenantSettings, fromCents, toCents } from '@points/contracts';
 import { AccountMove } from '@points/db';
 import { LedgerBook, entryFor } from '../ledger-book';
 import { ensureCovers, ensureFits } from '../checks';
 import { CommandRule } from './command-rule';
+import { UserRow } from '../../state/ledger-state';
 
 /**
- * Reverses an award or recognition: for each balance change it made, the
+ * Reverses an award, recognition or bulk award: for each balance change it made, the
  * opposite one, journaled under this command (`reversal`, referencing the
  * command reversed) — history is never updated. Every reverser locks the
  * accounts the award moved before it reads whether it was reversed, and
@@ -24,7 +25,7 @@ export const reverseAward: CommandRule<'reverse_award'> = {
     if (!original || original.tenantId !== command.tenantId || original.status !== 'succeeded' || !['award', 'recognition', 'bulk_award'].includes(original.type)) {
       throw new AppError('NOT_FOUND', 'no such award or recognition', [{ field: 'commandId', message: 'no award or recognition of this tenant with this id' }]);
     }
-    if (original.type === 'bulk_award') throw new AppError('VALIDATION_FAILED', 'a bulk award cannot be reversed yet', [{ field: 'commandId', message: 'is a bulk award' }]);
+    if (original.type === 'bulk_award') return reverseBulkAward(book, command, issuer, original);
     const wallet = original.moves.find((move) => move.account === 'wallet');
     const source = original.moves.find((move): move is AccountMove & { account: SourceJournal } => move.account !== 'wallet');
     // An award whose points never moved is pending approval, declined or expired: nothing to reverse.
@@ -36,7 +37,7 @@ export const reverseAward: CommandRule<'reverse_award'> = {
 
     const first = original.reversal;
     if (first) {
-      const repeated: ReversalResult = { originalCommandId: original.id, reversalId: first.commandId, alreadyReversed: true, amount: first.amount, recipientId, source: null, wallet: null };
+      const repeated: ReversalResult = { originalCommandId: original.id, reversalId: first.commandId, alreadyReversed: true, amount: first.amount, recipientId, recipients: 0, source: null, wallet: null };
       book.succeed(command, repeated);
       book.emit(command, { type: 'award.reversed', ...repeated, giverId: original.issuerId, reason });
       return;
@@ -61,11 +62,49 @@ export const reverseAward: CommandRule<'reverse_award'> = {
     }
     book.writes.reversals.push({ original_command_id: original.id, tenant_id: command.tenantId as string, command_id: command.id, reversed_by: issuer.id, reason, amount: fromCents(amount) });
     original.reversal = { commandId: command.id, amount: fromCents(amount) };
-    const result: ReversalResult = { originalCommandId: original.id, reversalId: command.id, alreadyReversed: false, amount: fromCents(amount), recipientId, source: sourceChange, wallet: walletChange };
+    const result: ReversalResult = { originalCommandId: original.id, reversalId: command.id, alreadyReversed: false, amount: fromCents(amount), recipientId, recipients: walletChange ? 1 : 0, source: sourceChange, wallet: walletChange };
     book.succeed(command, result);
     book.emit(command, { type: 'award.reversed', ...result, giverId: original.issuerId, reason });
   },
 };
+
+/**
+ * A whole bulk award: every recipient's wallet gives its row back (set-based,
+ * by the writer) and the source gets the total, all or nothing — refused when
+ * any recipient no longer holds their row. Exactly once as any reversal.
+ */
+function reverseBulkAward(book: LedgerBook, command: CommandOf<'reverse_award'>, issuer: UserRow, original: Reversible): void {
+  const { reason } = command.payload;
+  const debit = original.moves.find((move): move is AccountMove & { account: SourceJournal } => move.account !== 'wallet');
+  if (!debit) throw new AppError('VALIDATION_FAILED', 'this bulk award moved no points: a pending one is declined, not reversed', [{ field: 'commandId', message: 'moved no points' }]);
+  ensureMayReverse(book, book.settingsOf(command).settings.reversals, issuer.id, original);
+  const first = original.reversal;
+  if (first) {
+    const repeated: ReversalResult = { originalCommandId: original.id, reversalId: first.commandId, alreadyReversed: true, amount: first.amount, recipientId: null, recipients: 0, source: null, wallet: null };
+    book.succeed(command, repeated);
+    book.emit(command, { type: 'award.reversed', ...repeated, giverId: original.issuerId, reason });
+    return;
+  }
+  const facts = book.state.bulkReversals.get(original.id);
+  if (!facts) throw new Error(`bulk award ${original.id} was not loaded for its reversal`);
+  if (facts.short > 0) {
+    throw new AppError('INSUFFICIENT_BALANCE', `${facts.short} of the bulk award's ${facts.recipients} recipients no longer hold their points`, [
+      { field: 'commandId', message: 'a recipient no longer holds these points' },
+    ]);
+  }
+  const source = book.namedSource(SOURCE_OF[debit.account], { tenantId: command.tenantId as string, giverId: original.issuerId, accountId: debit.accountId });
+  ensureFits(source.account.balance + facts.total, 'commandId', 'the source');
+  const change = book.debitSource(source, -facts.total, entryFor(command, 'reversal', { type: 'bulk_award', id: original.id })).change;
+  book.writes.bulkReversalDebits.push({ bulkId: original.id, commandId: command.id });
+  const amount = fromCents(facts.total);
+  book.writes.reversals.push({ original_command_id: original.id, tenant_id: command.tenantId as string, command_id: command.id, reversed_by: issuer.id, reason, amount });
+  original.reversal = { commandId: command.id, amount };
+  const result: ReversalResult = { originalCommandId: original.id, reversalId: command.id, alreadyReversed: false, amount, recipientId: null, recipients: facts.recipients, source: change, wallet: null };
+  book.succeed(command, result);
+  book.emit(command, { type: 'award.reversed', ...result, giverId: original.issuerId, reason });
+}
+
+type Reversible = NonNullable<ReturnType<LedgerBook['state']['reversibles']['get']>>;
 
 /** A tenant manager reverses any award of the tenant; its giver their own, within the window of the settings the reversal was accepted under (none: never). */
 function ensureMayReverse(book: LedgerBook, window: TenantSettings['reversals'], issuerId: string, original: { issuerId: string; acceptedAt: Date }): void {
