@@ -66,3 +66,14 @@ it('the recipient may not reverse (403), another tenant finds nothing (404), a r
   expect([badId.status, badId.body.error.details[0].field]).toEqual([400, 'commandId']);
   expect(await balances(stack.db.orm.em, t.tenantId)).toEqual(before);
 });
+
+it('a manager reverses a whole bulk award over HTTP: every recipient gives their row back, the pool gets the total', async () => {
+  const before = await balances(stack.db.orm.em, t.tenantId);
+  const bulk = await send('manager', '/api/allocations/bulk-awards', { description: 'Q4', items: [{ userId: t.employee.id, amount: '8' }, { userId: t.employee2.id, amount: '2' }] });
+  const bulkId = bulk.body.bulkId ?? bulk.body.commandId;
+  const deadline = Date.now() + 15_000;
+  while ((await call(stack.base, 'GET', `/api/allocations/bulk-awards/${bulkId}`, { token: tokens.manager })).body.status !== 'succeeded' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  const reversal = await send('manager', `/api/reversals/${bulkId}`, { reason: 'sent twice' });
+  expect([reversal.status, reversal.body.result]).toEqual([200, expect.objectContaining({ originalCommandId: bulkId, amount: '10.00', recipients: 2, recipientId: null, wallet: null, source: expect.objectContaining({ type: 'tenant_pool' }) })]);
+  expect(await balances(stack.db.orm.em, t.tenantId)).toEqual(before);
+});
