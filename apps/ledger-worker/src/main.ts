@@ -49,6 +49,7 @@ async function main(): Promise<void> {
   const scheduledRedis = createRedis(config.REDIS_URL, 'worker');
   const scheduledWorker = startScheduledJobsWorker({ connection: scheduledRedis, prefix: config.QUEUE_PREFIX, concurrency: 1, em: orm.em, queues, logger });
   await scheduleEvery(scheduledJobs, 'allocation-schedules', config.SCHEDULE_TICK_MS);
+  await scheduleEvery(scheduledJobs, 'point-expiry', config.EXPIRY_TICK_MS);
   const stopPurge = startBulkRowsPurge(orm.em, logger, { retentionDays: config.BULK_ROWS_RETENTION_DAYS, intervalMs: 10 * 60_000 });
   const ops = await startOpsServer(config.LEDGER_WORKER_PORT, workerReadiness(orm, queueRedis, { commandQueue: queues.commands }), registry, logger);
   logger.info({ port: config.LEDGER_WORKER_PORT, concurrency: config.LEDGER_CONCURRENCY }, 'ledger worker started');

@@ -65,6 +65,8 @@ const EnvSchema = z.object({
   COMMAND_FULL_SWEEP_MS: z.coerce.number().int().min(1_000).default(3_600_000),
   /** How often the ledger worker looks for recurring allocations due (a calendar period come, a top-up's pool low). */
   SCHEDULE_TICK_MS: z.coerce.number().int().min(1_000).default(60_000),
+  /** How often the ledger worker expires matured wallet points (lots expire at month boundaries in each tenant's zone). */
+  EXPIRY_TICK_MS: z.coerce.number().int().min(1_000).default(3_600_000),
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(600),
   BODY_LIMIT: z.string().default('100kb'),
   /** A tenant's bulk awards waiting or running at once; another is refused with 429 until one finishes. */

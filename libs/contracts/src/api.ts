@@ -96,13 +96,14 @@ export const AllocationStats = z.object({
   departmentPoolsTotal: Decimal,
   leadBudgetsTotal: Decimal,
   walletsTotal: Decimal,
+  expiredTotal: Decimal.describe("points expired out of the tenant's wallets (its expired account)"),
   totalDistributed: Decimal,
   accountingCheck: z.object({
-    balanced: z.boolean().describe('net allocated equals what the journals say the pool, department pools, lead budgets and wallets hold, and balances match their journals'),
+    balanced: z.boolean().describe('net allocated equals what the journals say the pool, department pools, lead budgets, wallets and expired account hold, and balances match their journals'),
     netAllocated: Decimal,
     heldPerJournals: Decimal,
     heldPerBalances: Decimal,
-    journals: z.object({ pool: Decimal, departmentPools: Decimal, leadBudgets: Decimal, wallets: Decimal }),
+    journals: z.object({ pool: Decimal, departmentPools: Decimal, leadBudgets: Decimal, wallets: Decimal, expired: Decimal }),
   }),
 }).meta({ id: 'AllocationStats' });
 
@@ -152,6 +153,9 @@ export const MeView = z.object({
   wallet: z.object({ balance: Decimal, lifetimeEarned: Decimal }).nullable(),
   leadBudget: z.object({ balance: Decimal, held: Decimal, available: Decimal }).nullable(),
   limits: LimitsView.nullable().describe('null for a platform admin'),
+  expiries: z
+    .array(z.object({ amount: Decimal, expiresAt: Timestamp.describe('the moment they expire'), lastDay: z.string().describe("the last day they can be used, in the tenant's time zone (YYYY-MM-DD)") }))
+    .describe("the wallet's points that will expire, soonest first (up to 3 dates); empty without an expiry policy"),
 }).meta({ id: 'MeView' });
 
 export const SettingsView = z.object({

@@ -60,12 +60,31 @@ export const ReversalRule = z
   .strict()
   .meta({ id: 'ReversalRule' });
 
+export const ExpiryRule = z
+  .object({
+    walletMonths: z
+      .number()
+      .int()
+      .min(1)
+      .max(120)
+      .describe("earned points expire at the end of the month they turn this many months old, in the tenant's time zone (earned in January, 1 month: gone on 1 March)"),
+    noticeDays: z.number().int().min(0).max(90).default(14).describe("this many days before points expire, a notice goes to the audit trail and GET /api/me lists them (0: none)"),
+    reverseExpired: z
+      .enum(['reject', 'what_remains'])
+      .default('reject')
+      .describe('an award reversed after part of its points expired: refused (reject), or what remains of it goes back (what_remains)'),
+  })
+  .strict()
+  .meta({ id: 'ExpiryRule' });
+export type ExpiryRule = z.infer<typeof ExpiryRule>;
+
 export const TenantSettings = z
   .object({
     timeZone: TimeZone.default('UTC'),
     limits: SpendLimits.default({ perAward: null, perGiver: null, perRecipient: null, reciprocal: null }),
     approvals: ApprovalRule.nullable().default(null),
     reversals: ReversalRule.nullable().default(null).describe('null: only tenant managers reverse awards'),
+    expiry: ExpiryRule.nullable().default(null).describe('null: earned points never expire'),
   })
   .strict()
   .meta({ id: 'TenantSettings' });
@@ -81,9 +100,9 @@ export const hasPeriodLimits = (settings: TenantSettings): boolean => Boolean(se
  * given (`approvals: null` to have none), so a PUT meant to change a limit cannot
  * switch approvals off by leaving them out; within `limits`, a limit left out is none.
  * `reversals` (newer) may be left out: none, so only tenant managers reverse — leaving it
- * out can take a permission away, never grant one.
+ * out can take a permission away, never grant one. So may `expiry` (newest): none, points never expire.
  */
 export const SettingsUpdate = z
-  .object({ timeZone: TimeZone, limits: SpendLimits, approvals: ApprovalRule.nullable(), reversals: ReversalRule.nullable().default(null) })
+  .object({ timeZone: TimeZone, limits: SpendLimits, approvals: ApprovalRule.nullable(), reversals: ReversalRule.nullable().default(null), expiry: ExpiryRule.nullable().default(null) })
   .strict()
   .meta({ id: 'SettingsUpdate' });

@@ -12,3 +12,4 @@ export * from './balances/balance-as-of';
 export * from './reversals/reversible-awards';
 export * from './id-list';
 export * from './schedules/allocation-schedules';
+export * from './expiry/wallet-lots';

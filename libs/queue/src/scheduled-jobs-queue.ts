@@ -2,8 +2,8 @@ import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { QUEUES } from '@points/contracts';
 
-/** The periodic jobs of the ledger worker (recurring allocations), one BullMQ job scheduler each. */
-export type ScheduledJobName = 'allocation-schedules';
+/** The periodic jobs of the ledger worker (recurring allocations, point expiry), one BullMQ job scheduler each. */
+export type ScheduledJobName = 'allocation-schedules' | 'point-expiry';
 
 export function createScheduledJobsQueue(connection: Redis, prefix: string): Queue {
   return new Queue(QUEUES.scheduledJobs, { connection, prefix });

@@ -17,22 +17,24 @@ export async function allocationStats(em: EntityManager, tenantId: string): Prom
               COALESCE((SELECT sum(balance) FROM departments WHERE tenant_id = t.id), 0) AS departments,
               COALESCE((SELECT sum(balance) FROM lead_budgets WHERE tenant_id = t.id), 0) AS lead_budgets,
               COALESCE((SELECT sum(balance) FROM wallets WHERE tenant_id = t.id), 0) AS wallets,
+              COALESCE((SELECT balance FROM expired_accounts WHERE tenant_id = t.id), 0) AS expired,
               COALESCE((SELECT sum(amount) FROM distribution_logs WHERE tenant_id = t.id AND transaction_type <> 'delegation'), 0) AS distributed,
               COALESCE((SELECT sum(amount) FROM pool_ledger WHERE tenant_id = t.id), 0) AS j_pool,
               COALESCE((SELECT sum(amount) FROM department_ledger WHERE tenant_id = t.id), 0) AS j_departments,
               COALESCE((SELECT sum(amount) FROM lead_budget_ledger WHERE tenant_id = t.id), 0) AS j_budgets,
-              COALESCE((SELECT sum(amount) FROM wallet_ledger WHERE tenant_id = t.id), 0) AS j_wallets
+              COALESCE((SELECT sum(amount) FROM wallet_ledger WHERE tenant_id = t.id), 0) AS j_wallets,
+              COALESCE((SELECT sum(amount) FROM expired_ledger WHERE tenant_id = t.id), 0) AS j_expired
          FROM tenants t WHERE t.id = ?)
      SELECT id AS "tenantId", ${money('allocated')} AS "totalAllocated", ${money('clawed_back')} AS "totalClawedBack",
             ${money('allocated - clawed_back')} AS "netAllocated", ${money('pool')} AS "poolBalance",
-            ${money('departments')} AS "departmentPoolsTotal", ${money('lead_budgets')} AS "leadBudgetsTotal", ${money('wallets')} AS "walletsTotal", ${money('distributed')} AS "totalDistributed",
+            ${money('departments')} AS "departmentPoolsTotal", ${money('lead_budgets')} AS "leadBudgetsTotal", ${money('wallets')} AS "walletsTotal", ${money('expired')} AS "expiredTotal", ${money('distributed')} AS "totalDistributed",
             json_build_object(
-              'balanced', allocated - clawed_back = j_pool + j_departments + j_budgets + j_wallets
-                          AND j_pool = pool AND j_departments = departments AND j_budgets = lead_budgets AND j_wallets = wallets,
+              'balanced', allocated - clawed_back = j_pool + j_departments + j_budgets + j_wallets + j_expired
+                          AND j_pool = pool AND j_departments = departments AND j_budgets = lead_budgets AND j_wallets = wallets AND j_expired = expired,
               'netAllocated', ${money('allocated - clawed_back')},
-              'heldPerJournals', ${money('j_pool + j_departments + j_budgets + j_wallets')},
-              'heldPerBalances', ${money('pool + departments + lead_budgets + wallets')},
-              'journals', json_build_object('pool', ${money('j_pool')}, 'departmentPools', ${money('j_departments')}, 'leadBudgets', ${money('j_budgets')}, 'wallets', ${money('j_wallets')})
+              'heldPerJournals', ${money('j_pool + j_departments + j_budgets + j_wallets + j_expired')},
+              'heldPerBalances', ${money('pool + departments + lead_budgets + wallets + expired')},
+              'journals', json_build_object('pool', ${money('j_pool')}, 'departmentPools', ${money('j_departments')}, 'leadBudgets', ${money('j_budgets')}, 'wallets', ${money('j_wallets')}, 'expired', ${money('j_expired')})
             ) AS "accountingCheck"
        FROM s`,
     [tenantId],

@@ -1,5 +1,5 @@
 import { AsOfQuery, COMMAND_CATALOG, DistributionView, MANAGER_ROLES, MeView, PoolView, ROLES, UserView, availableOf, fromCents, toCents } from '@points/contracts';
-import { DistributionLogSchema, LeadBudgetSchema, Orm, TenantSchema, UserSchema, WalletSchema, currentSettings } from '@points/db';
+import { DistributionLogSchema, LeadBudgetSchema, Orm, TenantSchema, UserSchema, WalletSchema, currentSettings, walletExpiries } from '@points/db';
 import { ApiRouter } from '../openapi/api-router';
 import { jsonResponse } from '../openapi/responses';
 import { CommandService } from '../commands/command-service';
@@ -34,16 +34,23 @@ export function tenantRoutes(api: ApiRouter, orm: Orm, commands: CommandService)
     tag: 'users',
     roles: ROLES,
     query: AsOfQuery,
-    description: 'With asOf, the wallet and lead budget are as they stood then (from their journals); the user and the limits are as they are now.',
+    description:
+      "With asOf, the wallet and lead budget are as they stood then (from their journals); the user, the limits and the wallet's coming expiries are as they are now.",
     responses: { 200: jsonResponse('You', MeView) },
     handler: async ({ res, caller, query }) => {
       // A moment to come is refused for everyone, with or without a wallet (a platform admin has none).
       if (query.asOf && Date.parse(query.asOf) > Date.now()) throw inTheFuture();
-      const [user, wallet, budget, limits] = await Promise.all([
+      const settings = caller.tenantId ? currentSettings(orm.em, caller.tenantId) : Promise.resolve(null);
+      const ownWallet = db().findOne(WalletSchema, { userId: caller.userId });
+      const [user, wallet, budget, limits, expiries] = await Promise.all([
         db().findOneOrFail(UserSchema, caller.userId),
-        db().findOne(WalletSchema, { userId: caller.userId }),
+        ownWallet,
         db().findOne(LeadBudgetSchema, { userId: caller.userId }),
-        caller.tenantId ? currentSettings(orm.em, caller.tenantId).then((current) => limitsFor(orm, current, caller.userId)) : null,
+        settings.then((current) => current && limitsFor(orm, current, caller.userId)),
+        Promise.all([settings, ownWallet]).then(([current, mine]) => {
+          const expiry = current?.settings.expiry;
+          return expiry && mine ? walletExpiries(db(), mine.id, { timeZone: current.settings.timeZone, walletMonths: expiry.walletMonths }) : [];
+        }),
       ]);
       const at = query.asOf;
       const [walletThen, budgetThen] = await Promise.all([
@@ -56,6 +63,7 @@ export function tenantRoutes(api: ApiRouter, orm: Orm, commands: CommandService)
           wallet: walletThen && { balance: walletThen.balance, lifetimeEarned: walletThen.lifetimeEarned },
           leadBudget: budgetThen && { balance: budgetThen.balance, held: budgetThen.held, available: availableOf(budgetThen) },
           limits,
+          expiries,
         }),
       );
     },

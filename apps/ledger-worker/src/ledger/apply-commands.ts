@@ -59,7 +59,7 @@ export async function applyCommands(em: EntityManager, commandIds: string[], opt
       // so a limit's period counts a move in the period the journal shows it in.
       const now = options.now?.() ?? dateOf(locked[0].transactionStart);
       const state = await loadLedgerState(tx, accountKeysOf(pending), now);
-      const writes = planCommands(pending, state, { ...options, now: () => now });
+      const writes = planCommands(pending, state, { ...options, now: () => now, stampJournals: options.now !== undefined });
       for (const [id, outcome] of malformed) writes.outcomes.set(id, outcome);
       // A bulk award's progress row ends with its command, whatever ended it.
       for (const row of malformedBulks) writes.bulkAwardEnds.push({ bulkId: row.id, status: 'rejected', failedRows: 0, errors: [] });

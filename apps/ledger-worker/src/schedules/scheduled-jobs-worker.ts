@@ -3,12 +3,14 @@ import { EntityManager } from '@mikro-orm/postgresql';
 import { QUEUES } from '@points/contracts';
 import { Logger } from '@points/config';
 import { CommandQueues, ScheduledJobName, WorkerSettings, workerOptions } from '@points/queue';
+import { expirePoints } from '../expiry/expire-points';
 import { submitDueScheduleRuns } from './submit-due-runs';
 
 /**
  * Runs the ledger worker's periodic jobs as BullMQ's job schedulers fire them:
- * `allocation-schedules` submits the recurring allocations due. Each job is
- * safe to run twice, late or on two workers at once (see submitDueScheduleRuns).
+ * `allocation-schedules` submits the recurring allocations due; `point-expiry`
+ * expires matured wallet points and writes expiry notices. Each job is safe to
+ * run twice, late or on two workers at once (see submitDueScheduleRuns, expirePoints).
  */
 export function startScheduledJobsWorker(options: WorkerSettings & { em: EntityManager; queues: CommandQueues; logger: Logger }): Worker {
   const worker = new Worker(
@@ -19,6 +21,11 @@ export function startScheduledJobsWorker(options: WorkerSettings & { em: EntityM
           const submitted = await submitDueScheduleRuns(options.em, options.queues);
           if (submitted > 0) options.logger.info({ submitted }, 'submitted scheduled allocation runs');
           return submitted;
+        }
+        case 'point-expiry': {
+          const expired = await expirePoints(options.em);
+          if (expired.runs > 0 || expired.notices > 0) options.logger.info(expired, 'expired wallet points');
+          return expired;
         }
         default:
           options.logger.warn({ name: job.name }, 'unknown scheduled job');

@@ -2,9 +2,9 @@ import { InferEntity } from '@mikro-orm/core';
 import { LeadBudgetSchema, WalletSchema } from './accounts';
 import { DepartmentSchema } from './department';
 import { balanceChange, balanceChangeChecks } from './balance-change';
-import { RelationTarget, compositeKey, money, references, text, uuid } from './columns';
+import { RelationTarget, compositeKey, money, nullable, references, text, uuid } from './columns';
 import { AcceptedCommandSchema } from './accepted-command';
-import { table } from './table';
+import { btreeIndex, table } from './table';
 import { TenantSchema } from './tenant';
 
 /**
@@ -29,19 +29,20 @@ const journal = <Account extends Record<string, unknown>>(name: string, tableNam
       ...balanceChange(),
       commandId: references(AcceptedCommandSchema, 'command_id', `${tableName}_command_id_fkey`),
     },
-    {
-      checks: [
-        { name: `${tableName}_amount_check`, expression: 'amount <> 0' },
-        ...balanceChangeChecks(tableName),
-        { name: `${tableName}_arithmetic`, expression: 'new_balance = previous_balance + amount' },
-      ],
-      uniques: [
-        { name: `${tableName}_chain`, properties: [chainedBy, 'version'] },
-        // One row per account per command: a command applied twice cannot move an account twice.
-        { name: `${tableName}_command_account_unique`, properties: ['commandId', chainedBy] },
-      ],
-    },
+    { checks: journalChecks(tableName), uniques: journalUniques(tableName, chainedBy) },
   );
+
+const journalChecks = (tableName: string) => [
+  { name: `${tableName}_amount_check`, expression: 'amount <> 0' },
+  ...balanceChangeChecks(tableName),
+  { name: `${tableName}_arithmetic`, expression: 'new_balance = previous_balance + amount' },
+];
+
+const journalUniques = <Chained extends string>(tableName: string, chainedBy: Chained) => [
+  { name: `${tableName}_chain`, properties: [chainedBy, 'version' as const] },
+  // One row per account per command: a command applied twice cannot move an account twice.
+  { name: `${tableName}_command_account_unique`, properties: ['commandId' as const, chainedBy] },
+];
 
 /** The tenant pool's journal. */
 export const PoolLedgerEntrySchema = journal('PoolLedgerEntry', 'pool_ledger', { tenantId: references(TenantSchema, 'tenant_id', 'pool_ledger_tenant_id_fkey') }, 'tenantId');
@@ -80,12 +81,31 @@ export const LeadBudgetLedgerEntrySchema = tenantAccountJournal('LeadBudgetLedge
   keyName: 'lead_budget_ledger_budget_of_tenant',
 });
 
-export const WalletLedgerEntrySchema = tenantAccountJournal('WalletLedgerEntry', 'wallet_ledger', {
-  schema: WalletSchema,
-  id: 'walletId',
-  key: 'walletOfTenant',
-  keyName: 'wallet_ledger_wallet_of_tenant',
-});
+/**
+ * A wallet's journal, as the others, except that an expiry is made by an expiry
+ * run, not a command: its row has no command (and names the run as its
+ * reference, one row per wallet per run).
+ */
+export const WalletLedgerEntrySchema = table(
+  'WalletLedgerEntry',
+  'wallet_ledger',
+  {
+    walletId: uuid(),
+    tenantId: uuid(),
+    walletOfTenant: compositeKey(WalletSchema, 'wallet_ledger_wallet_of_tenant', ['walletId', 'tenantId'], ['id', 'tenant_id']),
+    amount: money(),
+    transactionType: text(),
+    referenceType: text(),
+    referenceId: uuid(),
+    ...balanceChange(),
+    commandId: nullable(references(AcceptedCommandSchema, 'command_id', 'wallet_ledger_command_id_fkey')),
+  },
+  {
+    checks: [...journalChecks('wallet_ledger'), { name: 'wallet_ledger_expiry_has_no_command', expression: "(command_id IS NULL) = (transaction_type = 'expiry'::text)" }],
+    uniques: journalUniques('wallet_ledger', 'walletId' as const),
+    indexes: [btreeIndex('wallet_ledger', 'wallet_ledger_expiry_run_wallet', 'reference_id, wallet_id', { unique: true, where: "transaction_type = 'expiry'::text" })],
+  },
+);
 
 export const DepartmentLedgerEntrySchema = tenantAccountJournal('DepartmentLedgerEntry', 'department_ledger', {
   schema: DepartmentSchema,

@@ -2,6 +2,7 @@ import { DepartmentLedgerEntrySchema, LeadBudgetLedgerEntrySchema, PoolLedgerEnt
 import { DepartmentSchema } from './department';
 import { ReversalSchema } from './reversal';
 import { AllocationScheduleRunSchema, AllocationScheduleSchema } from './allocation-schedule';
+import { ExpiredAccountSchema, ExpiredLedgerEntrySchema, ExpiryRunSchema } from './expiry';
 import { LeadBudgetSchema, WalletSchema } from './accounts';
 import { AllocationLogSchema, PlatformBillingLogSchema } from './allocation-logs';
 import { AuditLogEntrySchema } from './audit-log-entry';
@@ -28,6 +29,7 @@ export * from './accounts';
 export * from './department';
 export * from './reversal';
 export * from './allocation-schedule';
+export * from './expiry';
 export * from './accepted-command';
 export * from './recognition';
 export * from './allocation-logs';
@@ -45,6 +47,9 @@ export const ENTITIES = [
   DepartmentSchema,
   AllocationScheduleSchema,
   AllocationScheduleRunSchema,
+  ExpiryRunSchema,
+  ExpiredAccountSchema,
+  ExpiredLedgerEntrySchema,
   WalletSchema,
   LeadBudgetSchema,
   AcceptedCommandSchema,

@@ -13,6 +13,7 @@ import { Migration20261125020000_departments } from './Migration20261125020000_d
 import { Migration20261125030000_bulk_award_holds } from './Migration20261125030000_bulk_award_holds';
 import { Migration20261125040000_reversals } from './Migration20261125040000_reversals';
 import { Migration20261125050000_allocation_schedules } from './Migration20261125050000_allocation_schedules';
+import { Migration20261125060000_point_expiry } from './Migration20261125060000_point_expiry';
 
 /** Explicit list, so migrations run the same from TypeScript sources and bundles. */
 export const MIGRATIONS = [
@@ -31,4 +32,5 @@ export const MIGRATIONS = [
   { name: 'Migration20261125030000_bulk_award_holds', class: Migration20261125030000_bulk_award_holds },
   { name: 'Migration20261125040000_reversals', class: Migration20261125040000_reversals },
   { name: 'Migration20261125050000_allocation_schedules', class: Migration20261125050000_allocation_schedules },
+  { name: 'Migration20261125060000_point_expiry', class: Migration20261125060000_point_expiry },
 ];

@@ -1,6 +1,7 @@
 import { EntityManager } from '@mikro-orm/postgresql';
 import { dateOf } from '../entities/iso-timestamp.type';
 import { IDS, idList } from '../id-list';
+import { bulkRowsShort } from '../expiry/wallet-lots';
 
 // What a reversal reads of the command it reverses: the command as accepted and
 // decided, and every balance change it made (its rows in the four account
@@ -85,17 +86,16 @@ export interface NewReversalRow {
 /**
  * A bulk award's credits as its reversal needs them: one per recipient's wallet
  * (its journal rows under the bulk award's command, in the thousands, so never
- * read into memory), and how many of those wallets hold less than their row now.
+ * read into memory), and how many of those wallets no longer hold all of their
+ * row (what remains of its lot: see expiry/wallet-lots.ts).
  * Read with the wallets locked (lockBulkRecipientWallets).
  */
 export async function readBulkReversalFacts(tx: EntityManager, bulkId: string): Promise<{ recipients: number; total: string; short: number }> {
-  const [row] = await tx.execute<{ recipients: number; total: string; short: number }[]>(
-    `SELECT count(*)::int AS recipients, coalesce(sum(l.amount), 0)::text AS total, count(*) FILTER (WHERE w.balance < l.amount)::int AS short
-       FROM wallet_ledger l JOIN wallets w ON w.id = l.wallet_id
-      WHERE l.command_id = ? AND l.transaction_type = 'bulk_award'`,
+  const [row] = await tx.execute<{ recipients: number; total: string }[]>(
+    `SELECT count(*)::int AS recipients, coalesce(sum(l.amount), 0)::text AS total FROM wallet_ledger l WHERE l.command_id = ? AND l.transaction_type = 'bulk_award'`,
     [bulkId],
   );
-  return row;
+  return { ...row, short: row.recipients === 0 ? 0 : await bulkRowsShort(tx, bulkId) };
 }
 
 /** Locks the wallets a bulk award credited, in id order, with one statement (its rows may be purged by now; its journal rows are not). */

@@ -59,6 +59,8 @@ export class LedgerBook {
     readonly state: LedgerState,
     readonly newId: () => string,
     private readonly occurredAt: Date,
+    /** Journal rows carry `occurredAt` as their time (an injected clock); otherwise the database stamps them with the transaction's start. */
+    private readonly stampJournals = false,
   ) {}
 
   pool(tenantId: string): PoolAccount {
@@ -303,6 +305,7 @@ export class LedgerBook {
       new_balance: fromCents(change.next),
       version: change.version.toString(),
       command_id: entry.command.id,
+      ...(this.stampJournals ? { created_at: this.occurredAt.toISOString() } : {}),
     };
   }
 }

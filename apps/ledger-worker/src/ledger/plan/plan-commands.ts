@@ -9,6 +9,12 @@ import { ruleFor } from './rules';
 export interface PlannerOptions {
   newId?: () => string;
   now?: () => Date;
+  /**
+   * Stamp journal rows with the clock above rather than the transaction's start
+   * (the database's default): set when the clock is injected (tests simulating
+   * months), so what a journal row says happened when matches that clock.
+   */
+  stampJournals?: boolean;
 }
 
 /**
@@ -19,7 +25,7 @@ export interface PlannerOptions {
  * that command alone (with a SPEC code, and an event for the audit trail).
  */
 export function planCommands(commands: Command[], state: LedgerState, options: PlannerOptions = {}): LedgerWrites {
-  const book = new LedgerBook(state, options.newId ?? randomUUID, (options.now ?? (() => new Date()))());
+  const book = new LedgerBook(state, options.newId ?? randomUUID, (options.now ?? (() => new Date()))(), options.stampJournals ?? false);
   for (const command of commands) {
     const rule = ruleFor(command);
     try {

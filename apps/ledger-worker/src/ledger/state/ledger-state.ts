@@ -105,6 +105,8 @@ export interface LedgerState {
   holds: Map<string, AwardHold & { decision: HoldDecision | null }>;
   /** Commands the batch reverses, with the changes they made and their reversal so far (read with the accounts locked). */
   reversibles: Map<string, ReversibleCommand & { reversal: { commandId: string; amount: string } | null }>;
+  /** What remains of the lots the batch's reversals take back (keyed by lotKey; absent: nothing left — expired, or reversed). */
+  lotRemainders: Map<string, Cents>;
   /** Bulk awards the batch reverses: how many wallets they credited, their total, and how many of those wallets hold less than their row now. */
   bulkReversals: Map<string, { recipients: number; total: Cents; short: number }>;
   /** Recurring allocations the batch changes or runs, locked, keyed by id; a schedule created in the batch joins them. */
@@ -116,5 +118,5 @@ export interface LedgerState {
 export const settingsKey = (tenantId: string, version: number) => `${tenantId}:${version}`;
 
 export function emptyLedgerState(): LedgerState {
-  return { users: new Map(), pools: new Map(), leadBudgets: new Map(), departments: new Map(), departmentTrees: new Map(), foldedNames: new Map(), wallets: new Map(), takenEmails: new Set(), bulkAwards: new Map(), settings: new Map(), latestSettings: new Map(), tallies: new Map(), holds: new Map(), holdRecipientDeciders: new Set(), reversibles: new Map(), bulkReversals: new Map(), schedules: new Map() };
+  return { users: new Map(), pools: new Map(), leadBudgets: new Map(), departments: new Map(), departmentTrees: new Map(), foldedNames: new Map(), wallets: new Map(), takenEmails: new Set(), bulkAwards: new Map(), settings: new Map(), latestSettings: new Map(), tallies: new Map(), holds: new Map(), holdRecipientDeciders: new Set(), reversibles: new Map(), lotRemainders: new Map(), bulkReversals: new Map(), schedules: new Map() };
 }

@@ -1,6 +1,6 @@
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Role, isManager, toCents } from '@points/contracts';
-import { bulkHoldRecipients, defaultSettingsOf, idList, lockBulkRecipientWallets, lockSchedules, readBulkReversalFacts, pendingHolds, readScheduleTenants, readReversals, readReversibleCommands, readHoldDecisions, readHolds, readSettingsVersions, seedAndLockTallies, seedBulkRecipientTallies, tallyKeyString } from '@points/db';
+import { bulkHoldRecipients, defaultSettingsOf, idList, lotKey, lotRemainders, lockBulkRecipientWallets, lockSchedules, readBulkReversalFacts, pendingHolds, readScheduleTenants, readReversals, readReversibleCommands, readHoldDecisions, readHolds, readSettingsVersions, seedAndLockTallies, seedBulkRecipientTallies, tallyKeyString } from '@points/db';
 import { recipientTallies, tallyKeysFor } from '../limits/spend-limits';
 import { AccountKeys } from './account-keys';
 import { lockBulkAwardWallets, readBulkAwardFacts } from './bulk-award-facts';
@@ -110,6 +110,9 @@ export async function loadLedgerState(tx: EntityManager, keys: AccountKeys, at: 
   // Every reversal locks the accounts its command moved first, so the reversals read now are all there are.
   const reversals = await readReversals(tx, [...state.reversibles.keys()]);
   for (const [id, reversible] of state.reversibles) reversible.reversal = reversals.get(id) ?? null;
+  // What is left of each credit a reversal takes back (part of it may have expired), read with its wallet locked.
+  const lots = [...state.reversibles.values()].flatMap((r) => r.moves.filter((move) => move.account === 'wallet').map((move) => ({ walletId: move.accountId, referenceType: move.referenceType, referenceId: move.referenceId })));
+  for (const [key, remaining] of await lotRemainders(tx, lots)) state.lotRemainders.set(key, toCents(remaining));
 
   if (keys.emails.length > 0) {
     const taken = await tx.execute<{ email: string }[]>(`SELECT lower(email) AS email FROM users WHERE lower(email) IN (SELECT jsonb_array_elements_text(?::jsonb))`, [idList(keys.emails)]);

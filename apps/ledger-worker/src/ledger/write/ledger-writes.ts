@@ -18,6 +18,8 @@ export interface JournalRow {
   new_balance: string;
   version: string;
   command_id: string;
+  /** Only with an injected clock (PlannerOptions.stampJournals); otherwise the transaction's start. */
+  created_at?: string;
 }
 export type PoolLedgerRow = JournalRow;
 export interface LeadBudgetLedgerRow extends JournalRow {

@@ -1,5 +1,5 @@
 import { AppError, BalanceChange, Cents, CommandOf, ReversalResult, SourceChange, SourceType, TenantSettings, fromCents, toCents } from '@points/contracts';
-import { AccountMove } from '@points/db';
+import { AccountMove, lotKey } from '@points/db';
 import { LedgerBook, entryFor } from '../ledger-book';
 import { ensureCovers, ensureFits } from '../checks';
 import { CommandRule } from './command-rule';
@@ -11,9 +11,10 @@ import { UserRow } from '../../state/ledger-state';
  * command reversed) — history is never updated. Every reverser locks the
  * accounts the award moved before it reads whether it was reversed, and
  * `reversals` is keyed by the award, so reversing twice moves points once; the
- * second answers with the first. A recipient who no longer holds the points is
- * refused (INSUFFICIENT_BALANCE): nothing is partly reversed. What was counted in
- * the period caps stays counted.
+ * second answers with the first. A recipient who no longer holds the points
+ * (part of them expired) is refused (INSUFFICIENT_BALANCE), unless the tenant's
+ * expiry policy says to reverse what remains. What was counted in the period
+ * caps stays counted.
  */
 export const reverseAward: CommandRule<'reverse_award'> = {
   accounts: (command, keys) => {
@@ -43,12 +44,12 @@ export const reverseAward: CommandRule<'reverse_award'> = {
       return;
     }
 
-    const amount: Cents = wallet ? toCents(wallet.amount) : 0n;
+    const amount: Cents = wallet ? reversibleAmount(book, command, wallet) : 0n;
     // The correcting rows point at what the award's rows point at (the award's command, or the recognition).
     const entry = entryFor(command, 'reversal', wallet ? { type: wallet.referenceType, id: wallet.referenceId } : { type: original.type, id: original.id });
     let sourceChange: SourceChange | null = null;
     let walletChange: BalanceChange | null = null;
-    if (wallet && source) {
+    if (wallet && source && amount > 0n) {
       const walletAccount = book.state.wallets.get(recipientId);
       if (!walletAccount || walletAccount.id !== wallet.accountId) throw new Error(`wallet ${wallet.accountId} of command ${original.id} was not loaded`);
       // Every check before any change.
@@ -67,6 +68,21 @@ export const reverseAward: CommandRule<'reverse_award'> = {
     book.emit(command, { type: 'award.reversed', ...result, giverId: original.issuerId, reason });
   },
 };
+
+/**
+ * What of the award's credit is reversed: all of it, unless part of it has
+ * expired — then the tenant's policy says: refuse (reject, the default), or
+ * what remains of it (what_remains, possibly nothing).
+ */
+function reversibleAmount(book: LedgerBook, command: CommandOf<'reverse_award'>, wallet: AccountMove): Cents {
+  const credited = toCents(wallet.amount);
+  const remaining = book.state.lotRemainders.get(lotKey({ walletId: wallet.accountId, referenceType: wallet.referenceType, referenceId: wallet.referenceId })) ?? 0n;
+  if (remaining >= credited) return credited;
+  if (book.settingsOf(command).settings.expiry?.reverseExpired === 'what_remains') return remaining;
+  throw new AppError('INSUFFICIENT_BALANCE', `${fromCents(credited - remaining)} of the ${fromCents(credited)} points awarded have expired`, [
+    { field: 'commandId', message: 'the recipient no longer holds these points', available: fromCents(remaining), requested: fromCents(credited) },
+  ]);
+}
 
 /**
  * A whole bulk award: every recipient's wallet gives its row back (set-based,

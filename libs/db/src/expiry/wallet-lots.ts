@@ -1,0 +1,150 @@
+import { EntityManager } from '@mikro-orm/postgresql';
+import { ExpiryRule, TenantSettings } from '@points/contracts';
+import { IDS, idList } from '../id-list';
+
+// A wallet's points as lots, read from its journal alone: each credit (an award,
+// a recognition, a bulk award's row), net of its reversal (the reversal's rows
+// point at what the credit's rows point at), earned when it was credited.
+// Expiry consumes lots first-in-first-out, so what the wallet has expired so far
+// (its `expiry` rows) is always the oldest lots' points: a lot's remaining
+// points are what of it lies beyond the expired total in earning order. A lot
+// expires at the end of the month it turns `walletMonths` months old, in the
+// tenant's time zone — so lots expire in earning order too, and the lots that
+// have matured by a moment are always the oldest ones.
+
+/** A tenant's expiry policy and the zone its months are read in. */
+export interface ExpiryPolicy extends ExpiryRule {
+  tenantId: string;
+  timeZone: string;
+}
+
+/** The tenants with an expiry policy in their latest settings (all, or those named). */
+export async function expiryPolicies(em: EntityManager, tenantIds?: string[]): Promise<ExpiryPolicy[]> {
+  const rows = await em.execute<{ tenant_id: string; settings: TenantSettings }[]>(
+    `SELECT DISTINCT ON (tenant_id) tenant_id, settings FROM tenant_settings
+      WHERE (?::jsonb IS NULL OR tenant_id IN (SELECT jsonb_array_elements_text(?::jsonb)::uuid))
+      ORDER BY tenant_id, version DESC`,
+    [tenantIds ? idList(tenantIds) : null, tenantIds ? idList(tenantIds) : null],
+  );
+  return rows.flatMap((row) => (row.settings.expiry ? [{ tenantId: row.tenant_id, timeZone: row.settings.timeZone ?? 'UTC', ...row.settings.expiry }] : []));
+}
+
+/** When a lot earned at `earned` expires: 00:00 on the 1st of the month after it turns `months` months old, in `zone`. Parameters: months, zone, zone. */
+const EXPIRES_AT = (earned: string) => `((date_trunc('month', ${earned} AT TIME ZONE ?::text) + make_interval(months => ?::int + 1)) AT TIME ZONE ?::text)`;
+
+/**
+ * The wallets' lots with what remains of each, in earning order, and when each
+ * expires. `wallets` is a SQL condition on `l.wallet_id` taking one parameter.
+ */
+function lotsSql(wallets: string): string {
+  return `
+    WITH lots AS (
+      SELECT l.wallet_id, l.reference_type, l.reference_id, sum(l.amount) AS amount, min(l.created_at) FILTER (WHERE l.amount > 0) AS earned_at
+        FROM wallet_ledger l
+       WHERE ${wallets} AND l.transaction_type <> 'expiry'
+       GROUP BY l.wallet_id, l.reference_type, l.reference_id
+      HAVING sum(l.amount) > 0
+    ), expired AS (
+      SELECT l.wallet_id, -sum(l.amount) AS amount FROM wallet_ledger l WHERE ${wallets} AND l.transaction_type = 'expiry' GROUP BY l.wallet_id
+    ), ordered AS (
+      SELECT lots.*, sum(lots.amount) OVER (PARTITION BY lots.wallet_id ORDER BY lots.earned_at, lots.reference_type, lots.reference_id) AS through
+        FROM lots
+    )
+    SELECT o.wallet_id, o.reference_type, o.reference_id, o.amount, o.earned_at,
+           greatest(0, least(o.amount, o.through - coalesce(e.amount, 0))) AS remaining,
+           ${EXPIRES_AT('o.earned_at')} AS expires_at
+      FROM ordered o LEFT JOIN expired e USING (wallet_id)`;
+}
+
+const ofTenant = `l.wallet_id IN (SELECT id FROM wallets WHERE tenant_id = ?)`;
+const ofWallets = `l.wallet_id IN (${IDS})`;
+
+/**
+ * What each wallet has matured and not yet expired by `at`: its lots that have
+ * expired by then, less what it has expired so far. Of a tenant's wallets, or of
+ * those named (to decide again once they are locked).
+ */
+export async function dueExpiries(em: EntityManager, policy: ExpiryPolicy, at: Date, walletIds?: string[]): Promise<{ walletId: string; due: string }[]> {
+  const filter = walletIds ? [ofWallets, idList(walletIds)] : [ofTenant, policy.tenantId];
+  return em.execute<{ walletId: string; due: string }[]>(
+    `SELECT wallet_id AS "walletId", sum(remaining)::text AS due FROM (${lotsSql(filter[0] as string)}) lot
+      WHERE remaining > 0 AND expires_at <= ?::timestamptz
+      GROUP BY wallet_id ORDER BY wallet_id`,
+    [filter[1], filter[1], policy.timeZone, policy.walletMonths, policy.timeZone, at.toISOString()],
+  );
+}
+
+/** What a lot has left does not depend on when lots expire: any policy computes it. */
+const ANY_POLICY = { timeZone: 'UTC', walletMonths: 1 };
+
+/** What remains of given lots (a wallet's credit under one reference), for a reversal; a lot absent from the map has nothing left. Keyed by `lotKey`. */
+export async function lotRemainders(em: EntityManager, lots: { walletId: string; referenceType: string; referenceId: string }[]): Promise<Map<string, string>> {
+  const policy = ANY_POLICY;
+  if (lots.length === 0) return new Map();
+  const rows = await em.execute<{ wallet_id: string; reference_type: string; reference_id: string; remaining: string }[]>(
+    `SELECT wallet_id, reference_type, reference_id, remaining::text FROM (${lotsSql(ofWallets)}) lot
+      WHERE (wallet_id, reference_type, reference_id) IN (SELECT (e->>'walletId')::uuid, e->>'referenceType', (e->>'referenceId')::uuid FROM jsonb_array_elements(?::jsonb) e)`,
+    [idList(lots.map((lot) => lot.walletId)), idList(lots.map((lot) => lot.walletId)), policy.timeZone, policy.walletMonths, policy.timeZone, JSON.stringify(lots)],
+  );
+  return new Map(rows.map((row) => [lotKey({ walletId: row.wallet_id, referenceType: row.reference_type, referenceId: row.reference_id }), row.remaining]));
+}
+
+export const lotKey = (lot: { walletId: string; referenceType: string; referenceId: string }) => `${lot.walletId}:${lot.referenceType}:${lot.referenceId}`;
+
+/**
+ * Of the bulk award's credits, how many wallets no longer hold all of their row
+ * (part of it expired, or the wallet holds less): with the wallets locked, for its reversal.
+ */
+export async function bulkRowsShort(em: EntityManager, bulkId: string): Promise<number> {
+  const policy = ANY_POLICY;
+  const [row] = await em.execute<{ short: number }[]>(
+    `SELECT count(*)::int AS short FROM (${lotsSql(`l.wallet_id IN (SELECT wallet_id FROM wallet_ledger WHERE command_id = ?::uuid AND transaction_type = 'bulk_award')`)}) lot
+      WHERE reference_type = 'bulk_award' AND reference_id = ?::uuid AND remaining < amount`,
+    [bulkId, bulkId, policy.timeZone, policy.walletMonths, policy.timeZone, bulkId],
+  );
+  return row.short;
+}
+
+/** A wallet's points that will expire (or are due to), soonest first, by the moment they expire: the next `limit` moments. */
+export async function walletExpiries(em: EntityManager, walletId: string, policy: { timeZone: string; walletMonths: number }, limit = 3): Promise<{ amount: string; expiresAt: string; lastDay: string }[]> {
+  return em.execute(
+    `SELECT sum(remaining)::text AS amount, to_char(expires_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS "expiresAt",
+            to_char((expires_at AT TIME ZONE ?::text) - interval '1 day', 'YYYY-MM-DD') AS "lastDay"
+       FROM (${lotsSql(ofWallets)}) lot
+      WHERE remaining > 0
+      GROUP BY expires_at ORDER BY expires_at LIMIT ?`,
+    [policy.timeZone, idList([walletId]), idList([walletId]), policy.timeZone, policy.walletMonths, policy.timeZone, limit],
+  );
+}
+
+/**
+ * Notices of points about to expire: for each wallet of the tenant and each
+ * moment within `noticeDays` after `at` its points expire, one audit row
+ * (`points.expiring`, "120.00 points expire on 31 March 2027"). Keyed by wallet
+ * and moment (the event id derives from them), so a notice is written once
+ * however often this runs. Returns how many were written.
+ */
+export async function writeExpiryNotices(em: EntityManager, policy: ExpiryPolicy, at: Date): Promise<number> {
+  if (policy.noticeDays === 0) return 0;
+  const rows = await em.execute<{ n: number }[]>(
+    `WITH upcoming AS (
+       SELECT wallet_id, expires_at, sum(remaining) AS amount FROM (${lotsSql(ofTenant)}) lot
+        WHERE remaining > 0 AND expires_at > ?::timestamptz AND expires_at <= ?::timestamptz + make_interval(days => ?::int)
+        GROUP BY wallet_id, expires_at
+     ), written AS (
+       INSERT INTO audit_log (id, event_id, tenant_id, actor_id, action, entity_type, entity_id, before, after, created_at)
+       SELECT gen_random_uuid(), md5('expiry-notice:' || u.wallet_id || ':' || u.expires_at)::uuid, w.tenant_id, NULL, 'points.expiring', 'wallet', w.user_id, NULL,
+              jsonb_build_object(
+                'amount', u.amount::text,
+                'expiresAt', u.expires_at,
+                'message', u.amount::text || ' points expire on ' || to_char((u.expires_at AT TIME ZONE ?::text) - interval '1 day', 'FMDD FMMonth YYYY')),
+              ?::timestamptz
+         FROM upcoming u JOIN wallets w ON w.id = u.wallet_id
+       ON CONFLICT (event_id) DO NOTHING
+       RETURNING 1
+     )
+     SELECT count(*)::int AS n FROM written`,
+    [policy.tenantId, policy.tenantId, policy.timeZone, policy.walletMonths, policy.timeZone, at.toISOString(), at.toISOString(), policy.noticeDays, policy.timeZone, at.toISOString()],
+  );
+  return rows[0].n;
+}
