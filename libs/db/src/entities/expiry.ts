@@ -1,5 +1,5 @@
 import { InferEntity, defineEntity } from '@mikro-orm/core';
-import { bigint, createdAt, integer, money, references, timestamp } from './columns';
+import { bigint, integer, money, references, timestamp } from './columns';
 import { balanceChange, balanceChangeChecks } from './balance-change';
 import { btreeIndex, table } from './table';
 import { TenantSchema } from './tenant';

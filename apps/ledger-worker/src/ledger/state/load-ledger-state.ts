@@ -1,6 +1,6 @@
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Role, isManager, toCents } from '@points/contracts';
-import { bulkHoldRecipients, defaultSettingsOf, idList, lotKey, lotRemainders, lockBulkRecipientWallets, lockSchedules, readBulkReversalFacts, pendingHolds, readScheduleTenants, readReversals, readReversibleCommands, readHoldDecisions, readHolds, readSettingsVersions, seedAndLockTallies, seedBulkRecipientTallies, tallyKeyString } from '@points/db';
+import { bulkHoldRecipients, defaultSettingsOf, idList, lotRemainders, lockBulkRecipientWallets, lockSchedules, readBulkReversalFacts, pendingHolds, readScheduleTenants, readReversals, readReversibleCommands, readHoldDecisions, readHolds, readSettingsVersions, seedAndLockTallies, seedBulkRecipientTallies, tallyKeyString } from '@points/db';
 import { recipientTallies, tallyKeysFor } from '../limits/spend-limits';
 import { AccountKeys } from './account-keys';
 import { lockBulkAwardWallets, readBulkAwardFacts } from './bulk-award-facts';
