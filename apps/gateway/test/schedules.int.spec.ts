@@ -81,6 +81,8 @@ it('terms that do not fit the cadence, a cron that fires every minute or not at 
     [{ cadence: 'cron', amount: '5', cron: '* * * * *' }, 'cron'],
     [{ cadence: 'cron', amount: '5', cron: '0 0 31 2 *' }, 'cron'],
     [{ cadence: 'cron', amount: '5', cron: '0 0 * * * *' }, 'cron'],
+    [{ cadence: 'cron', amount: '5', cron: '0 H * * *' }, 'cron'],
+    [{ cadence: 'cron', amount: '5', cron: '0 0 31 2,4,6,9,11 *' }, 'cron'],
     [{ cadence: 'top_up', topUpTo: '10', whenBelow: '20' }, 'whenBelow'],
     [{ cadence: 'top_up', topUpTo: '10', whenBelow: '5', amount: '1' }, 'amount'],
     [{ cadence: 'monthly', amount: '5', timeZone: 'Mars/Olympus' }, 'timeZone'],

@@ -32,7 +32,7 @@ describe('GET /api/settings', () => {
     expect(SettingsView.parse(read.body)).toEqual({
       tenantId: t.tenantId,
       version: 0,
-      settings: { timeZone: 'UTC', limits: { perAward: null, perGiver: null, perRecipient: null, reciprocal: null }, approvals: null, reversals: null },
+      settings: { timeZone: 'UTC', limits: { perAward: null, perGiver: null, perRecipient: null, reciprocal: null }, approvals: null, reversals: null, expiry: null },
       updatedAt: null,
       updatedBy: null,
     });

@@ -19,6 +19,7 @@ const ids = {
   employee: randomUUID(),
   department: randomUUID(),
   schedule: randomUUID(),
+  expiryRun: randomUUID(),
   wallet: randomUUID(),
   budget: randomUUID(),
   adminCommand: randomUUID(),
@@ -71,6 +72,9 @@ async function seedOneRowPerTable(em: EntityManager) {
       [ids.schedule, tenant, admin],
     ],
     [`INSERT INTO allocation_schedule_runs (schedule_id, period_key, tenant_id, command_id, amount) VALUES (?, '2026-11-01T00:00:00.000Z', ?, ?, 10)`, [ids.schedule, tenant, adminCommand]],
+    [`INSERT INTO expiry_runs (id, tenant_id, matured_by, wallets, amount) VALUES (?, ?, now(), 1, 1)`, [ids.expiryRun, tenant]],
+    [`INSERT INTO expired_accounts (tenant_id, balance, version) VALUES (?, 1, 1)`, [tenant]],
+    [`INSERT INTO expired_ledger (id, tenant_id, amount, previous_balance, new_balance, version, expiry_run_id) VALUES (?, ?, 1, 0, 1, 1, ?)`, [randomUUID(), tenant, ids.expiryRun]],
     [
       `INSERT INTO spend_tallies (tenant_id, epoch, scope, user_id, counterpart_id, period_start, period_end, amount, awards)
        VALUES (?, 1, 'giver', ?, '00000000-0000-0000-0000-000000000000', '2026-11-01', '2026-12-01', 5, 1)`,

@@ -112,6 +112,41 @@ describe('a monthly schedule', () => {
       em.fork().execute(`INSERT INTO allocation_schedule_runs (schedule_id, period_key, tenant_id, command_id, amount) VALUES (?, ?, ?, ?, 70)`, [id, ran.period_key, t.tenantId, more[0]]),
     ).rejects.toThrow(/allocation_schedule_runs_pkey/);
   });
+
+  it('goes on after a refused run: the period is submitted again once its command was rejected', async () => {
+    const t = await fundedTenant(em);
+    const id = await schedule(t, '2026-07-01T12:00:00Z', { cadence: 'monthly', amount: '5' });
+    const at = new Date('2026-08-01T00:10:00Z');
+    await em.fork().execute('UPDATE users SET active = false WHERE id = ?', [t.admin.id]);
+    expect(await submitDueScheduleRuns(em, harness.queues, at)).toBeGreaterThanOrEqual(1);
+    const ofSchedule = () =>
+      em.fork().execute<{ id: string; status: string; idempotency_key: string }[]>(
+        `SELECT id, status, idempotency_key FROM commands WHERE type = 'run_schedule' AND payload->>'scheduleId' = ? ORDER BY created_at`,
+        [id],
+      );
+    const [first] = await ofSchedule();
+    expect((await applyCommands(em, [first.id], { now: () => at })).get(first.id)).toMatchObject({ status: 'rejected', error: { code: 'FORBIDDEN' } });
+    await em.fork().execute('UPDATE users SET active = true WHERE id = ?', [t.admin.id]);
+    await submitDueScheduleRuns(em, harness.queues, at);
+    const [, again] = await ofSchedule();
+    expect(again.idempotency_key).toBe(`schedule:${id}:2026-08-01T00:00:00.000Z:after:${first.id}`);
+    expect((await applyCommands(em, [again.id], { now: () => at })).get(again.id)).toMatchObject({ status: 'succeeded', result: { allocated: true } });
+    await submitDueScheduleRuns(em, harness.queues, at);
+    expect(await ofSchedule()).toHaveLength(2);
+  });
+
+  it('steps over a daylight-saving gap the cron library cannot (Lord Howe, April) to the next period', async () => {
+    const t = await fundedTenant(em);
+    const id = await schedule(t, '2026-04-02T00:00:00Z', { cadence: 'cron', cron: '0 2 * * *', timeZone: 'Australia/Lord_Howe', amount: '1' });
+    const runs = [];
+    for (const day of ['2026-04-03', '2026-04-04', '2026-04-05', '2026-04-06']) {
+      const outcome = await runAt(`${day}T12:00:00Z`, 'run_schedule', t.admin, { scheduleId: id });
+      expect(outcome).toMatchObject({ status: 'succeeded' });
+      runs.push((outcome as { result: { periodKey: string | null } }).result.periodKey);
+    }
+    expect(new Set(runs).size).toBe(runs.length);
+    expect(runs.every((key) => key !== null)).toBe(true);
+  });
 });
 
 describe('a top-up', () => {

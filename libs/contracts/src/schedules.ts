@@ -1,4 +1,4 @@
-import { CronExpressionParser } from 'cron-parser';
+import { CronExpression as ParsedCron, CronExpressionParser } from 'cron-parser';
 import { z } from 'zod';
 import { toCents } from './money';
 
@@ -31,27 +31,71 @@ export const CronExpression = z
   .meta({ example: '0 9 1 */3 *' });
 
 function cronProblem(expression: string): string | null {
-  if (expression.split(/\s+/).length !== 5) return 'must have five fields: minute hour day-of-month month day-of-week';
+  const fields = expression.split(/\s+/);
+  if (fields.length !== 5) return 'must have five fields: minute hour day-of-month month day-of-week';
+  // cron-parser reads H as a random value, drawn again at every parse: a period would move each time it is computed.
+  if (fields.some((field) => field.split(',').some((part) => /^H|\?/i.test(part)))) return 'H and ? are not taken: give the minute, hour and days';
+  let parsed: ParsedCron;
   try {
-    const parsed = CronExpressionParser.parse(expression, { tz: 'UTC' });
-    if (parsed.fields.minute.values.length !== 1) return 'must fire at most once an hour (give one minute)';
-    return null;
+    parsed = CronExpressionParser.parse(expression, { tz: 'UTC' });
   } catch (error) {
     return `is not a cron expression this server reads: ${(error as Error).message}`;
   }
+  if (parsed.fields.minute.values.length !== 1) return 'must fire at most once an hour (give one minute)';
+  // Days of the month that none of its months has (31 in February and April), with any weekday: it would never fire.
+  const { dayOfMonth, dayOfWeek, month } = parsed.fields;
+  const days = (dayOfMonth.values as unknown[]).filter((day): day is number => typeof day === 'number');
+  if (!dayOfMonth.isWildcard && dayOfWeek.isWildcard && days.length === dayOfMonth.values.length && (month.values as unknown[]).every((m) => Math.min(...days) > DAYS_IN_MONTH[Number(m) - 1])) return 'never fires';
+  return null;
 }
+
+/** The most days each month has (February: in a leap year). */
+const DAYS_IN_MONTH = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 
 /** The cron a calendar schedule fires on. */
 export const cronOf = (schedule: { cadence: ScheduleCadence; cron: string | null }): string => (schedule.cadence === 'monthly' ? MONTHLY_CRON : (schedule.cron as string));
 
-/** The first time the schedule fires strictly after `after`. */
-export function nextFireTime(cron: string, timeZone: string, after: Date): Date {
-  return CronExpressionParser.parse(cron, { tz: timeZone, currentDate: after }).next().toDate();
+/**
+ * The first time the schedule fires strictly after `after`; null if it never
+ * does. The cron is read against the zone's wall clock (cron-parser in UTC,
+ * over local times), and each wall time is then placed in the zone: a time the
+ * zone skips (a daylight-saving gap) runs as long after the gap as it was into
+ * it, a time the zone repeats runs at its first occurrence. So every period has
+ * exactly one moment, in any zone. (cron-parser's own zone handling loops in
+ * some zones' gaps, e.g. Australia/Lord_Howe.)
+ */
+export function nextFireTime(cron: string, timeZone: string, after: Date): Date | null {
+  let cursor = wallClock(after, timeZone);
+  for (let step = 0; step < 1_000; step++) {
+    let wall: number;
+    try {
+      wall = CronExpressionParser.parse(cron, { tz: 'UTC', currentDate: new Date(cursor) }).next().getTime();
+    } catch {
+      return null;
+    }
+    const moment = placeInZone(wall, timeZone);
+    if (moment.getTime() > after.getTime()) return moment;
+    cursor = wall;
+  }
+  return null;
 }
 
-/** Whether `at` is a time the schedule fires. */
-export function isFireTime(cron: string, timeZone: string, at: Date): boolean {
-  return nextFireTime(cron, timeZone, new Date(at.getTime() - 1)).getTime() === at.getTime();
+/** The wall-clock time of `at` in `zone`, as milliseconds of the same reading in UTC. */
+function wallClock(at: Date, zone: string): number {
+  const parts = Object.fromEntries(
+    new Intl.DateTimeFormat('en-US', { timeZone: zone, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric' })
+      .formatToParts(at)
+      .map((part) => [part.type, Number(part.value)]),
+  );
+  return Date.UTC(parts.year, parts.month - 1, parts.day, parts.hour, parts.minute, parts.second) + at.getUTCMilliseconds();
+}
+
+/** The moment a wall-clock time happens in `zone`: its first occurrence, or — skipped by the zone — as long after the gap as it was into it. */
+function placeInZone(wall: number, zone: string): Date {
+  const offsets = [-36, -12, 0, 12, 36].map((hours) => wallClock(new Date(wall + hours * 3_600_000), zone) - (wall + hours * 3_600_000));
+  const candidates = [...new Set(offsets)].map((offset) => wall - offset).sort((a, b) => a - b);
+  const exact = candidates.find((moment) => wallClock(new Date(moment), zone) === wall);
+  return new Date(exact ?? (candidates.find((moment) => wallClock(new Date(moment), zone) > wall) as number));
 }
 
 /**

@@ -31,11 +31,15 @@ export async function expirePoints(em: EntityManager, options: ExpiryOptions = {
   const summary: ExpirySummary = { runs: 0, wallets: 0, amount: '0.00', notices: 0 };
   const now = options.now ?? dateOf((await em.fork().execute<{ now: string }[]>('SELECT now() AS now'))[0].now);
   let total = 0n;
-  for (const policy of await expiryPolicies(em.fork(), options.tenantIds)) {
-    const due = await dueExpiries(em.fork(), policy, now);
-    const size = options.walletsPerRun ?? 1_000;
-    for (let first = 0; first < due.length; first += size) {
-      const run = await expireWallets(em, policy, now, due.slice(first, first + size).map((wallet) => wallet.walletId), options.now !== undefined);
+  const policies = await expiryPolicies(em.fork(), options.tenantIds);
+  // One pass over the journals of every tenant with a policy: which wallets owe something.
+  const owing = new Map<string, string[]>();
+  for (const { tenantId, walletId } of await dueExpiries(em.fork(), policies, now)) owing.set(tenantId, [...(owing.get(tenantId) ?? []), walletId]);
+  const size = options.walletsPerRun ?? 1_000;
+  for (const policy of policies) {
+    const wallets = owing.get(policy.tenantId) ?? [];
+    for (let first = 0; first < wallets.length; first += size) {
+      const run = await expireWallets(em, policy, now, wallets.slice(first, first + size), options.now !== undefined);
       if (!run) continue;
       summary.runs += 1;
       summary.wallets += run.wallets;
@@ -57,7 +61,7 @@ export async function expirePoints(em: EntityManager, options: ExpiryOptions = {
 async function expireWallets(em: EntityManager, policy: ExpiryPolicy, now: Date, walletIds: string[], stamp: boolean): Promise<{ wallets: number; amount: bigint } | null> {
   return em.fork().transactional(async (tx) => {
     await tx.execute(`SELECT count(*) FROM (SELECT 1 FROM wallets WHERE id IN (SELECT jsonb_array_elements_text(?::jsonb)::uuid) ORDER BY id FOR NO KEY UPDATE) locked`, [idList(walletIds)]);
-    const due = await dueExpiries(tx, policy, now, walletIds);
+    const due = await dueExpiries(tx, [policy], now, walletIds);
     if (due.length === 0) return null;
     const amount = due.reduce((sum, wallet) => sum + toCents(wallet.due), 0n);
     const runId = randomUUID();

@@ -3,7 +3,7 @@ import { AppError, ErrorCode } from '../errors';
 import { toCents } from '../money';
 import { CommandQueueKey } from '../queue-names';
 import { Actor, MANAGER_ROLES, Role, TENANT_ROLES } from '../roles';
-import { scheduleShapeProblems } from '../schedules';
+import { nextFireTime, scheduleShapeProblems } from '../schedules';
 import {
   AllocationReversalResult,
   ApprovalDecisionResult,
@@ -130,10 +130,11 @@ export const COMMAND_CATALOG = {
     roles: ['platform_admin'],
     check: (_issuer, terms) => {
       const problems = scheduleShapeProblems(terms);
+      if (terms.cron && nextFireTime(terms.cron, terms.timeZone ?? 'UTC', new Date()) === null) problems.push({ field: 'cron', message: `never fires in ${terms.timeZone ?? 'UTC'}` });
       if (problems.length > 0) throw new AppError('VALIDATION_FAILED', 'the request body is invalid', problems);
     },
     result: ScheduleResult,
-    rejects: ['FORBIDDEN', 'NOT_FOUND'],
+    rejects: ['FORBIDDEN', 'NOT_FOUND', 'VALIDATION_FAILED'],
     route: {
       path: '/api/platform/schedules',
       operationId: 'createSchedule',

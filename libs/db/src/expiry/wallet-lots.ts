@@ -1,6 +1,6 @@
 import { EntityManager } from '@mikro-orm/postgresql';
 import { ExpiryRule, TenantSettings } from '@points/contracts';
-import { IDS, idList } from '../id-list';
+import { idList } from '../id-list';
 
 // A wallet's points as lots, read from its journal alone: each credit (an award,
 // a recognition, a bulk award's row), net of its reversal (the reversal's rows
@@ -56,21 +56,47 @@ function lotsSql(wallets: string): string {
       FROM ordered o LEFT JOIN expired e USING (wallet_id)`;
 }
 
-const ofTenant = `l.wallet_id IN (SELECT id FROM wallets WHERE tenant_id = ?)`;
-const ofWallets = `l.wallet_id IN (${IDS})`;
+/** Wallets as a PostgreSQL array literal: `= ANY(?::uuid[])` lets the planner walk the journal's (wallet, version) index. */
+const walletArray = (ids: readonly string[]) => `{${[...new Set(ids)].sort().join(',')}}`;
+const ofTenant = `l.wallet_id = ANY(ARRAY(SELECT id FROM wallets WHERE tenant_id = ?::uuid))`;
+const ofWallets = `l.wallet_id = ANY(?::uuid[])`;
 
 /**
  * What each wallet has matured and not yet expired by `at`: its lots that have
- * expired by then, less what it has expired so far. Of a tenant's wallets, or of
- * those named (to decide again once they are locked).
+ * expired by then, less what it has expired so far (the matured lots are the
+ * oldest, and expiry took the oldest points first, so this is what remains of
+ * them). Of every wallet of the tenants given — one pass over their journals —
+ * or of the wallets named (to decide again once they are locked: the journal's
+ * index). Ordered by tenant, then wallet.
  */
-export async function dueExpiries(em: EntityManager, policy: ExpiryPolicy, at: Date, walletIds?: string[]): Promise<{ walletId: string; due: string }[]> {
-  const filter = walletIds ? [ofWallets, idList(walletIds)] : [ofTenant, policy.tenantId];
-  return em.execute<{ walletId: string; due: string }[]>(
-    `SELECT wallet_id AS "walletId", sum(remaining)::text AS due FROM (${lotsSql(filter[0] as string)}) lot
-      WHERE remaining > 0 AND expires_at <= ?::timestamptz
-      GROUP BY wallet_id ORDER BY wallet_id`,
-    [filter[1], filter[1], policy.timeZone, policy.walletMonths, policy.timeZone, at.toISOString()],
+export async function dueExpiries(em: EntityManager, policies: ExpiryPolicy[], at: Date, walletIds?: string[]): Promise<{ tenantId: string; walletId: string; due: string }[]> {
+  if (policies.length === 0) return [];
+  const policy = JSON.stringify(policies.map((p) => ({ tenant_id: p.tenantId, zone: p.timeZone, months: p.walletMonths })));
+  const wallets = walletIds ? `AND l.wallet_id = ANY(?::uuid[])` : '';
+  const walletParams = walletIds ? [walletArray(walletIds)] : [];
+  return em.execute(
+    `WITH policy AS (SELECT * FROM jsonb_to_recordset(?::jsonb) AS p(tenant_id uuid, zone text, months int)),
+     lots AS (
+       SELECT l.tenant_id, l.wallet_id, sum(l.amount) AS amount, min(l.created_at) FILTER (WHERE l.amount > 0) AS earned_at
+         FROM wallet_ledger l
+        WHERE l.tenant_id IN (SELECT tenant_id FROM policy) AND l.transaction_type <> 'expiry' ${wallets}
+        GROUP BY l.tenant_id, l.wallet_id, l.reference_type, l.reference_id
+       HAVING sum(l.amount) > 0
+     ), matured AS (
+       SELECT lots.tenant_id, lots.wallet_id, sum(lots.amount) AS amount
+         FROM lots JOIN policy p USING (tenant_id)
+        WHERE ((date_trunc('month', lots.earned_at AT TIME ZONE p.zone) + make_interval(months => p.months + 1)) AT TIME ZONE p.zone) <= ?::timestamptz
+        GROUP BY lots.tenant_id, lots.wallet_id
+     ), expired AS (
+       SELECT l.wallet_id, -sum(l.amount) AS amount FROM wallet_ledger l
+        WHERE l.tenant_id IN (SELECT tenant_id FROM policy) AND l.transaction_type = 'expiry' ${wallets}
+        GROUP BY l.wallet_id
+     )
+     SELECT m.tenant_id AS "tenantId", m.wallet_id AS "walletId", (m.amount - coalesce(e.amount, 0))::text AS due
+       FROM matured m LEFT JOIN expired e USING (wallet_id)
+      WHERE m.amount > coalesce(e.amount, 0)
+      ORDER BY m.tenant_id, m.wallet_id`,
+    [policy, ...walletParams, at.toISOString(), ...walletParams],
   );
 }
 
@@ -84,7 +110,7 @@ export async function lotRemainders(em: EntityManager, lots: { walletId: string;
   const rows = await em.execute<{ wallet_id: string; reference_type: string; reference_id: string; remaining: string }[]>(
     `SELECT wallet_id, reference_type, reference_id, remaining::text FROM (${lotsSql(ofWallets)}) lot
       WHERE (wallet_id, reference_type, reference_id) IN (SELECT (e->>'walletId')::uuid, e->>'referenceType', (e->>'referenceId')::uuid FROM jsonb_array_elements(?::jsonb) e)`,
-    [idList(lots.map((lot) => lot.walletId)), idList(lots.map((lot) => lot.walletId)), policy.timeZone, policy.walletMonths, policy.timeZone, JSON.stringify(lots)],
+    [walletArray(lots.map((lot) => lot.walletId)), walletArray(lots.map((lot) => lot.walletId)), policy.timeZone, policy.walletMonths, policy.timeZone, JSON.stringify(lots)],
   );
   return new Map(rows.map((row) => [lotKey({ walletId: row.wallet_id, referenceType: row.reference_type, referenceId: row.reference_id }), row.remaining]));
 }
@@ -98,7 +124,7 @@ export const lotKey = (lot: { walletId: string; referenceType: string; reference
 export async function bulkRowsShort(em: EntityManager, bulkId: string): Promise<number> {
   const policy = ANY_POLICY;
   const [row] = await em.execute<{ short: number }[]>(
-    `SELECT count(*)::int AS short FROM (${lotsSql(`l.wallet_id IN (SELECT wallet_id FROM wallet_ledger WHERE command_id = ?::uuid AND transaction_type = 'bulk_award')`)}) lot
+    `SELECT count(*)::int AS short FROM (${lotsSql(`l.wallet_id = ANY(ARRAY(SELECT wallet_id FROM wallet_ledger WHERE command_id = ?::uuid AND transaction_type = 'bulk_award'))`)}) lot
       WHERE reference_type = 'bulk_award' AND reference_id = ?::uuid AND remaining < amount`,
     [bulkId, bulkId, policy.timeZone, policy.walletMonths, policy.timeZone, bulkId],
   );
@@ -113,7 +139,7 @@ export async function walletExpiries(em: EntityManager, walletId: string, policy
        FROM (${lotsSql(ofWallets)}) lot
       WHERE remaining > 0
       GROUP BY expires_at ORDER BY expires_at LIMIT ?`,
-    [policy.timeZone, idList([walletId]), idList([walletId]), policy.timeZone, policy.walletMonths, policy.timeZone, limit],
+    [policy.timeZone, walletArray([walletId]), walletArray([walletId]), policy.timeZone, policy.walletMonths, policy.timeZone, limit],
   );
 }
 

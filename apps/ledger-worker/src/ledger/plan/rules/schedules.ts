@@ -18,8 +18,13 @@ function scheduleOf(book: LedgerBook, scheduleId: string): ScheduleRow {
   return schedule;
 }
 
-/** A calendar schedule's first period after `at`; a top-up has none. */
-const nextPeriodAfter = (schedule: ScheduleRow, at: Date): Date | null => (schedule.cadence === 'top_up' ? null : nextFireTime(cronOf(schedule), schedule.timeZone, at));
+/** A calendar schedule's first period after `at`; a top-up has none. A calendar that fires no more is refused. */
+function nextPeriodAfter(schedule: Pick<ScheduleRow, 'cadence' | 'cron' | 'timeZone'>, at: Date): Date | null {
+  if (schedule.cadence === 'top_up') return null;
+  const next = nextFireTime(cronOf(schedule), schedule.timeZone, at);
+  if (!next) throw new AppError('VALIDATION_FAILED', `the schedule's cron fires no more after ${at.toISOString()} in ${schedule.timeZone}`, [{ field: 'cron', message: 'never fires' }]);
+  return next;
+}
 
 export const createSchedule: CommandRule<'create_schedule'> = {
   accounts: (command, keys) => keys.tenantIds.push(command.payload.tenantId),
@@ -90,9 +95,9 @@ export const updateSchedule: CommandRule<'update_schedule'> = {
 
     const calendarChanged = next.cron !== schedule.cron || next.timeZone !== schedule.timeZone;
     const resumed = schedule.paused && paused === false;
-    Object.assign(schedule, next, { paused: paused ?? schedule.paused, ownerId: issuer.id });
     // Periods passed while paused, or under the old calendar, are not allocated: the schedule goes on from now.
-    if (calendarChanged || resumed) schedule.nextRunAt = nextPeriodAfter(schedule, book.now);
+    const nextRunAt = calendarChanged || resumed ? nextPeriodAfter({ cadence: schedule.cadence, cron: next.cron, timeZone: next.timeZone }, book.now) : schedule.nextRunAt;
+    Object.assign(schedule, next, { paused: paused ?? schedule.paused, ownerId: issuer.id, nextRunAt });
     book.writes.changedSchedules.add(schedule);
     const after = scheduleResultOf(schedule);
     book.succeed(command, after);
