@@ -2,6 +2,7 @@
 import { BullmqCeiling } from './ceilings/bullmq';
 import { SqlCeiling } from './ceilings/sql-ceilings';
 import { BulkResult } from './bulk';
+import { ExpiryResult } from './expiry';
 import { CpuSnapshot } from './cpu';
 import { E2EResult } from './e2e';
 import { LoadResult } from './load';
@@ -23,6 +24,7 @@ export interface BenchResults {
   wal: WalTotals;
   soak: SoakResult | null;
   bulk: BulkResult;
+  expiry: ExpiryResult;
 }
 
 function e2eRows(section: string, run: E2EResult): Row[] {
@@ -38,7 +40,7 @@ function e2eRows(section: string, run: E2EResult): Row[] {
 }
 
 export function figureRows(results: BenchResults, options: BenchOptions): Row[] {
-  const { ceilings, hot, spread, governed, paced, cpu, wal, soak, bulk } = results;
+  const { ceilings, hot, spread, governed, paced, cpu, wal, soak, bulk, expiry } = results;
   const s = options.loadSeconds;
   const rows: Row[] = [
     row('Ceilings', `A raw BullMQ: addBulk ${ceilings.bullmq.jobs.toLocaleString('en-US')} jobs → no-op Worker (concurrency 32)`, ceilings.bullmq.jobsPerSecond, 'jobs/s'),
@@ -73,6 +75,12 @@ export function figureRows(results: BenchResults, options: BenchOptions): Row[] 
   if (soak) rows.push(...soakRows(soak));
   const bulkSection = `Bulk award over HTTP: ${bulk.rows.toLocaleString('en-US')} rows by userId (${fmt(bulk.megabytes)} MB CSV)`;
   rows.push(row(bulkSection, 'POST → succeeded', bulk.seconds, 's'), row(bulkSection, 'rows/s', bulk.rowsPerSecond, 'rows/s'), row(bulkSection, 'POST → 202', bulk.acceptSeconds, 's'));
+  const expirySection = `Daily expiry: ${expiry.lots.toLocaleString('en-US')} matured lots across ${expiry.tenants.toLocaleString('en-US')} tenants (scratch database)`;
+  rows.push(
+    row(expirySection, `expiry job, start → end (${expiry.runs} runs, ${expiry.wallets.toLocaleString('en-US')} wallets, ${expiry.amount} points)`, expiry.seconds, 's'),
+    row(expirySection, `longest wait for a pool lock meanwhile (${expiry.poolProbes} probes)`, expiry.longestPoolWaitMs, 'ms'),
+    row(expirySection, 'seeding the lots (not part of the job)', expiry.seedSeconds, 's'),
+  );
   return rows;
 }
 

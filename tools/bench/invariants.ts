@@ -17,3 +17,12 @@ export async function checkInvariants(em: EntityManager, after: string): Promise
   ];
   return { after, problems };
 }
+
+/** Invariants 2 and 3 alone (a scratch database with no events): the accounting and journal checks. */
+export async function accountingProblems(em: EntityManager): Promise<string[]> {
+  const [accounting, journals] = await Promise.all([accountingCheck(em), journalProblems(em)]);
+  return [
+    ...accounting.filter((row) => !row.balanced).map((row) => `accounting-check.sql: tenant ${row.slug} not balanced (net allocated ${row.net_allocated}, held ${row.held})`),
+    ...journals.map((row) => `journal-check.sql: ${row.account_type} ${row.account_id} v${row.version}: ${row.problem}`),
+  ];
+}

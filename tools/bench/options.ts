@@ -20,6 +20,9 @@ export interface BenchOptions {
   /** Minutes of soak; 0 = no soak. */
   soakMinutes: number;
   bulkRows: number;
+  /** The daily expiry (issue #13): matured wallet lots, across tenants. */
+  expiryLots: number;
+  expiryTenants: number;
 }
 
 const FULL: BenchOptions = {
@@ -35,10 +38,12 @@ const FULL: BenchOptions = {
   pacedShare: 0.7,
   soakMinutes: 0,
   bulkRows: 100_000,
+  expiryLots: 1_000_000,
+  expiryTenants: 1_000,
 };
 
 /** `--quick`: the same parts, small enough for `npm test` (under a minute); only completion and balanced books are asserted. */
-const QUICK: BenchOptions = { ...FULL, mode: 'quick', bullmqJobs: 2_000, sqlSeconds: 2, loadSeconds: 2, warmupSeconds: 1, bulkRows: 2_000 };
+const QUICK: BenchOptions = { ...FULL, mode: 'quick', bullmqJobs: 2_000, sqlSeconds: 2, loadSeconds: 2, warmupSeconds: 1, bulkRows: 2_000, expiryLots: 10_000, expiryTenants: 10 };
 
 export function parseBenchOptions(argv: string[]): BenchOptions {
   const { values } = parseArgs({

@@ -9,6 +9,7 @@ import { createRedis, redisReady } from '@points/queue';
 import { testRedisUrl } from '@points/testing';
 import { BenchStack, startBenchStack } from './bench-stack';
 import { runBulk } from './bulk';
+import { runExpiry } from './expiry';
 import { bullmqCeiling } from './ceilings/bullmq';
 import { expressCeiling } from './ceilings/express';
 import { sqlCeiling, sqlScratch } from './ceilings/sql-ceilings';
@@ -46,7 +47,7 @@ async function ceilings(options: BenchOptions): Promise<BenchResults['ceilings']
   return { bullmq, naive, batched, express };
 }
 
-async function endToEnd(stack: BenchStack, options: BenchOptions, checked: InvariantReport[]): Promise<Omit<BenchResults, 'ceilings'>> {
+async function endToEnd(stack: BenchStack, options: BenchOptions, checked: InvariantReport[]): Promise<Omit<BenchResults, 'ceilings' | 'expiry'>> {
   const em = stack.db.orm.em as EntityManager;
   const check = async (after: string) => {
     const report = await checkInvariants(em, after);
@@ -113,6 +114,15 @@ async function endToEnd(stack: BenchStack, options: BenchOptions, checked: Invar
   return { hot, spread, governed, paced, cpu, wal, soak, bulk };
 }
 
+/** The daily expiry on a scratch database of its own (seeded lots, the real job), the stack idle. */
+async function expiryRun(options: BenchOptions, checked: InvariantReport[]) {
+  say(`• daily expiry: ${options.expiryLots.toLocaleString('en-US')} lots across ${options.expiryTenants} tenants (seeding, then the job)…`);
+  const expiry = await runExpiry(serverUrl(), { tenants: options.expiryTenants, lots: options.expiryLots });
+  checked.push({ after: 'expiry', problems: expiry.problems });
+  say(expiry.problems.length === 0 ? '  tools/sql checks after expiry: ok' : `✗ tools/sql checks after expiry:\n    ${expiry.problems.slice(0, 20).join('\n    ')}`);
+  return expiry;
+}
+
 async function serverVersions(stack: BenchStack): Promise<Record<string, string | undefined>> {
   const [pg] = await stack.db.orm.em.fork().execute<{ server_version: string }[]>('SHOW server_version');
   const redis = createRedis(testRedisUrl(), 'producer');
@@ -136,7 +146,7 @@ async function main(): Promise<void> {
   let versions: Record<string, string | undefined>;
   try {
     versions = await serverVersions(stack);
-    results = { ceilings: ceilingResults, ...(await endToEnd(stack, options, checked)) };
+    results = { ceilings: ceilingResults, ...(await endToEnd(stack, options, checked)), expiry: await expiryRun(options, checked) };
   } finally {
     await stack.close();
   }
