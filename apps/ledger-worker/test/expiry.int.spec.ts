@@ -1,6 +1,6 @@
 import { EntityManager } from '@mikro-orm/postgresql';
 import { CommandType } from '@points/contracts';
-import { walletExpiries } from '@points/db';
+import { expiryPolicies, walletExpiries } from '@points/db';
 import { TestDatabase, createTestDatabase, insertBulkAward, insertCommand, journalCounts } from '@points/testing';
 import { applyCommands } from '../src/ledger/apply-commands';
 import { processBulkAward } from '../src/bulk/process-bulk-award';
@@ -45,6 +45,7 @@ const award = async (t: Tenant, at: string, userId: string, amount: string) => {
   expect(outcome).toMatchObject({ status: 'succeeded' });
   return outcome.id;
 };
+const policyOf = async (t: Tenant) => (await expiryPolicies(em, [t.tenantId]))[0];
 const expireAt = (at: string, t?: Tenant) => expirePoints(em, { now: new Date(at), tenantIds: t ? [t.tenantId] : undefined });
 const wallet = async (userId: string) => (await em.fork().execute<{ id: string; balance: string; lifetime_earned: string }[]>('SELECT id, balance::text, lifetime_earned::text FROM wallets WHERE user_id = ?', [userId]))[0];
 const expired = async (tenantId: string) => (await em.fork().execute<{ balance: string }[]>('SELECT balance::text FROM expired_accounts WHERE tenant_id = ?', [tenantId]))[0]?.balance ?? '0.00';
@@ -62,7 +63,7 @@ describe('expiry', () => {
     await award(t, '2026-02-05T12:00:00Z', t.employee.id, '30');
     await award(t, '2026-03-03T12:00:00Z', t.employee.id, '10');
     const own = await wallet(t.employee.id);
-    expect(await walletExpiries(em, own.id, { timeZone: 'UTC', walletMonths: 1 })).toEqual([
+    expect(await walletExpiries(em, own.id, await policyOf(t))).toEqual([
       { amount: '70.00', expiresAt: '2026-03-01T00:00:00.000000Z', lastDay: '2026-02-28' },
       { amount: '30.00', expiresAt: '2026-04-01T00:00:00.000000Z', lastDay: '2026-03-31' },
       { amount: '10.00', expiresAt: '2026-05-01T00:00:00.000000Z', lastDay: '2026-04-30' },
@@ -78,7 +79,7 @@ describe('expiry', () => {
       { amount: '-70.00', reference_type: 'expiry_run', command_id: null },
       { amount: '-30.00', reference_type: 'expiry_run', command_id: null },
     ]);
-    expect(await walletExpiries(em, own.id, { timeZone: 'UTC', walletMonths: 1 })).toEqual([{ amount: '10.00', expiresAt: '2026-05-01T00:00:00.000000Z', lastDay: '2026-04-30' }]);
+    expect(await walletExpiries(em, own.id, await policyOf(t))).toEqual([{ amount: '10.00', expiresAt: '2026-05-01T00:00:00.000000Z', lastDay: '2026-04-30' }]);
     // A reversed award is no lot: its points do not expire.
     const reversed = await award(t, '2026-04-20T00:00:00Z', t.employee2.id, '15');
     await runAt('2026-04-21T00:00:00Z', 'reverse_award', t.manager, { commandId: reversed, reason: 'wrong person' });
@@ -112,6 +113,20 @@ describe('expiry', () => {
     // Midnight on 1 April in New York (daylight saving time) is 04:00 UTC.
     expect(await expireAt('2026-04-01T03:59:59Z', t)).toMatchObject({ runs: 0 });
     expect(await expireAt('2026-04-01T04:00:00Z', t)).toMatchObject({ amount: '7.00' });
+  });
+
+  it('switched on (or shortened), expires nothing before it has been in force for its notice days, and gives notice first', async () => {
+    const t = await fundedTenant(em);
+    await award(t, '2026-01-10T00:00:00Z', t.employee.id, '30');
+    expect(await runAt('2026-06-10T00:00:00Z', 'update_settings', t.manager, settingsWith({ expiry: { walletMonths: 1, noticeDays: 14 } }))).toMatchObject({ status: 'succeeded' });
+    expect(await expireAt('2026-06-10T01:00:00Z', t)).toMatchObject({ runs: 0, notices: 1 });
+    expect(await expireAt('2026-06-23T23:59:59Z', t)).toMatchObject({ runs: 0 });
+    expect(await expireAt('2026-06-24T00:00:00Z', t)).toMatchObject({ amount: '30.00' });
+    // Another settings change that leaves the policy as it is does not move its start.
+    await award(t, '2026-07-01T00:00:00Z', t.employee.id, '5');
+    await runAt('2026-07-02T00:00:00Z', 'update_settings', t.manager, settingsWith({ timeZone: 'UTC', expiry: { walletMonths: 1, noticeDays: 14 }, limits: { perAward: '1000' } }));
+    expect(await expireAt('2026-08-01T00:00:00Z', t)).toMatchObject({ runs: 0 });
+    expect(await expireAt('2026-09-01T00:00:00Z', t)).toMatchObject({ amount: '5.00' });
   });
 
   it('writes one notice per wallet and moment, the configured days before', async () => {

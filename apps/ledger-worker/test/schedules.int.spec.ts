@@ -207,7 +207,7 @@ describe('changing a schedule', () => {
       `SELECT event_type FROM outbox_events WHERE event_type LIKE 'schedule.%' AND payload->>'tenantId' = ? ORDER BY created_at, event_type`,
       [t.tenantId],
     );
-    expect(audited.map((e) => e.event_type)).toEqual(['schedule.created', 'schedule.updated', 'schedule.updated', 'schedule.deleted']);
+    expect(audited.map((e) => e.event_type)).toEqual(['schedule.created', 'schedule.updated', 'schedule.skipped', 'schedule.updated', 'schedule.deleted']);
   });
 
   it('is for platform admins, of a tenant that exists', async () => {

@@ -117,10 +117,14 @@ export const ScheduleCreated = tenantEvent('schedule.created', { schedule: Sched
 export const ScheduleUpdated = tenantEvent('schedule.updated', { before: ScheduleResult, after: ScheduleResult });
 export const ScheduleDeleted = tenantEvent('schedule.deleted', { schedule: ScheduleResult });
 
+/** A run of a schedule that allocated nothing (the period passed, not due, paused, the pool not low): audited, so every run has its trace. */
+export const ScheduleRunSkipped = tenantEvent('schedule.skipped', { scheduleId: Id, reason: z.string(), periodKey: z.string().nullable() });
+
 export const LedgerEvent = z.discriminatedUnion('type', [
   ScheduleCreated,
   ScheduleUpdated,
   ScheduleDeleted,
+  ScheduleRunSkipped,
   AllocationReversed,
   AwardReversed,
   BulkAwardPendingApproval,

@@ -1,5 +1,5 @@
 import { AsOfQuery, COMMAND_CATALOG, DistributionView, MANAGER_ROLES, MeView, PoolView, ROLES, UserView, availableOf, fromCents, toCents } from '@points/contracts';
-import { DistributionLogSchema, LeadBudgetSchema, Orm, TenantSchema, UserSchema, WalletSchema, currentSettings, walletExpiries } from '@points/db';
+import { DistributionLogSchema, LeadBudgetSchema, Orm, TenantSchema, UserSchema, WalletSchema, currentSettings, expiryPolicies, walletExpiries } from '@points/db';
 import { ApiRouter } from '../openapi/api-router';
 import { jsonResponse } from '../openapi/responses';
 import { CommandService } from '../commands/command-service';
@@ -47,9 +47,9 @@ export function tenantRoutes(api: ApiRouter, orm: Orm, commands: CommandService)
         ownWallet,
         db().findOne(LeadBudgetSchema, { userId: caller.userId }),
         settings.then((current) => current && limitsFor(orm, current, caller.userId)),
-        Promise.all([settings, ownWallet]).then(([current, mine]) => {
-          const expiry = current?.settings.expiry;
-          return expiry && mine ? walletExpiries(db(), mine.id, { timeZone: current.settings.timeZone, walletMonths: expiry.walletMonths }) : [];
+        ownWallet.then(async (mine) => {
+          const [policy] = mine ? await expiryPolicies(db(), [mine.tenantId]) : [];
+          return policy && mine ? walletExpiries(db(), mine.id, policy) : [];
         }),
       ]);
       const at = query.asOf;

@@ -262,6 +262,9 @@ export function notificationRows(event: LedgerEvent, lowPoolThreshold: (tenantId
     case 'schedule.deleted':
       rows = { feed: null, audit: audit('allocation_schedule', event.schedule.scheduleId, null, event.schedule), pool: null };
       break;
+    case 'schedule.skipped':
+      rows = { feed: null, audit: audit('allocation_schedule', event.scheduleId, null, { reason: event.reason, periodKey: event.periodKey }), pool: null };
+      break;
     case 'schedule.updated':
       rows = { feed: null, audit: audit('allocation_schedule', event.after.scheduleId, event.before, event.after), pool: null };
       break;

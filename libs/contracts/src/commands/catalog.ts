@@ -336,7 +336,7 @@ export const COMMAND_CATALOG = {
       tag: 'allocations',
       notes:
         "A tenant manager may reverse any of the tenant's awards, recognitions and bulk awards; the giver their own, within the tenant's reversals.giverWindowHours. " +
-        'When a recipient no longer holds the points the reversal is refused (INSUFFICIENT_BALANCE): nothing is partly reversed — a bulk award goes back whole or not at all. ' +
+        "When part of the points has expired, the tenant's expiry policy says: refused (INSUFFICIENT_BALANCE, the default) or what remains goes back; a bulk award goes back whole or not at all. " +
         'Reversing again is a no-op answering with the first reversal.',
     },
     cli: { name: 'reverse', flags: { commandId: 'command', reason: 'reason' } },

@@ -12,29 +12,54 @@ import { idList } from '../id-list';
 // tenant's time zone — so lots expire in earning order too, and the lots that
 // have matured by a moment are always the oldest ones.
 
-/** A tenant's expiry policy and the zone its months are read in. */
+/** A tenant's expiry policy, the zone its months are read in, and the first moment it may expire anything. */
 export interface ExpiryPolicy extends ExpiryRule {
   tenantId: string;
   timeZone: string;
+  /**
+   * Nothing expires before the policy (as it stands) has been in force for
+   * `noticeDays`: switching expiry on, or shortening it, never expires a point
+   * at once and without notice.
+   */
+  notBefore: Date;
 }
 
-/** The tenants with an expiry policy in their latest settings (all, or those named). */
+/** The tenants with an expiry policy in their latest settings (all, or those named), each in force since the first version with that policy. */
 export async function expiryPolicies(em: EntityManager, tenantIds?: string[]): Promise<ExpiryPolicy[]> {
-  const rows = await em.execute<{ tenant_id: string; settings: TenantSettings }[]>(
-    `SELECT DISTINCT ON (tenant_id) tenant_id, settings FROM tenant_settings
-      WHERE (?::jsonb IS NULL OR tenant_id IN (SELECT jsonb_array_elements_text(?::jsonb)::uuid))
-      ORDER BY tenant_id, version DESC`,
+  const rows = await em.execute<{ tenant_id: string; settings: TenantSettings; since: string }[]>(
+    `WITH latest AS (
+       SELECT DISTINCT ON (tenant_id) tenant_id, version, settings FROM tenant_settings
+        WHERE (?::jsonb IS NULL OR tenant_id IN (SELECT jsonb_array_elements_text(?::jsonb)::uuid))
+        ORDER BY tenant_id, version DESC
+     )
+     SELECT l.tenant_id, l.settings,
+            (SELECT min(s.created_at) FROM tenant_settings s
+              WHERE s.tenant_id = l.tenant_id
+                AND s.version > coalesce((SELECT max(d.version) FROM tenant_settings d WHERE d.tenant_id = l.tenant_id AND d.settings->'expiry' IS DISTINCT FROM l.settings->'expiry'), 0)) AS since
+       FROM latest l
+      WHERE l.settings->'expiry' IS NOT NULL AND l.settings->'expiry' <> 'null'::jsonb`,
     [tenantIds ? idList(tenantIds) : null, tenantIds ? idList(tenantIds) : null],
   );
-  return rows.flatMap((row) => (row.settings.expiry ? [{ tenantId: row.tenant_id, timeZone: row.settings.timeZone ?? 'UTC', ...row.settings.expiry }] : []));
+  return rows.flatMap((row) => {
+    const expiry = row.settings.expiry;
+    if (!expiry) return [];
+    const notBefore = new Date(new Date(row.since).getTime() + expiry.noticeDays * 86_400_000);
+    return [{ tenantId: row.tenant_id, timeZone: row.settings.timeZone ?? 'UTC', ...expiry, notBefore }];
+  });
 }
 
-/** When a lot earned at `earned` expires: 00:00 on the 1st of the month after it turns `months` months old, in `zone`. Parameters: months, zone, zone. */
-const EXPIRES_AT = (earned: string) => `((date_trunc('month', ${earned} AT TIME ZONE ?::text) + make_interval(months => ?::int + 1)) AT TIME ZONE ?::text)`;
+/**
+ * When a lot earned at `earned` expires: 00:00 on the 1st of the month after it
+ * turns `months` months old, in `zone` — and not before the policy's
+ * `notBefore`. Parameters: months, zone, zone, notBefore.
+ */
+const lotParams = (policy: Pick<ExpiryPolicy, 'timeZone' | 'walletMonths' | 'notBefore'>) => [policy.timeZone, policy.walletMonths, policy.timeZone, policy.notBefore.toISOString()];
+const EXPIRES_AT = (earned: string) => `greatest((date_trunc('month', ${earned} AT TIME ZONE ?::text) + make_interval(months => ?::int + 1)) AT TIME ZONE ?::text, ?::timestamptz)`;
 
 /**
  * The wallets' lots with what remains of each, in earning order, and when each
- * expires. `wallets` is a SQL condition on `l.wallet_id` taking one parameter.
+ * expires. `wallets` is a SQL condition on `l.wallet_id` taking one parameter;
+ * then the policy's zone, months, zone and notBefore (lotParams).
  */
 function lotsSql(wallets: string): string {
   return `
@@ -71,11 +96,11 @@ const ofWallets = `l.wallet_id = ANY(?::uuid[])`;
  */
 export async function dueExpiries(em: EntityManager, policies: ExpiryPolicy[], at: Date, walletIds?: string[]): Promise<{ tenantId: string; walletId: string; due: string }[]> {
   if (policies.length === 0) return [];
-  const policy = JSON.stringify(policies.map((p) => ({ tenant_id: p.tenantId, zone: p.timeZone, months: p.walletMonths })));
+  const policy = JSON.stringify(policies.map((p) => ({ tenant_id: p.tenantId, zone: p.timeZone, months: p.walletMonths, not_before: p.notBefore.toISOString() })));
   const wallets = walletIds ? `AND l.wallet_id = ANY(?::uuid[])` : '';
   const walletParams = walletIds ? [walletArray(walletIds)] : [];
   return em.execute(
-    `WITH policy AS (SELECT * FROM jsonb_to_recordset(?::jsonb) AS p(tenant_id uuid, zone text, months int)),
+    `WITH policy AS (SELECT * FROM jsonb_to_recordset(?::jsonb) AS p(tenant_id uuid, zone text, months int, not_before timestamptz)),
      lots AS (
        SELECT l.tenant_id, l.wallet_id, sum(l.amount) AS amount, min(l.created_at) FILTER (WHERE l.amount > 0) AS earned_at
          FROM wallet_ledger l
@@ -85,7 +110,7 @@ export async function dueExpiries(em: EntityManager, policies: ExpiryPolicy[], a
      ), matured AS (
        SELECT lots.tenant_id, lots.wallet_id, sum(lots.amount) AS amount
          FROM lots JOIN policy p USING (tenant_id)
-        WHERE ((date_trunc('month', lots.earned_at AT TIME ZONE p.zone) + make_interval(months => p.months + 1)) AT TIME ZONE p.zone) <= ?::timestamptz
+        WHERE greatest((date_trunc('month', lots.earned_at AT TIME ZONE p.zone) + make_interval(months => p.months + 1)) AT TIME ZONE p.zone, p.not_before) <= ?::timestamptz
         GROUP BY lots.tenant_id, lots.wallet_id
      ), expired AS (
        SELECT l.wallet_id, -sum(l.amount) AS amount FROM wallet_ledger l
@@ -101,7 +126,7 @@ export async function dueExpiries(em: EntityManager, policies: ExpiryPolicy[], a
 }
 
 /** What a lot has left does not depend on when lots expire: any policy computes it. */
-const ANY_POLICY = { timeZone: 'UTC', walletMonths: 1 };
+const ANY_POLICY = { timeZone: 'UTC', walletMonths: 1, notBefore: new Date(0) };
 
 /** What remains of given lots (a wallet's credit under one reference), for a reversal; a lot absent from the map has nothing left. Keyed by `lotKey`. */
 export async function lotRemainders(em: EntityManager, lots: { walletId: string; referenceType: string; referenceId: string }[]): Promise<Map<string, string>> {
@@ -110,7 +135,7 @@ export async function lotRemainders(em: EntityManager, lots: { walletId: string;
   const rows = await em.execute<{ wallet_id: string; reference_type: string; reference_id: string; remaining: string }[]>(
     `SELECT wallet_id, reference_type, reference_id, remaining::text FROM (${lotsSql(ofWallets)}) lot
       WHERE (wallet_id, reference_type, reference_id) IN (SELECT (e->>'walletId')::uuid, e->>'referenceType', (e->>'referenceId')::uuid FROM jsonb_array_elements(?::jsonb) e)`,
-    [walletArray(lots.map((lot) => lot.walletId)), walletArray(lots.map((lot) => lot.walletId)), policy.timeZone, policy.walletMonths, policy.timeZone, JSON.stringify(lots)],
+    [walletArray(lots.map((lot) => lot.walletId)), walletArray(lots.map((lot) => lot.walletId)), ...lotParams(policy), JSON.stringify(lots)],
   );
   return new Map(rows.map((row) => [lotKey({ walletId: row.wallet_id, referenceType: row.reference_type, referenceId: row.reference_id }), row.remaining]));
 }
@@ -126,20 +151,20 @@ export async function bulkRowsShort(em: EntityManager, bulkId: string): Promise<
   const [row] = await em.execute<{ short: number }[]>(
     `SELECT count(*)::int AS short FROM (${lotsSql(`l.wallet_id = ANY(ARRAY(SELECT wallet_id FROM wallet_ledger WHERE command_id = ?::uuid AND transaction_type = 'bulk_award'))`)}) lot
       WHERE reference_type = 'bulk_award' AND reference_id = ?::uuid AND remaining < amount`,
-    [bulkId, bulkId, policy.timeZone, policy.walletMonths, policy.timeZone, bulkId],
+    [bulkId, bulkId, ...lotParams(policy), bulkId],
   );
   return row.short;
 }
 
 /** A wallet's points that will expire (or are due to), soonest first, by the moment they expire: the next `limit` moments. */
-export async function walletExpiries(em: EntityManager, walletId: string, policy: { timeZone: string; walletMonths: number }, limit = 3): Promise<{ amount: string; expiresAt: string; lastDay: string }[]> {
+export async function walletExpiries(em: EntityManager, walletId: string, policy: Pick<ExpiryPolicy, 'timeZone' | 'walletMonths' | 'notBefore'>, limit = 3): Promise<{ amount: string; expiresAt: string; lastDay: string }[]> {
   return em.execute(
     `SELECT sum(remaining)::text AS amount, to_char(expires_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS "expiresAt",
             to_char((expires_at AT TIME ZONE ?::text) - interval '1 day', 'YYYY-MM-DD') AS "lastDay"
        FROM (${lotsSql(ofWallets)}) lot
       WHERE remaining > 0
       GROUP BY expires_at ORDER BY expires_at LIMIT ?`,
-    [policy.timeZone, walletArray([walletId]), walletArray([walletId]), policy.timeZone, policy.walletMonths, policy.timeZone, limit],
+    [policy.timeZone, walletArray([walletId]), walletArray([walletId]), ...lotParams(policy), limit],
   );
 }
 
@@ -159,7 +184,7 @@ export async function writeExpiryNotices(em: EntityManager, policy: ExpiryPolicy
         GROUP BY wallet_id, expires_at
      ), written AS (
        INSERT INTO audit_log (id, event_id, tenant_id, actor_id, action, entity_type, entity_id, before, after, created_at)
-       SELECT gen_random_uuid(), md5('expiry-notice:' || u.wallet_id || ':' || u.expires_at)::uuid, w.tenant_id, NULL, 'points.expiring', 'wallet', w.user_id, NULL,
+       SELECT gen_random_uuid(), md5('expiry-notice:' || u.wallet_id || ':' || extract(epoch FROM u.expires_at))::uuid, w.tenant_id, NULL, 'points.expiring', 'wallet', w.user_id, NULL,
               jsonb_build_object(
                 'amount', u.amount::text,
                 'expiresAt', u.expires_at,
@@ -170,7 +195,7 @@ export async function writeExpiryNotices(em: EntityManager, policy: ExpiryPolicy
        RETURNING 1
      )
      SELECT count(*)::int AS n FROM written`,
-    [policy.tenantId, policy.tenantId, policy.timeZone, policy.walletMonths, policy.timeZone, at.toISOString(), at.toISOString(), policy.noticeDays, policy.timeZone, at.toISOString()],
+    [policy.tenantId, policy.tenantId, ...lotParams(policy), at.toISOString(), at.toISOString(), policy.noticeDays, policy.timeZone, at.toISOString()],
   );
   return rows[0].n;
 }

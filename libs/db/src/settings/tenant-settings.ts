@@ -80,4 +80,6 @@ export interface NewSettingsRow {
   tally_epoch: number;
   command_id: string;
   changed_by: string;
+  /** Only with an injected clock (as journal rows): when the version took effect. */
+  created_at?: string;
 }

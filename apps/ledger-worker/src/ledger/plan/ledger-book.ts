@@ -305,8 +305,13 @@ export class LedgerBook {
       new_balance: fromCents(change.next),
       version: change.version.toString(),
       command_id: entry.command.id,
-      ...(this.stampJournals ? { created_at: this.occurredAt.toISOString() } : {}),
+      ...this.stamp(),
     };
+  }
+
+  /** A row's time when the clock is injected (`created_at`); nothing otherwise: the database stamps the transaction's start. */
+  stamp(): { created_at?: string } {
+    return this.stampJournals ? { created_at: this.occurredAt.toISOString() } : {};
   }
 }
 

@@ -133,6 +133,7 @@ export const runSchedule: CommandRule<'run_schedule'> = {
     const nothing = (reason: ScheduleRunResult['reason'], periodKey: string | null = null) => {
       const result: ScheduleRunResult = { scheduleId: schedule.id, tenantId: schedule.tenantId, periodKey, allocated: false, reason, amount: null, invoiceNumber: null, pool: null, nextRunAt: scheduleResultOf(schedule).nextRunAt };
       book.succeed(command, result);
+      book.emit(command, { type: 'schedule.skipped', tenantId: schedule.tenantId, scheduleId: schedule.id, reason, periodKey });
     };
     if (schedule.paused) return nothing('paused');
 

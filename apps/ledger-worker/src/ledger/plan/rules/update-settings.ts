@@ -19,7 +19,7 @@ export const updateSettings: CommandRule<'update_settings'> = {
     const version = before.version + 1;
     // Tallies count per epoch: a new one whenever what they count changes, so none carries counts kept under other rules.
     const tallyEpoch = before.tallyEpoch > 0 && sameCounting(before.settings, after) ? before.tallyEpoch : version;
-    book.writes.settingsVersions.push({ tenant_id: tenantId, version, settings: after, tally_epoch: tallyEpoch, command_id: command.id, changed_by: issuer.id });
+    book.writes.settingsVersions.push({ tenant_id: tenantId, version, settings: after, tally_epoch: tallyEpoch, command_id: command.id, changed_by: issuer.id, ...book.stamp() });
     const next: SettingsVersion = { tenantId, version, settings: after, tallyEpoch, changedBy: issuer.id, createdAt: null };
     book.state.latestSettings.set(tenantId, next);
     book.succeed(command, { version, settings: after });
