@@ -32,7 +32,7 @@ UNION ALL
 SELECT 'feed entry without an event', f.event_id, f.type FROM feed f WHERE NOT EXISTS (SELECT 1 FROM outbox o WHERE o.id = f.event_id)
 UNION ALL
 SELECT 'audit row without an event', a.event_id, a.action
-  FROM audit_log a WHERE a.action NOT IN ('pool.low_balance', 'points.expired', 'points.expiring') AND a.action NOT LIKE 'queue_dashboard.%' AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.id = a.event_id)
+  FROM audit_log a WHERE a.action NOT IN ('pool.low_balance', 'points.expired', 'points.expiring', 'budgets.returned') AND a.action NOT LIKE 'queue_dashboard.%' AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.id = a.event_id)
 UNION ALL
 SELECT 'finished command without its event', c.id, c.type
   FROM commands c WHERE c.status IN ('succeeded', 'rejected') AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.command_id = c.id)

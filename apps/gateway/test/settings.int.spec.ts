@@ -32,7 +32,7 @@ describe('GET /api/settings', () => {
     expect(SettingsView.parse(read.body)).toEqual({
       tenantId: t.tenantId,
       version: 0,
-      settings: { timeZone: 'UTC', limits: { perAward: null, perGiver: null, perRecipient: null, reciprocal: null }, approvals: null, reversals: null, expiry: null },
+      settings: { timeZone: 'UTC', limits: { perAward: null, perGiver: null, perRecipient: null, reciprocal: null }, approvals: null, reversals: null, expiry: null, budgetReturn: null },
       updatedAt: null,
       updatedBy: null,
     });

@@ -75,6 +75,7 @@ async function seedOneRowPerTable(em: EntityManager) {
     [`INSERT INTO expiry_runs (id, tenant_id, matured_by, wallets, amount) VALUES (?, ?, now(), 1, 1)`, [ids.expiryRun, tenant]],
     [`INSERT INTO expired_accounts (tenant_id, balance, version) VALUES (?, 1, 1)`, [tenant]],
     [`INSERT INTO expired_ledger (id, tenant_id, amount, previous_balance, new_balance, version, expiry_run_id) VALUES (?, ?, 1, 0, 1, 1, ?)`, [randomUUID(), tenant, ids.expiryRun]],
+    [`INSERT INTO budget_returns (id, tenant_id, period_end, accounts, amount) VALUES (?, ?, '2026-11-01T00:00:00Z', 0, 0)`, [randomUUID(), tenant]],
     [
       `INSERT INTO spend_tallies (tenant_id, epoch, scope, user_id, counterpart_id, period_start, period_end, amount, awards)
        VALUES (?, 1, 'giver', ?, '00000000-0000-0000-0000-000000000000', '2026-11-01', '2026-12-01', 5, 1)`,

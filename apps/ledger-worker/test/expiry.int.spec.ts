@@ -5,6 +5,7 @@ import { TestDatabase, createTestDatabase, insertBulkAward, insertCommand, journ
 import { applyCommands } from '../src/ledger/apply-commands';
 import { processBulkAward } from '../src/bulk/process-bulk-award';
 import { expirePoints } from '../src/expiry/expire-points';
+import { returnUnspentBudgets } from '../src/expiry/return-budgets';
 import { expectBooksBalanced, fundedTenant, settingsWith } from './ledger-harness';
 
 // Point expiry (issue #13), with the clock injected: a wallet's points are lots
@@ -196,5 +197,56 @@ describe('a reversal after part of the recipient’s points expired', () => {
       status: 'rejected',
       error: { code: 'INSUFFICIENT_BALANCE', message: "2 of the bulk award's 2 recipients no longer hold their points" },
     });
+  });
+});
+
+describe('unspent budgets returned at period end', () => {
+  it('moves what lead budgets and department pools have available back to the pool once per period; what they hold stays', async () => {
+    const t = await fundedTenant(em);
+    expect(await runAt('2026-01-01T00:00:00Z', 'update_settings', t.manager, settingsWith({ timeZone: 'Europe/Berlin', budgetReturn: { period: 'month' }, approvals: { threshold: '50', windowHours: 720 } }))).toMatchObject({
+      status: 'succeeded',
+    });
+    await runAt('2026-01-05T00:00:00Z', 'delegate', t.manager, { leadId: t.lead.id, amount: '300' });
+    const department = await runAt('2026-01-05T00:00:00Z', 'create_department', t.manager, { name: 'Sales', headId: t.lead.id });
+    const { departmentId } = (department as unknown as { result: { departmentId: string } }).result;
+    expect(await runAt('2026-01-05T00:00:00Z', 'fund_department', t.manager, { departmentId, amount: '100' })).toMatchObject({ status: 'succeeded' });
+    // 80 held for an award pending approval: it stays on the budget.
+    expect(await runAt('2026-01-06T00:00:00Z', 'award', t.lead, { userId: t.employee.id, amount: '80' })).toMatchObject({ result: { status: 'pending_approval' } });
+    await runAt('2026-01-07T00:00:00Z', 'award', t.lead, { userId: t.employee.id, amount: '20' });
+    const returnAt = (at: string) => returnUnspentBudgets(em, { now: new Date(at), tenantIds: [t.tenantId] });
+
+    // Still January in Berlin at 22:59 UTC on 31 January.
+    expect(await returnAt('2026-01-31T22:59:59Z')).toMatchObject({ returns: 0 });
+    // Midnight on 1 February in Berlin: January has ended.
+    expect(await returnAt('2026-01-31T23:00:00Z')).toEqual({ returns: 1, accounts: 2, amount: '300.00' });
+    expect(await returnAt('2026-02-10T00:00:00Z')).toMatchObject({ returns: 0 });
+    const [budget] = await em.fork().execute<{ balance: string; held: string }[]>('SELECT balance::text, held::text FROM lead_budgets WHERE user_id = ?', [t.lead.id]);
+    expect(budget).toEqual({ balance: '80.00', held: '80.00' });
+    const [pool] = await em.fork().execute<{ balance: string }[]>('SELECT points_allocation_balance::text AS balance FROM tenants WHERE id = ?', [t.tenantId]);
+    expect(pool.balance).toBe('900.00');
+    const rows = await em.fork().execute<{ journal: string; amount: string; command_id: string | null }[]>(
+      `SELECT 'pool' AS journal, amount::text, command_id FROM pool_ledger WHERE tenant_id = ? AND transaction_type = 'period_return'
+       UNION ALL SELECT 'budget', amount::text, command_id FROM lead_budget_ledger WHERE tenant_id = ? AND transaction_type = 'period_return'
+       UNION ALL SELECT 'department', amount::text, command_id FROM department_ledger WHERE tenant_id = ? AND transaction_type = 'period_return' ORDER BY 1`,
+      [t.tenantId, t.tenantId, t.tenantId],
+    );
+    expect(rows).toEqual([
+      { journal: 'budget', amount: '-200.00', command_id: null },
+      { journal: 'department', amount: '-100.00', command_id: null },
+      { journal: 'pool', amount: '300.00', command_id: null },
+    ]);
+    // Twice at once for the next period: one return.
+    await runAt('2026-02-03T00:00:00Z', 'delegate', t.manager, { leadId: t.lead.id, amount: '10' });
+    const results = await Promise.all([1, 2, 3].map(() => returnAt('2026-03-01T00:00:00Z')));
+    expect(results.map((r) => r.amount).sort()).toEqual(['0.00', '0.00', '10.00']);
+  });
+
+  it('switched on during a period, first returns at the end of the next', async () => {
+    const t = await fundedTenant(em);
+    await runAt('2026-03-01T00:00:00Z', 'delegate', t.manager, { leadId: t.lead.id, amount: '40' });
+    await runAt('2026-03-15T00:00:00Z', 'update_settings', t.manager, settingsWith({ budgetReturn: { period: 'quarter' } }));
+    const returnAt = (at: string) => returnUnspentBudgets(em, { now: new Date(at), tenantIds: [t.tenantId] });
+    expect(await returnAt('2026-03-20T00:00:00Z')).toMatchObject({ returns: 0 });
+    expect(await returnAt('2026-04-01T00:00:00Z')).toMatchObject({ returns: 1, amount: '40.00' });
   });
 });

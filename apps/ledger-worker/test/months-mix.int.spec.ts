@@ -3,6 +3,7 @@ import { CommandType } from '@points/contracts';
 import { TestDatabase, TestUser, createTestDatabase, insertCommand, insertUser, seededRandom } from '@points/testing';
 import { applyCommands } from '../src/ledger/apply-commands';
 import { expirePoints } from '../src/expiry/expire-points';
+import { returnUnspentBudgets } from '../src/expiry/return-budgets';
 import { submitDueScheduleRuns } from '../src/schedules/submit-due-runs';
 import { accountingCheck, expectBooksBalanced, fundedTenant, settingsWith } from './ledger-harness';
 import { workerHarness } from './worker-harness';
@@ -10,7 +11,7 @@ import { workerHarness } from './worker-harness';
 // Points over time (issue #13): a seeded random mix spanning 18 simulated
 // months, the clock injected — awards, delegations, recognitions and reversals
 // every few days, recurring allocations (monthly, cron, top-up) submitted by the
-// scheduler and applied, point expiry run as the days pass, in tenants of
+// scheduler and applied, point expiry and budget returns run as the days pass, in tenants of
 // different zones and policies. Every few weeks, and at the end, the books
 // balance (invariant 2, expired points included) and every journal chains.
 
@@ -50,7 +51,8 @@ it(`keeps the books over 18 simulated months of awards, schedules, reversals and
     const people = [t.employee, t.employee2, t.lead, await insertUser(em, 'employee', t.tenantId), await insertUser(em, 'employee', t.tenantId)];
     const at = new Date(start);
     const expiry = { walletMonths: 1 + i * 2, noticeDays: 10, reverseExpired: i % 2 === 0 ? 'reject' : 'what_remains' };
-    expect((await apply(at, 'update_settings', t.manager, settingsWith({ timeZone, expiry }))).outcome).toMatchObject({ status: 'succeeded' });
+    const budgetReturn = i === 2 ? null : { period: i === 0 ? 'month' : 'quarter' };
+    expect((await apply(at, 'update_settings', t.manager, settingsWith({ timeZone, expiry, budgetReturn }))).outcome).toMatchObject({ status: 'succeeded' });
     const schedule = (terms: Record<string, unknown>) => apply(at, 'create_schedule', t.admin, { tenantId: t.tenantId, currency: 'EUR', referenceNote: 'plan', timeZone, ...terms });
     await schedule({ cadence: 'monthly', amount: '400' });
     if (i !== 1) await schedule({ cadence: 'cron', cron: '0 9 * * 1', amount: '25' });
@@ -60,6 +62,7 @@ it(`keeps the books over 18 simulated months of awards, schedules, reversals and
 
   const given: { tenant: Tenant; commandId: string }[] = [];
   let expired = 0;
+  let returned = 0;
   let allocatedBySchedule = 0;
   for (let day = 0; day <= DAYS; day += STEP_DAYS) {
     for (const t of tenants) {
@@ -87,6 +90,7 @@ it(`keeps the books over 18 simulated months of awards, schedules, reversals and
       if (outcome?.status === 'succeeded' && (outcome.result as { allocated: boolean }).allocated) allocatedBySchedule += 1;
     }
     expired += Number((await expirePoints(em, { now: tick, tenantIds: tenants.map((t) => t.tenantId) })).amount);
+    returned += Number((await returnUnspentBudgets(em, { now: tick, tenantIds: tenants.map((t) => t.tenantId) })).amount);
     if (day % (STEP_DAYS * 8) === 0) expect((await accountingCheck(em)).filter((row) => !row.balanced)).toEqual([]);
   }
 
@@ -94,6 +98,7 @@ it(`keeps the books over 18 simulated months of awards, schedules, reversals and
   // Every schedule kind ran, and points expired under every tenant's policy.
   expect(allocatedBySchedule).toBeGreaterThan(18 * 3);
   expect(expired).toBeGreaterThan(0);
+  expect(returned).toBeGreaterThan(0);
   const perTenant = await em.fork().execute<{ tenant_id: string; balance: string }[]>('SELECT tenant_id, balance::text FROM expired_accounts WHERE tenant_id = ANY(?::uuid[])', [
     `{${tenants.map((t) => t.tenantId).join(',')}}`,
   ]);

@@ -28,7 +28,7 @@ describe('periodContaining', () => {
 describe('TenantSettings', () => {
   it('fills what is left out with its default: no limits, no approvals, no giver reversals, no expiry, UTC', () => {
     expect(TenantSettings.parse({})).toEqual(DEFAULT_SETTINGS);
-    expect(DEFAULT_SETTINGS).toEqual({ timeZone: 'UTC', limits: { perAward: null, perGiver: null, perRecipient: null, reciprocal: null }, approvals: null, reversals: null, expiry: null });
+    expect(DEFAULT_SETTINGS).toEqual({ timeZone: 'UTC', limits: { perAward: null, perGiver: null, perRecipient: null, reciprocal: null }, approvals: null, reversals: null, expiry: null, budgetReturn: null });
   });
 
   it('normalises amounts and refuses what is not a known zone, period or count', () => {

@@ -78,6 +78,13 @@ export const ExpiryRule = z
   .meta({ id: 'ExpiryRule' });
 export type ExpiryRule = z.infer<typeof ExpiryRule>;
 
+export const BudgetReturnRule = z
+  .object({
+    period: LimitPeriod.describe("at the end of each such period, in the tenant's time zone, what lead budgets and department pools have available goes back to the tenant pool"),
+  })
+  .strict()
+  .meta({ id: 'BudgetReturnRule' });
+
 export const TenantSettings = z
   .object({
     timeZone: TimeZone.default('UTC'),
@@ -85,6 +92,7 @@ export const TenantSettings = z
     approvals: ApprovalRule.nullable().default(null),
     reversals: ReversalRule.nullable().default(null).describe('null: only tenant managers reverse awards'),
     expiry: ExpiryRule.nullable().default(null).describe('null: earned points never expire'),
+    budgetReturn: BudgetReturnRule.nullable().default(null).describe('null: lead budgets and department pools keep what they have'),
   })
   .strict()
   .meta({ id: 'TenantSettings' });
@@ -100,9 +108,10 @@ export const hasPeriodLimits = (settings: TenantSettings): boolean => Boolean(se
  * given (`approvals: null` to have none), so a PUT meant to change a limit cannot
  * switch approvals off by leaving them out; within `limits`, a limit left out is none.
  * `reversals` (newer) may be left out: none, so only tenant managers reverse — leaving it
- * out can take a permission away, never grant one. So may `expiry` (newest): none, points never expire.
+ * out can take a permission away, never grant one. So may `expiry` and `budgetReturn` (newest): none,
+ * points never expire and budgets keep what they have.
  */
 export const SettingsUpdate = z
-  .object({ timeZone: TimeZone, limits: SpendLimits, approvals: ApprovalRule.nullable(), reversals: ReversalRule.nullable().default(null), expiry: ExpiryRule.nullable().default(null) })
+  .object({ timeZone: TimeZone, limits: SpendLimits, approvals: ApprovalRule.nullable(), reversals: ReversalRule.nullable().default(null), expiry: ExpiryRule.nullable().default(null), budgetReturn: BudgetReturnRule.nullable().default(null) })
   .strict()
   .meta({ id: 'SettingsUpdate' });

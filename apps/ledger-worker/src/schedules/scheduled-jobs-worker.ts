@@ -4,12 +4,14 @@ import { QUEUES } from '@points/contracts';
 import { Logger } from '@points/config';
 import { CommandQueues, ScheduledJobName, WorkerSettings, workerOptions } from '@points/queue';
 import { expirePoints } from '../expiry/expire-points';
+import { returnUnspentBudgets } from '../expiry/return-budgets';
 import { submitDueScheduleRuns } from './submit-due-runs';
 
 /**
  * Runs the ledger worker's periodic jobs as BullMQ's job schedulers fire them:
  * `allocation-schedules` submits the recurring allocations due; `point-expiry`
- * expires matured wallet points and writes expiry notices. Each job is safe to
+ * expires matured wallet points, writes expiry notices, and returns unspent
+ * budgets at the end of their tenants' periods. Each job is safe to
  * run twice, late or on two workers at once (see submitDueScheduleRuns, expirePoints).
  */
 export function startScheduledJobsWorker(options: WorkerSettings & { em: EntityManager; queues: CommandQueues; logger: Logger }): Worker {
@@ -25,7 +27,9 @@ export function startScheduledJobsWorker(options: WorkerSettings & { em: EntityM
         case 'point-expiry': {
           const expired = await expirePoints(options.em);
           if (expired.runs > 0 || expired.notices > 0) options.logger.info(expired, 'expired wallet points');
-          return expired;
+          const returned = await returnUnspentBudgets(options.em);
+          if (returned.returns > 0) options.logger.info(returned, 'returned unspent budgets to their pools');
+          return { expired, returned };
         }
         default:
           options.logger.warn({ name: job.name }, 'unknown scheduled job');

@@ -27,9 +27,13 @@ const journal = <Account extends Record<string, unknown>>(name: string, tableNam
       referenceType: text(),
       referenceId: uuid(),
       ...balanceChange(),
-      commandId: references(AcceptedCommandSchema, 'command_id', `${tableName}_command_id_fkey`),
+      // A budget return at period end is made by the passage of time, not a command (see budget_returns).
+      commandId: nullable(references(AcceptedCommandSchema, 'command_id', `${tableName}_command_id_fkey`)),
     },
-    { checks: journalChecks(tableName), uniques: journalUniques(tableName, chainedBy) },
+    {
+      checks: [...journalChecks(tableName), { name: `${tableName}_return_has_no_command`, expression: "(command_id IS NULL) = (transaction_type = 'period_return'::text)" }],
+      uniques: journalUniques(tableName, chainedBy),
+    },
   );
 
 const journalChecks = (tableName: string) => [

@@ -60,3 +60,23 @@ export const ExpiredLedgerEntrySchema = table(
   },
 );
 export type ExpiredLedgerEntry = InferEntity<typeof ExpiredLedgerEntrySchema>;
+
+/** One return of a tenant's unspent lead budgets and department pools to its pool, at the end of a period: once per period. Append-only. */
+export const BudgetReturnSchema = table(
+  'BudgetReturn',
+  'budget_returns',
+  {
+    tenantId: references(TenantSchema, 'tenant_id', 'budget_returns_tenant_id_fkey'),
+    periodEnd: timestamp(),
+    accounts: integer(),
+    amount: money(),
+  },
+  {
+    checks: [
+      { name: 'budget_returns_accounts_check', expression: 'accounts >= 0' },
+      { name: 'budget_returns_amount_check', expression: 'amount >= (0)::numeric' },
+    ],
+    uniques: [{ name: 'budget_returns_once_per_period', properties: ['tenantId', 'periodEnd'] }],
+  },
+);
+export type BudgetReturn = InferEntity<typeof BudgetReturnSchema>;

@@ -2,7 +2,7 @@ import { DepartmentLedgerEntrySchema, LeadBudgetLedgerEntrySchema, PoolLedgerEnt
 import { DepartmentSchema } from './department';
 import { ReversalSchema } from './reversal';
 import { AllocationScheduleRunSchema, AllocationScheduleSchema } from './allocation-schedule';
-import { ExpiredAccountSchema, ExpiredLedgerEntrySchema, ExpiryRunSchema } from './expiry';
+import { BudgetReturnSchema, ExpiredAccountSchema, ExpiredLedgerEntrySchema, ExpiryRunSchema } from './expiry';
 import { LeadBudgetSchema, WalletSchema } from './accounts';
 import { AllocationLogSchema, PlatformBillingLogSchema } from './allocation-logs';
 import { AuditLogEntrySchema } from './audit-log-entry';
@@ -50,6 +50,7 @@ export const ENTITIES = [
   ExpiryRunSchema,
   ExpiredAccountSchema,
   ExpiredLedgerEntrySchema,
+  BudgetReturnSchema,
   WalletSchema,
   LeadBudgetSchema,
   AcceptedCommandSchema,

@@ -26,6 +26,19 @@ export interface ExpiryPolicy extends ExpiryRule {
 
 /** The tenants with an expiry policy in their latest settings (all, or those named), each in force since the first version with that policy. */
 export async function expiryPolicies(em: EntityManager, tenantIds?: string[]): Promise<ExpiryPolicy[]> {
+  return (await latestPolicies(em, 'expiry', tenantIds)).flatMap(({ tenantId, settings, since }) => {
+    const expiry = settings.expiry;
+    if (!expiry) return [];
+    return [{ tenantId, timeZone: settings.timeZone ?? 'UTC', ...expiry, notBefore: new Date(since.getTime() + expiry.noticeDays * 86_400_000) }];
+  });
+}
+
+/**
+ * The tenants whose latest settings have a `part` (all, or those named), with
+ * the moment that part took its present form: the first of the trailing
+ * versions with it unchanged (another change of the settings does not move it).
+ */
+export async function latestPolicies(em: EntityManager, part: 'expiry' | 'budgetReturn', tenantIds?: string[]): Promise<{ tenantId: string; settings: TenantSettings; since: Date }[]> {
   const rows = await em.execute<{ tenant_id: string; settings: TenantSettings; since: string }[]>(
     `WITH latest AS (
        SELECT DISTINCT ON (tenant_id) tenant_id, version, settings FROM tenant_settings
@@ -35,17 +48,12 @@ export async function expiryPolicies(em: EntityManager, tenantIds?: string[]): P
      SELECT l.tenant_id, l.settings,
             (SELECT min(s.created_at) FROM tenant_settings s
               WHERE s.tenant_id = l.tenant_id
-                AND s.version > coalesce((SELECT max(d.version) FROM tenant_settings d WHERE d.tenant_id = l.tenant_id AND d.settings->'expiry' IS DISTINCT FROM l.settings->'expiry'), 0)) AS since
+                AND s.version > coalesce((SELECT max(d.version) FROM tenant_settings d WHERE d.tenant_id = l.tenant_id AND d.settings->?::text IS DISTINCT FROM l.settings->?::text), 0)) AS since
        FROM latest l
-      WHERE l.settings->'expiry' IS NOT NULL AND l.settings->'expiry' <> 'null'::jsonb`,
-    [tenantIds ? idList(tenantIds) : null, tenantIds ? idList(tenantIds) : null],
+      WHERE l.settings->?::text IS NOT NULL AND l.settings->?::text <> 'null'::jsonb`,
+    [tenantIds ? idList(tenantIds) : null, tenantIds ? idList(tenantIds) : null, part, part, part, part],
   );
-  return rows.flatMap((row) => {
-    const expiry = row.settings.expiry;
-    if (!expiry) return [];
-    const notBefore = new Date(new Date(row.since).getTime() + expiry.noticeDays * 86_400_000);
-    return [{ tenantId: row.tenant_id, timeZone: row.settings.timeZone ?? 'UTC', ...expiry, notBefore }];
-  });
+  return rows.map((row) => ({ tenantId: row.tenant_id, settings: row.settings, since: new Date(row.since) }));
 }
 
 /**

@@ -14,6 +14,7 @@ import { Migration20261125030000_bulk_award_holds } from './Migration20261125030
 import { Migration20261125040000_reversals } from './Migration20261125040000_reversals';
 import { Migration20261125050000_allocation_schedules } from './Migration20261125050000_allocation_schedules';
 import { Migration20261125060000_point_expiry } from './Migration20261125060000_point_expiry';
+import { Migration20261125070000_budget_returns } from './Migration20261125070000_budget_returns';
 
 /** Explicit list, so migrations run the same from TypeScript sources and bundles. */
 export const MIGRATIONS = [
@@ -33,4 +34,5 @@ export const MIGRATIONS = [
   { name: 'Migration20261125040000_reversals', class: Migration20261125040000_reversals },
   { name: 'Migration20261125050000_allocation_schedules', class: Migration20261125050000_allocation_schedules },
   { name: 'Migration20261125060000_point_expiry', class: Migration20261125060000_point_expiry },
+  { name: 'Migration20261125070000_budget_returns', class: Migration20261125070000_budget_returns },
 ];
