@@ -1,12 +1,11 @@
 import { EntityManager } from '@mikro-orm/postgresql';
 import { CommandType } from '@points/contracts';
 import { expiryPolicies, walletExpiries } from '@points/db';
-import { TestDatabase, createTestDatabase, insertBulkAward, insertCommand, journalCounts } from '@points/testing';
-import { applyCommands } from '../src/ledger/apply-commands';
+import { TestDatabase, createTestDatabase, insertBulkAward, journalCounts } from '@points/testing';
 import { processBulkAward } from '../src/bulk/process-bulk-award';
 import { expirePoints } from '../src/expiry/expire-points';
 import { returnUnspentBudgets } from '../src/expiry/return-budgets';
-import { expectBooksBalanced, fundedTenant, settingsWith } from './ledger-harness';
+import { expectBooksBalanced, fundedTenant, settingsWith, runAt as runAtClock } from './ledger-harness';
 
 // Point expiry (issue #13), with the clock injected: a wallet's points are lots
 // (each credit net of its reversal), expired first-in-first-out at the end of
@@ -27,12 +26,7 @@ afterAll(async () => {
 type Tenant = Awaited<ReturnType<typeof fundedTenant>>;
 type Issuer = { id: string; tenantId: string | null };
 
-async function runAt(at: string, type: CommandType, issuer: Issuer, payload: unknown) {
-  const id = await insertCommand(em, { type, tenantId: issuer.tenantId, issuerId: issuer.id, payload });
-  const outcome = (await applyCommands(em, [id], { now: () => new Date(at) })).get(id);
-  if (!outcome) throw new Error(`command ${id} was not applied`);
-  return { id, ...outcome };
-}
+const runAt = (at: string, type: CommandType, issuer: Issuer, payload: unknown) => runAtClock(em, at, type, issuer, payload);
 
 /** A funded tenant whose points expire after `months` in `timeZone`. */
 async function tenantWithExpiry(expiry: Record<string, unknown>, timeZone = 'UTC'): Promise<Tenant> {

@@ -15,6 +15,14 @@ export async function run(em: EntityManager, type: CommandType, issuer: { id: st
   return { id, ...outcome };
 }
 
+/** As `run`, with the ledger's clock at `at` (journal rows and settings versions carry it): tests that simulate months. */
+export async function runAt(em: EntityManager, at: string | Date, type: CommandType, issuer: { id: string; tenantId: string | null }, payload: unknown) {
+  const id = await insertCommand(em, { type, tenantId: issuer.tenantId, issuerId: issuer.id, payload });
+  const outcome = (await applyCommands(em, [id], { now: () => new Date(at) })).get(id);
+  if (!outcome) throw new Error(`command ${id} was not applied`);
+  return { id, ...outcome };
+}
+
 /** A whole settings body (PUT /api/settings takes every top-level part): the defaults, with `parts` over them. */
 export const settingsWith = (parts: Record<string, unknown> = {}) => ({ timeZone: 'UTC', limits: {}, approvals: null, ...parts });
 

@@ -3,7 +3,7 @@ import { CommandType } from '@points/contracts';
 import { TestDatabase, createTestDatabase, insertCommand, insertUser, journalCounts } from '@points/testing';
 import { applyCommands } from '../src/ledger/apply-commands';
 import { submitDueScheduleRuns } from '../src/schedules/submit-due-runs';
-import { expectBooksBalanced, fundedTenant, run } from './ledger-harness';
+import { expectBooksBalanced, fundedTenant, run, runAt as runAtClock } from './ledger-harness';
 import { workerHarness } from './worker-harness';
 
 // Recurring allocations (issue #13), applied by the real ledger with the clock
@@ -26,13 +26,7 @@ afterAll(async () => {
 type Tenant = Awaited<ReturnType<typeof fundedTenant>>;
 type Issuer = { id: string; tenantId: string | null };
 
-/** Applies a command as the ledger would at `now` (the ledger's clock, injected). */
-async function runAt(now: string, type: CommandType, issuer: Issuer, payload: unknown) {
-  const id = await insertCommand(em, { type, tenantId: issuer.tenantId, issuerId: issuer.id, payload });
-  const outcome = (await applyCommands(em, [id], { now: () => new Date(now) })).get(id);
-  if (!outcome) throw new Error(`command ${id} was not applied`);
-  return { id, ...outcome };
-}
+const runAt = (at: string, type: CommandType, issuer: Issuer, payload: unknown) => runAtClock(em, at, type, issuer, payload);
 
 async function schedule(t: Tenant, at: string, terms: Record<string, unknown>): Promise<string> {
   const created = await runAt(at, 'create_schedule', t.admin, { tenantId: t.tenantId, currency: 'EUR', referenceNote: 'subscription', ...terms });

@@ -131,11 +131,18 @@ export interface BulkCredit {
   sourceVersion: string;
 }
 
-/** A new recurring allocation (the rest of its columns take their defaults). */
-export interface NewScheduleRow {
-  id: string;
+/** One period a schedule allocated. */
+export interface ScheduleRunRow {
+  schedule_id: string;
+  period_key: string;
   tenant_id: string;
-  cadence: string;
+  command_id: string;
+  amount: string;
+}
+
+/** A schedule's columns as its changes and runs write them (scheduleColumns in write-ledger.ts). */
+export type ScheduleColumns = {
+  id: string;
   cron: string | null;
   time_zone: string;
   amount: string | null;
@@ -145,17 +152,12 @@ export interface NewScheduleRow {
   reference_note: string;
   invoice_pattern: string | null;
   owner_id: string;
+  paused: string;
+  deleted_at: string | null;
   next_run_at: string | null;
-}
-
-/** One period a schedule allocated. */
-export interface ScheduleRunRow {
-  schedule_id: string;
-  period_key: string;
-  tenant_id: string;
-  command_id: string;
-  amount: string;
-}
+  last_run_at: string | null;
+  runs: string;
+};
 
 /** Each table the planner writes, with its row type. */
 export interface LedgerTables {
@@ -175,7 +177,7 @@ export interface LedgerTables {
   award_holds: NewHoldRow;
   award_hold_decisions: NewHoldDecisionRow;
   reversals: NewReversalRow;
-  allocation_schedules: NewScheduleRow;
+  allocation_schedules: ScheduleColumns & { tenant_id: string; cadence: string };
   allocation_schedule_runs: ScheduleRunRow;
 }
 
@@ -213,7 +215,8 @@ export interface LedgerWrites {
   newHolds: NewHoldRow[];
   holdDecisions: NewHoldDecisionRow[];
   reversals: NewReversalRow[];
-  newSchedules: NewScheduleRow[];
+  /** Schedules created: written with every column their changes write, and their tenant and cadence. */
+  newSchedules: ScheduleRow[];
   /** Schedules whose terms, state or runs changed: their final ones are written once. */
   changedSchedules: Set<ScheduleRow>;
   scheduleRuns: ScheduleRunRow[];

@@ -2,7 +2,7 @@ import { EntityManager } from '@mikro-orm/postgresql';
 import { fromCents } from '@points/contracts';
 import { ScheduleRow, addBulkToRecipientTallies, addToTallies, appendEvents, finishBulkAwards, recordOutcomes } from '@points/db';
 import { BulkWriteOptions, writeBulkCredits, writeBulkReversalDebits } from './bulk-credits';
-import { LedgerTables, LedgerWrites } from './ledger-writes';
+import { LedgerTables, LedgerWrites, ScheduleColumns } from './ledger-writes';
 
 /**
  * Writes a planned batch in one pass, each list with one statement, so a batch
@@ -69,7 +69,7 @@ export async function writeLedger(tx: EntityManager, writes: LedgerWrites, bulk:
   await insertRows(tx, 'award_holds', writes.newHolds);
   await insertRows(tx, 'award_hold_decisions', writes.holdDecisions);
   await insertRows(tx, 'reversals', writes.reversals);
-  await insertRows(tx, 'allocation_schedules', writes.newSchedules);
+  await insertRows(tx, 'allocation_schedules', writes.newSchedules.map((schedule) => ({ ...scheduleColumns(schedule), tenant_id: schedule.tenantId, cadence: schedule.cadence })));
   await updateRows(tx, 'allocation_schedules', SCHEDULE_COLUMNS, [...writes.changedSchedules].map(scheduleColumns));
   await insertRows(tx, 'allocation_schedule_runs', writes.scheduleRuns);
   await addToTallies(
@@ -102,7 +102,7 @@ const SCHEDULE_COLUMNS = {
 } as const;
 
 const iso = (at: Date | null) => (at === null ? null : at.toISOString());
-const scheduleColumns = (schedule: ScheduleRow) => ({
+const scheduleColumns = (schedule: ScheduleRow): ScheduleColumns => ({
   id: schedule.id,
   cron: schedule.cron,
   time_zone: schedule.timeZone,

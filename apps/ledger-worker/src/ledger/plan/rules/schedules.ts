@@ -52,21 +52,7 @@ export const createSchedule: CommandRule<'create_schedule'> = {
     };
     schedule.nextRunAt = nextPeriodAfter(schedule, book.now);
     book.state.schedules.set(schedule.id, schedule);
-    book.writes.newSchedules.push({
-      id: schedule.id,
-      tenant_id: tenantId,
-      cadence: schedule.cadence,
-      cron: schedule.cron,
-      time_zone: schedule.timeZone,
-      amount: schedule.amount,
-      top_up_to: schedule.topUpTo,
-      when_below: schedule.whenBelow,
-      currency: schedule.currency,
-      reference_note: schedule.referenceNote,
-      invoice_pattern: schedule.invoicePattern,
-      owner_id: schedule.ownerId,
-      next_run_at: schedule.nextRunAt?.toISOString() ?? null,
-    });
+    book.writes.newSchedules.push(schedule);
     const view = scheduleResultOf(schedule);
     book.succeed(command, view);
     book.emit(command, { type: 'schedule.created', tenantId, schedule: view });
