@@ -6,8 +6,8 @@
 // records the longest wait: the expiry never locks a pool, so awards flow on.
 import { randomUUID } from 'node:crypto';
 import { EntityManager } from '@mikro-orm/postgresql';
+import { expirePoints } from '@points/db';
 import { createTestDatabase } from '@points/testing';
-import { expirePoints } from '../../apps/ledger-worker/src/expiry/expire-points';
 import { accountingProblems } from './invariants';
 
 export interface ExpiryResult {

@@ -1,10 +1,8 @@
 import { EntityManager } from '@mikro-orm/postgresql';
 import { CommandType } from '@points/contracts';
-import { expiryPolicies, walletExpiries } from '@points/db';
+import { expirePoints, expiryPolicies, returnUnspentBudgets, walletExpiries } from '@points/db';
 import { TestDatabase, createTestDatabase, insertBulkAward, journalCounts } from '@points/testing';
 import { processBulkAward } from '../src/bulk/process-bulk-award';
-import { expirePoints } from '../src/expiry/expire-points';
-import { returnUnspentBudgets } from '../src/expiry/return-budgets';
 import { expectBooksBalanced, fundedTenant, settingsWith, runAt as runAtClock } from './ledger-harness';
 
 // Point expiry (issue #13), with the clock injected: a wallet's points are lots
@@ -235,12 +233,25 @@ describe('unspent budgets returned at period end', () => {
     expect(results.map((r) => r.amount).sort()).toEqual(['0.00', '0.00', '10.00']);
   });
 
-  it('switched on during a period, first returns at the end of the next', async () => {
+  it('switched on during a period, first returns at the end of that period, and a change of zone never returns a period twice', async () => {
     const t = await fundedTenant(em);
     await runAt('2026-03-01T00:00:00Z', 'delegate', t.manager, { leadId: t.lead.id, amount: '40' });
     await runAt('2026-03-15T00:00:00Z', 'update_settings', t.manager, settingsWith({ budgetReturn: { period: 'quarter' } }));
     const returnAt = (at: string) => returnUnspentBudgets(em, { now: new Date(at), tenantIds: [t.tenantId] });
+    // The quarter that ended on 1 January ended before the rule was set.
     expect(await returnAt('2026-03-20T00:00:00Z')).toMatchObject({ returns: 0 });
     expect(await returnAt('2026-04-01T00:00:00Z')).toMatchObject({ returns: 1, amount: '40.00' });
+    // Moving the tenant west puts the quarter's end (in the new zone) after the return just made: nothing more.
+    await runAt('2026-04-01T02:00:00Z', 'delegate', t.manager, { leadId: t.lead.id, amount: '5' });
+    await runAt('2026-04-01T02:00:00Z', 'update_settings', t.manager, settingsWith({ timeZone: 'America/Los_Angeles', budgetReturn: { period: 'quarter' } }));
+    expect(await returnAt('2026-04-01T03:00:00Z')).toMatchObject({ returns: 0 });
+    expect(await returnAt('2026-07-01T07:00:00Z')).toMatchObject({ returns: 1, amount: '5.00' });
+  });
+
+  it('expiry: changing the notice days or the reversal policy does not restart the notice period', async () => {
+    const t = await tenantWithExpiry({ walletMonths: 1, noticeDays: 3 });
+    await award(t, '2026-01-10T00:00:00Z', t.employee.id, '9');
+    await runAt('2026-02-27T00:00:00Z', 'update_settings', t.manager, settingsWith({ expiry: { walletMonths: 1, noticeDays: 10, reverseExpired: 'what_remains' } }));
+    expect(await expireAt('2026-03-01T00:00:00Z', t)).toMatchObject({ amount: '9.00' });
   });
 });

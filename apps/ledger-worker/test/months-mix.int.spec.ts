@@ -1,9 +1,8 @@
 import { EntityManager } from '@mikro-orm/postgresql';
+import { expirePoints, returnUnspentBudgets } from '@points/db';
 import { CommandType } from '@points/contracts';
 import { TestDatabase, TestUser, createTestDatabase, insertCommand, insertUser, seededRandom } from '@points/testing';
 import { applyCommands } from '../src/ledger/apply-commands';
-import { expirePoints } from '../src/expiry/expire-points';
-import { returnUnspentBudgets } from '../src/expiry/return-budgets';
 import { submitDueScheduleRuns } from '../src/schedules/submit-due-runs';
 import { accountingCheck, expectBooksBalanced, fundedTenant, settingsWith } from './ledger-harness';
 import { workerHarness } from './worker-harness';

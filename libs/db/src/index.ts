@@ -13,3 +13,5 @@ export * from './reversals/reversible-awards';
 export * from './id-list';
 export * from './schedules/allocation-schedules';
 export * from './expiry/wallet-lots';
+export * from './expiry/expire-points';
+export * from './expiry/return-budgets';

@@ -1,10 +1,9 @@
 import { Job, Worker } from 'bullmq';
 import { EntityManager } from '@mikro-orm/postgresql';
+import { expirePoints, returnUnspentBudgets } from '@points/db';
 import { QUEUES } from '@points/contracts';
 import { Logger } from '@points/config';
 import { CommandQueues, ScheduledJobName, WorkerSettings, workerOptions } from '@points/queue';
-import { expirePoints } from '../expiry/expire-points';
-import { returnUnspentBudgets } from '../expiry/return-budgets';
 import { submitDueScheduleRuns } from './submit-due-runs';
 
 /**
@@ -25,11 +24,12 @@ export function startScheduledJobsWorker(options: WorkerSettings & { em: EntityM
           return submitted;
         }
         case 'point-expiry': {
-          const expired = await expirePoints(options.em);
-          if (expired.runs > 0 || expired.notices > 0) options.logger.info(expired, 'expired wallet points');
-          const returned = await returnUnspentBudgets(options.em);
-          if (returned.returns > 0) options.logger.info(returned, 'returned unspent budgets to their pools');
-          return { expired, returned };
+          // Each runs whatever the other does; a failure of either fails the job (and the next tick tries again).
+          const [expired, returned] = await Promise.allSettled([expirePoints(options.em), returnUnspentBudgets(options.em)]);
+          if (expired.status === 'fulfilled' && (expired.value.runs > 0 || expired.value.notices > 0)) options.logger.info(expired.value, 'expired wallet points');
+          if (returned.status === 'fulfilled' && returned.value.returns > 0) options.logger.info(returned.value, 'returned unspent budgets to their pools');
+          for (const outcome of [expired, returned]) if (outcome.status === 'rejected') throw outcome.reason;
+          return { expired: expired.status === 'fulfilled' ? expired.value : null, returned: returned.status === 'fulfilled' ? returned.value : null };
         }
         default:
           options.logger.warn({ name: job.name }, 'unknown scheduled job');

@@ -34,11 +34,23 @@ export async function expiryPolicies(em: EntityManager, tenantIds?: string[]): P
 }
 
 /**
+ * What restarts a policy's clock when it changes: for expiry, switching it on,
+ * its months or the zone (an expiry moment may come sooner); for budget
+ * returns, the rule or the zone (a period may end sooner). Changing anything
+ * else — a limit, the notice days, the reversal policy — does not.
+ */
+const FINGERPRINT = {
+  expiry: `jsonb_build_array(s.settings->'expiry'->'walletMonths', s.settings->'timeZone')`,
+  budgetReturn: `jsonb_build_array(s.settings->'budgetReturn', s.settings->'timeZone')`,
+} as const;
+
+/**
  * The tenants whose latest settings have a `part` (all, or those named), with
  * the moment that part took its present form: the first of the trailing
- * versions with it unchanged (another change of the settings does not move it).
+ * versions with the same fingerprint (FINGERPRINT).
  */
-export async function latestPolicies(em: EntityManager, part: 'expiry' | 'budgetReturn', tenantIds?: string[]): Promise<{ tenantId: string; settings: TenantSettings; since: Date }[]> {
+export async function latestPolicies(em: EntityManager, part: keyof typeof FINGERPRINT, tenantIds?: string[]): Promise<{ tenantId: string; settings: TenantSettings; since: Date }[]> {
+  const fingerprint = (alias: string) => FINGERPRINT[part].replaceAll('s.settings', `${alias}.settings`);
   const rows = await em.execute<{ tenant_id: string; settings: TenantSettings; since: string }[]>(
     `WITH latest AS (
        SELECT DISTINCT ON (tenant_id) tenant_id, version, settings FROM tenant_settings
@@ -48,10 +60,10 @@ export async function latestPolicies(em: EntityManager, part: 'expiry' | 'budget
      SELECT l.tenant_id, l.settings,
             (SELECT min(s.created_at) FROM tenant_settings s
               WHERE s.tenant_id = l.tenant_id
-                AND s.version > coalesce((SELECT max(d.version) FROM tenant_settings d WHERE d.tenant_id = l.tenant_id AND d.settings->?::text IS DISTINCT FROM l.settings->?::text), 0)) AS since
+                AND s.version > coalesce((SELECT max(d.version) FROM tenant_settings d WHERE d.tenant_id = l.tenant_id AND ${fingerprint('d')} IS DISTINCT FROM ${fingerprint('l')}), 0)) AS since
        FROM latest l
       WHERE l.settings->?::text IS NOT NULL AND l.settings->?::text <> 'null'::jsonb`,
-    [tenantIds ? idList(tenantIds) : null, tenantIds ? idList(tenantIds) : null, part, part, part, part],
+    [tenantIds ? idList(tenantIds) : null, tenantIds ? idList(tenantIds) : null, part, part],
   );
   return rows.map((row) => ({ tenantId: row.tenant_id, settings: row.settings, since: new Date(row.since) }));
 }

@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { fromCents, toCents } from '@points/contracts';
-import { ExpiryPolicy, dateOf, dueExpiries, expiryPolicies, idList, writeExpiryNotices } from '@points/db';
+import { dateOf } from '../entities/iso-timestamp.type';
+import { idList } from '../id-list';
+import { ExpiryPolicy, dueExpiries, expiryPolicies, writeExpiryNotices } from './wallet-lots';
 
 export interface ExpiryOptions {
   /** The moment lots are matured by (the database's clock if not given: tests inject months). */
@@ -34,9 +36,13 @@ export async function expirePoints(em: EntityManager, options: ExpiryOptions = {
   const policies = await expiryPolicies(em.fork(), options.tenantIds);
   // One pass over the journals of every tenant with a policy: which wallets owe something.
   const owing = new Map<string, string[]>();
-  for (const { tenantId, walletId } of await dueExpiries(em.fork(), policies, now)) owing.set(tenantId, [...(owing.get(tenantId) ?? []), walletId]);
+  for (const { tenantId, walletId } of await dueExpiries(em.fork(), policies, now)) {
+    const wallets = owing.get(tenantId) ?? [];
+    wallets.push(walletId);
+    owing.set(tenantId, wallets);
+  }
   const size = options.walletsPerRun ?? 1_000;
-  for (const policy of policies) {
+  const expireTenant = async (policy: ExpiryPolicy) => {
     const wallets = owing.get(policy.tenantId) ?? [];
     for (let first = 0; first < wallets.length; first += size) {
       const run = await expireWallets(em, policy, now, wallets.slice(first, first + size), options.now !== undefined);
@@ -46,7 +52,13 @@ export async function expirePoints(em: EntityManager, options: ExpiryOptions = {
       total += run.amount;
     }
     summary.notices += await writeExpiryNotices(em.fork(), policy, now);
+  };
+  const failures: unknown[] = [];
+  for (const policy of policies) {
+    // One tenant's failure (retried at the next tick: nothing it owes is lost) holds back no other's expiry.
+    await expireTenant(policy).catch((error: unknown) => failures.push(error));
   }
+  if (failures.length > 0) throw new AggregateError(failures, `${failures.length} tenant(s) failed their expiry`);
   summary.amount = fromCents(total);
   return summary;
 }

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { fromCents, periodContaining, toCents } from '@points/contracts';
-import { dateOf, latestPolicies } from '@points/db';
+import { dateOf } from '../entities/iso-timestamp.type';
+import { latestPolicies } from './wallet-lots';
 
 export interface BudgetReturnSummary {
   returns: number;
@@ -14,23 +15,28 @@ export interface BudgetReturnSummary {
  * zone), what its lead budgets and department pools have available goes back to
  * the tenant pool; what they hold for awards pending approval stays. Once per
  * tenant and period (`budget_returns`, a unique key, read with the pool locked),
- * so running it twice, late or on two workers returns once; a policy switched on
- * during a period first returns at the end of the next.
+ * so running it twice, late or on two workers returns once. A rule switched on
+ * during a period first returns at the end of that period. What is returned is
+ * what is available when the return runs, within a tick of the period's end; if
+ * the workers were down across several period ends, one return covers them.
  */
 export async function returnUnspentBudgets(em: EntityManager, options: { now?: Date; tenantIds?: string[] } = {}): Promise<BudgetReturnSummary> {
   const now = options.now ?? dateOf((await em.fork().execute<{ now: string }[]>('SELECT now() AS now'))[0].now);
   const summary = { returns: 0, accounts: 0, amount: 0n };
+  const failures: unknown[] = [];
   for (const { tenantId, settings, since } of await latestPolicies(em.fork(), 'budgetReturn', options.tenantIds)) {
     if (!settings.budgetReturn) continue;
-    // The period that has just ended is the one before the period `now` is in.
+    // The period that has just ended is the one before the period `now` is in; one that ended before the rule (as it stands) was set is not returned.
     const periodEnd = periodContaining(now, settings.budgetReturn.period, settings.timeZone).start;
     if (since.getTime() >= periodEnd.getTime()) continue;
-    const returned = await returnTenant(em, tenantId, periodEnd, options.now ? now.toISOString() : null);
+    // One tenant's failure (retried at the next tick) holds back no other's return.
+    const returned = await returnTenant(em, tenantId, periodEnd, options.now ? now.toISOString() : null).catch((error: unknown) => void failures.push(error));
     if (!returned) continue;
     summary.returns += 1;
     summary.accounts += returned.accounts;
     summary.amount += returned.amount;
   }
+  if (failures.length > 0) throw new AggregateError(failures, `${failures.length} tenant(s) failed their budget return`);
   return { ...summary, amount: fromCents(summary.amount) };
 }
 
@@ -38,7 +44,8 @@ export async function returnUnspentBudgets(em: EntityManager, options: { now?: D
 async function returnTenant(em: EntityManager, tenantId: string, periodEnd: Date, at: string | null): Promise<{ accounts: number; amount: bigint } | null> {
   return em.fork().transactional(async (tx) => {
     await tx.execute('SELECT 1 FROM tenants WHERE id = ? FOR NO KEY UPDATE', [tenantId]);
-    const [done] = await tx.execute('SELECT 1 FROM budget_returns WHERE tenant_id = ? AND period_end = ?', [tenantId, periodEnd.toISOString()]);
+    // Returned for this period, or for a later end (the zone moved west since): nothing to do until the next period ends.
+    const [done] = await tx.execute('SELECT 1 FROM budget_returns WHERE tenant_id = ? AND period_end >= ? LIMIT 1', [tenantId, periodEnd.toISOString()]);
     if (done) return null;
     const returnId = randomUUID();
     let accounts = 0;
