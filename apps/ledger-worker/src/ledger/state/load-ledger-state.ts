@@ -189,6 +189,9 @@ async function loadDepartments(tx: EntityManager, keys: AccountKeys, state: Ledg
 /** The commands the batch reverses, and what reversing them locks: every account they moved, and their giver and recipient. */
 async function readCommandsToReverse(tx: EntityManager, keys: AccountKeys, state: LedgerState): Promise<void> {
   const commands = await readReversibleCommands(tx, keys.reversals.map((entry) => entry.id));
+  // A bulk award reversed already stays reversed (`reversals` is append-only): a repeat answers with the first without locking its recipients.
+  const bulkIds = [...commands.values()].filter((command) => command.type === 'bulk_award').map((command) => command.id);
+  const reversedBulks = await readReversals(tx, bulkIds);
   for (const entry of keys.reversals) {
     const command = commands.get(entry.id);
     // Another tenant's command, or one no reversal applies to (a delegation), is locked nothing for: the rule refuses it.
@@ -202,7 +205,7 @@ async function readCommandsToReverse(tx: EntityManager, keys: AccountKeys, state
     }
     if (!entry.tenantId) continue;
     keys.userIds.push(command.issuerId, ...(command.recipientId ? [command.recipientId] : []));
-    if (command.type === 'bulk_award') keys.bulkReversals.push(command.id);
+    if (command.type === 'bulk_award' && !reversedBulks.has(command.id)) keys.bulkReversals.push(command.id);
     // The recipient's wallet is locked even when nothing moved (a 0-point kudos): every reversal of it waits on the same lock.
     if (command.recipientId) keys.walletUserIds.push(command.recipientId);
     for (const move of command.moves) {
