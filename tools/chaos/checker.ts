@@ -160,6 +160,15 @@ export function expectedEffects(command: Pick<CommandEffects, 'type' | 'status' 
     case 'bulk_award':
       transfer(cents(command.result?.totalAmount as string), Number(command.result?.recipients ?? p.rows));
       break;
+    case 'run_schedule': {
+      // A scheduled allocation that allocated: as an allocation; one that found nothing due wrote nothing.
+      if (!command.result?.allocated) break;
+      const a = cents(command.result.amount as string);
+      expected.pool = { rows: 1, sum: a };
+      expected.alloc = { rows: 1, sum: a };
+      expected.billing = 1;
+      break;
+    }
     default:
       break;
   }

@@ -33,6 +33,7 @@ const APP_SETTINGS: Record<string, string> = {
   LEDGER_CONCURRENCY: '8',
   DB_POOL_MAX: '5',
   BODY_LIMIT: '1mb',
+  SCHEDULE_TICK_MS: '2000',
 };
 
 export class AppInstance {

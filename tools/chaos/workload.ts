@@ -10,7 +10,7 @@ import { CarefulClient, CommandRequest } from './http-client';
 import { sleep } from './stack';
 import { Timeline } from './timeline';
 
-export type WorkloadType = 'allocate' | 'clawback' | 'delegate' | 'award' | 'recognition' | 'bulk_award';
+export type WorkloadType = 'allocate' | 'clawback' | 'delegate' | 'award' | 'recognition' | 'bulk_award' | 'create_schedule';
 
 export interface PlannedCommand extends CommandRequest {
   type: WorkloadType;
@@ -168,6 +168,23 @@ export async function runWorkload(options: WorkloadOptions): Promise<WorkloadRes
         contentType: 'application/json',
         token: options.cast.admin.token,
         idempotencyKey: `chaos-${options.seed}-fund-${i}`,
+        waitSeconds: 5,
+      }),
+    ),
+  );
+  // And a top-up rule: whenever clawbacks and awards take its pool below 1,500, the ledger worker's scheduler tops it
+  // up to 4,000 — run_schedule commands it submits itself, under the same faults.
+  await Promise.all(
+    options.cast.tenants.map((tenant, i) =>
+      send({
+        type: 'create_schedule',
+        label: 'create top-up schedule',
+        issuer: options.cast.admin,
+        path: PATH('create_schedule'),
+        body: JSON.stringify({ tenantId: tenant.tenantId, cadence: 'top_up', topUpTo: '4000', whenBelow: '1500', currency: 'USD', referenceNote: 'chaos top-up', invoicePattern: `TOP-${i}-{n}` }),
+        contentType: 'application/json',
+        token: options.cast.admin.token,
+        idempotencyKey: `chaos-${options.seed}-top-up-${i}`,
         waitSeconds: 5,
       }),
     ),
