@@ -120,6 +120,7 @@ export function formatReport(report: ChaosReport): string {
   }
   lines.push('', `commands: ${workload.planned} sent, ${workload.acked.length} acknowledged, ${workload.refused.length} refused by the gateway, ${workload.gaveUp.length} given up; ${workload.attempts} HTTP attempts, ${workload.resends} deliberate resends under a used key`);
   lines.push(`database: ${check.commandsInDatabase} commands, ${check.redelivered} applied after more than one attempt, ${check.unacknowledged} stored but never acknowledged to the client`);
+  lines.push(`scheduler: ${check.scheduledRuns.submitted} top-up runs submitted by the ledger worker, ${check.scheduledRuns.allocated} of them allocated`);
   lines.push('acknowledged commands by type and outcome:');
   for (const [label, outcomes] of Object.entries(check.outcomes).sort()) {
     const total = Object.values(outcomes).reduce((a, b) => a + b, 0);

@@ -200,6 +200,8 @@ export interface CheckResult {
   redelivered: number;
   /** Stored commands whose acknowledgement the workload never got (it gave up retrying). */
   unacknowledged: number;
+  /** Runs the scheduler submitted (top-ups), and how many of them allocated. */
+  scheduledRuns: { submitted: number; allocated: number };
   lowest: Awaited<ReturnType<typeof lowestBalances>>;
 }
 
@@ -277,6 +279,10 @@ export async function checkInvariants(em: EntityManager, acked: AckedCommand[]):
     commandsInDatabase: rows.length,
     redelivered: rows.filter((row) => row.attempts > 1).length,
     unacknowledged: rows.filter((row) => !ackedIds.has(row.id)).length,
+    scheduledRuns: {
+      submitted: rows.filter((row) => row.type === 'run_schedule').length,
+      allocated: rows.filter((row) => row.type === 'run_schedule' && row.status === 'succeeded' && row.result?.allocated).length,
+    },
     lowest,
   };
 }

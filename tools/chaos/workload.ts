@@ -172,8 +172,8 @@ export async function runWorkload(options: WorkloadOptions): Promise<WorkloadRes
       }),
     ),
   );
-  // And a top-up rule: whenever clawbacks and awards take its pool below 1,500, the ledger worker's scheduler tops it
-  // up to 4,000 — run_schedule commands it submits itself, under the same faults.
+  // And a top-up rule: whenever clawbacks and awards take its pool below 9,000, the ledger worker's scheduler tops it
+  // up to 12,000 — run_schedule commands it submits itself, under the same faults.
   await Promise.all(
     options.cast.tenants.map((tenant, i) =>
       send({
@@ -181,7 +181,7 @@ export async function runWorkload(options: WorkloadOptions): Promise<WorkloadRes
         label: 'create top-up schedule',
         issuer: options.cast.admin,
         path: PATH('create_schedule'),
-        body: JSON.stringify({ tenantId: tenant.tenantId, cadence: 'top_up', topUpTo: '4000', whenBelow: '1500', currency: 'USD', referenceNote: 'chaos top-up', invoicePattern: `TOP-${i}-{n}` }),
+        body: JSON.stringify({ tenantId: tenant.tenantId, cadence: 'top_up', topUpTo: '12000', whenBelow: '9000', currency: 'USD', referenceNote: 'chaos top-up', invoicePattern: `TOP-${i}-{n}` }),
         contentType: 'application/json',
         token: options.cast.admin.token,
         idempotencyKey: `chaos-${options.seed}-top-up-${i}`,
