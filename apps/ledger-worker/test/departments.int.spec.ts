@@ -1,27 +1,18 @@
 import { EntityManager } from '@mikro-orm/postgresql';
 import { DepartmentResult, PendingAwardResult } from '@points/contracts';
-import { TestDatabase, createTestDatabase, insertCommand, insertUser, journalCounts } from '@points/testing';
+import { insertCommand, insertUser, journalCounts } from '@points/testing';
 import { z } from 'zod';
 import { applyCommands } from '../src/ledger/apply-commands';
 import { expireHolds } from '../src/holds/expire-holds';
-import { accountingCheck, expectBooksBalanced, fundedTenant as fundedTenantIn, run, settingsWith } from './ledger-harness';
+import { accountingCheck, fundedTenant as fundedTenantIn, run, settingsWith, ledgerDatabase } from './ledger-harness';
 
 // Department pools (issue #12), applied by the real ledger: a department's pool
 // is funded from the tenant pool and returned to it, journaled on both sides;
 // its head awards from it; a manager or its head delegates from it to a lead
 // who belongs to it. Every refusal moves nothing.
 
-let db: TestDatabase;
 let em: EntityManager;
-
-beforeAll(async () => {
-  db = await createTestDatabase();
-  em = db.orm.em as EntityManager;
-});
-afterAll(async () => {
-  await expectBooksBalanced(em);
-  await db.drop();
-});
+ledgerDatabase((db) => (em = db));
 
 type Tenant = Awaited<ReturnType<typeof fundedTenantIn>>;
 

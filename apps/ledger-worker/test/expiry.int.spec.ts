@@ -1,25 +1,17 @@
 import { EntityManager } from '@mikro-orm/postgresql';
 import { CommandType } from '@points/contracts';
 import { expirePoints, expiryPolicies, returnUnspentBudgets, walletExpiries } from '@points/db';
-import { TestDatabase, createTestDatabase, insertBulkAward, journalCounts } from '@points/testing';
+import { insertBulkAward, journalCounts } from '@points/testing';
 import { processBulkAward } from '../src/bulk/process-bulk-award';
-import { expectBooksBalanced, fundedTenant, settingsWith, runAt as runAtClock } from './ledger-harness';
+import { fundedTenant, settingsWith, runAt as runAtClock, ledgerDatabase } from './ledger-harness';
 
 // Point expiry (issue #13), with the clock injected: a wallet's points are lots
 // (each credit net of its reversal), expired first-in-first-out at the end of
 // the month they turn N months old in the tenant's zone, into the tenant's
 // expired account; running the expiry twice, late or at once expires each point once.
 
-let db: TestDatabase;
 let em: EntityManager;
-beforeAll(async () => {
-  db = await createTestDatabase();
-  em = db.orm.em as EntityManager;
-});
-afterAll(async () => {
-  await expectBooksBalanced(em);
-  await db.drop();
-});
+ledgerDatabase((db) => (em = db));
 
 type Tenant = Awaited<ReturnType<typeof fundedTenant>>;
 type Issuer = { id: string; tenantId: string | null };

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { CommandType } from '@points/contracts';
-import { insertCommand, insertTenantWithStaff, insertUser } from '@points/testing';
+import { createTestDatabase, insertCommand, insertTenantWithStaff, insertUser } from '@points/testing';
 import { applyCommands } from '../src/ledger/apply-commands';
 
 const sql = (name: string) => readFileSync(resolve(__dirname, '../../../tools/sql', name), 'utf8');
@@ -53,4 +53,23 @@ export async function expectBooksBalanced(em: EntityManager): Promise<void> {
 export async function commandRow(em: EntityManager, id: string) {
   const [row] = await em.fork().execute<{ status: string; result: unknown; error: unknown }[]>('SELECT status, result, error FROM commands WHERE id = ?', [id]);
   return row;
+}
+
+/**
+ * A database of the test file's own, handed to `use` before the tests; after
+ * them the books must balance (invariants 2 and 3), then it is dropped.
+ */
+export function ledgerDatabase(use: (em: EntityManager) => void): void {
+  let drop: () => Promise<void>;
+  let em: EntityManager;
+  beforeAll(async () => {
+    const db = await createTestDatabase();
+    em = db.orm.em as EntityManager;
+    drop = () => db.drop();
+    use(em);
+  });
+  afterAll(async () => {
+    await expectBooksBalanced(em);
+    await drop();
+  });
 }

@@ -1,23 +1,15 @@
 import { EntityManager } from '@mikro-orm/postgresql';
-import { TestDatabase, createTestDatabase, insertBulkAward, insertCommand, insertUser, journalCounts } from '@points/testing';
+import { insertBulkAward, insertCommand, insertUser, journalCounts } from '@points/testing';
 import { processBulkAward } from '../src/bulk/process-bulk-award';
 import { applyCommands } from '../src/ledger/apply-commands';
-import { accountingCheck, expectBooksBalanced, fundedTenant, run, settingsWith } from './ledger-harness';
+import { accountingCheck, fundedTenant, run, settingsWith, ledgerDatabase } from './ledger-harness';
 
 // Reversals (issue #13), applied by the real ledger: correcting journal entries
 // move an award's or recognition's points back from the wallet to the source it
 // came from — never an update or delete of history; reversing twice moves them once.
 
-let db: TestDatabase;
 let em: EntityManager;
-beforeAll(async () => {
-  db = await createTestDatabase();
-  em = db.orm.em as EntityManager;
-});
-afterAll(async () => {
-  await expectBooksBalanced(em);
-  await db.drop();
-});
+ledgerDatabase((db) => (em = db));
 
 type Tenant = Awaited<ReturnType<typeof fundedTenant>>;
 
