@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { LedgerEvent, fromCents, toCents } from '@points/contracts';
-import { AwardHold, IDS, appendEvents, dateOf, finishBulkAwards, idList, readHoldDecisions, readHolds } from '@points/db';
+import { AwardHold, IDS, appendEvents, databaseNow, finishBulkAwards, idList, readHoldDecisions, readHolds } from '@points/db';
 import { heldBalance } from '../ledger/plan/ledger-book';
 import { holdReleased } from './hold-released';
 
@@ -18,7 +18,7 @@ import { holdReleased } from './hold-released';
 export async function expireHolds(em: EntityManager, holdIds: string[], options: { now?: Date } = {}): Promise<string[]> {
   if (holdIds.length === 0) return [];
   return em.fork().transactional(async (tx) => {
-    const now = options.now ?? dateOf((await tx.execute<{ now: string }[]>('SELECT now() AS now'))[0].now);
+    const now = options.now ?? (await databaseNow(tx));
     const due = (await readHolds(tx, holdIds)).filter((hold) => hold.expiresAt <= now);
     if (due.length === 0) return [];
     const pools = await lockSources(tx, 'tenants', 'points_allocation_balance', 'points_held', due.filter((h) => h.sourceType === 'tenant_pool').map((h) => h.tenantId));

@@ -1,3 +1,4 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
 import { Type, ValidationError } from '@mikro-orm/core';
 
 /**
@@ -68,3 +69,6 @@ export class IsoTimestampType extends Type<IsoTimestamp | null, string | null> {
 
 /** A timestamptz as PostgreSQL's text hands it (or a Date), as a JS Date (to the millisecond). */
 export const dateOf = (value: string | Date): Date => (value instanceof Date ? value : new Date(toIsoTimestamp(value)));
+
+/** The database's clock (its transaction's start, inside a transaction): what jobs that decide by time read, so every process agrees. */
+export const databaseNow = async (em: EntityManager): Promise<Date> => dateOf((await em.execute<{ now: string }[]>('SELECT now() AS now'))[0].now);

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { fromCents, toCents } from '@points/contracts';
-import { dateOf } from '../entities/iso-timestamp.type';
+import { databaseNow } from '../entities/iso-timestamp.type';
 import { idList } from '../id-list';
 import { ExpiryPolicy, dueExpiries, expiryPolicies, writeExpiryNotices } from './wallet-lots';
 
@@ -31,7 +31,7 @@ export interface ExpirySummary {
  */
 export async function expirePoints(em: EntityManager, options: ExpiryOptions = {}): Promise<ExpirySummary> {
   const summary: ExpirySummary = { runs: 0, wallets: 0, amount: '0.00', notices: 0 };
-  const now = options.now ?? dateOf((await em.fork().execute<{ now: string }[]>('SELECT now() AS now'))[0].now);
+  const now = options.now ?? (await databaseNow(em.fork()));
   let total = 0n;
   const policies = await expiryPolicies(em.fork(), options.tenantIds);
   // One pass over the journals of every tenant with a policy: which wallets owe something.

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { fromCents, periodContaining, toCents } from '@points/contracts';
-import { dateOf } from '../entities/iso-timestamp.type';
+import { databaseNow } from '../entities/iso-timestamp.type';
 import { latestPolicies } from './wallet-lots';
 
 export interface BudgetReturnSummary {
@@ -21,7 +21,7 @@ export interface BudgetReturnSummary {
  * the workers were down across several period ends, one return covers them.
  */
 export async function returnUnspentBudgets(em: EntityManager, options: { now?: Date; tenantIds?: string[] } = {}): Promise<BudgetReturnSummary> {
-  const now = options.now ?? dateOf((await em.fork().execute<{ now: string }[]>('SELECT now() AS now'))[0].now);
+  const now = options.now ?? (await databaseNow(em.fork()));
   const summary = { returns: 0, accounts: 0, amount: 0n };
   const failures: unknown[] = [];
   for (const { tenantId, settings, since } of await latestPolicies(em.fork(), 'budgetReturn', options.tenantIds)) {
