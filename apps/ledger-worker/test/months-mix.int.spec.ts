@@ -1,10 +1,10 @@
 import { EntityManager } from '@mikro-orm/postgresql';
 import { expirePoints, returnUnspentBudgets } from '@points/db';
 import { CommandType } from '@points/contracts';
-import { TestDatabase, TestUser, createTestDatabase, insertCommand, insertUser, seededRandom } from '@points/testing';
+import { TestDatabase, TestUser, createTestDatabase, insertUser, seededRandom } from '@points/testing';
 import { applyCommands } from '../src/ledger/apply-commands';
 import { submitDueScheduleRuns } from '../src/schedules/submit-due-runs';
-import { accountingCheck, expectBooksBalanced, fundedTenant, settingsWith } from './ledger-harness';
+import { accountingCheck, expectBooksBalanced, fundedTenant, runAt, settingsWith } from './ledger-harness';
 import { workerHarness } from './worker-harness';
 
 // Points over time (issue #13): a seeded random mix spanning 18 simulated
@@ -38,10 +38,7 @@ it(`keeps the books over 18 simulated months of awards, schedules, reversals and
   const amount = (max: number) => (1 + Math.floor(random() * max * 100) / 100).toFixed(2);
   const start = Date.parse('2025-01-01T00:00:00Z');
   const dayAt = (day: number) => new Date(start + day * 86_400_000 + Math.floor(random() * 86_400_000));
-  const apply = async (at: Date, type: CommandType, issuer: { id: string; tenantId: string | null }, payload: unknown) => {
-    const id = await insertCommand(em, { type, tenantId: issuer.tenantId, issuerId: issuer.id, payload });
-    return { id, outcome: (await applyCommands(em, [id], { now: () => at })).get(id) };
-  };
+  const apply = (at: Date, type: CommandType, issuer: { id: string; tenantId: string | null }, payload: unknown) => runAt(em, at, type, issuer, payload);
 
   const zones = ['Europe/Berlin', 'America/New_York', 'Australia/Lord_Howe'];
   const tenants: Tenant[] = [];
@@ -51,7 +48,7 @@ it(`keeps the books over 18 simulated months of awards, schedules, reversals and
     const at = new Date(start);
     const expiry = { walletMonths: 1 + i * 2, noticeDays: 10, reverseExpired: i % 2 === 0 ? 'reject' : 'what_remains' };
     const budgetReturn = i === 2 ? null : { period: i === 0 ? 'month' : 'quarter' };
-    expect((await apply(at, 'update_settings', t.manager, settingsWith({ timeZone, expiry, budgetReturn }))).outcome).toMatchObject({ status: 'succeeded' });
+    expect(await apply(at, 'update_settings', t.manager, settingsWith({ timeZone, expiry, budgetReturn }))).toMatchObject({ status: 'succeeded' });
     const schedule = (terms: Record<string, unknown>) => apply(at, 'create_schedule', t.admin, { tenantId: t.tenantId, currency: 'EUR', referenceNote: 'plan', timeZone, ...terms });
     await schedule({ cadence: 'monthly', amount: '400' });
     if (i !== 1) await schedule({ cadence: 'cron', cron: '0 9 * * 1', amount: '25' });
@@ -77,7 +74,7 @@ it(`keeps the books over 18 simulated months of awards, schedules, reversals and
           const earlier = pick(given.filter((g) => g.tenant === t));
           if (earlier) await apply(at, 'reverse_award', t.manager, { commandId: earlier.commandId, reason: 'mix' });
         }
-        if (applied?.outcome?.status === 'succeeded') given.push({ tenant: t, commandId: applied.id });
+        if (applied?.status === 'succeeded') given.push({ tenant: t, commandId: applied.id });
       }
     }
     // The scheduler and the expiry job, as their ticks fire, at the end of the step's day.
